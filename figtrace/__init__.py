@@ -1,0 +1,37 @@
+"""figtrace: trace every figure in conflict reporting back to who said it.
+
+    >>> import figtrace
+    >>> claims = figtrace.extract("Laut UN wurden mindestens 50 Menschen getötet.", lang="de")
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from figtrace.model import Claim, Document, Segment
+
+__version__ = "0.1.0"
+__all__ = ["Claim", "Document", "Ledger", "Segment", "__version__", "extract"]
+
+if TYPE_CHECKING:
+    from figtrace.store import Ledger
+
+
+def extract(text: str, lang: str | None = None, published: str | None = None, doc: str | None = None) -> list[Claim]:
+    """Claims in one article's text.
+
+    ``lang`` is detected when omitted; ``published`` (YYYY-MM-DD) anchors
+    relative dates; ``doc`` names the document in each claim.
+    """
+    from figtrace.extract import extract_document
+
+    d = Document(text=text, name=doc or "", lang=lang, published=published)
+    return extract_document(d)
+
+
+def __getattr__(name: str) -> Any:
+    if name == "Ledger":
+        from figtrace.store import Ledger
+
+        return Ledger
+    raise AttributeError(name)

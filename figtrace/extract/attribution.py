@@ -1,0 +1,122 @@
+"""Who says it: the source of a sentence's figures.
+
+A known source (from ``kb/sources.toml``) counts when an attribution cue
+binds it: a prefix ("laut X", "according to X"), a postfix ("X zufolge") or a
+verb of saying next to it ("X erklärte", "said X"). Among several, the one
+closest to its cue wins, and a relayed agency ("nach einer Unterrichtung durch
+den NIS", "citing") beats the person relaying it. A sentence with no source of
+its own takes one from the sentence after it ("Das erklärte X") or carries
+the last one forward when it is reported speech ("demnach", Konjunktiv I,
+"it added"); otherwise the outlet speaks for itself: ``unattributed``.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from functools import cache
+
+from figtrace.kb import get_kb
+from figtrace.lang import get_lexicon
+from figtrace.lang.phrases import compile_phrases
+
+#: How far (characters) a source may stand from the cue that binds it.
+PREFIX_REACH = 70
+VERB_REACH = 45
+POSTFIX_REACH = 60
+UNATTRIBUTED = "unattributed"
+
+
+@dataclass(frozen=True, slots=True)
+class Attribution:
+    source: str
+    start: int  # the source mention's span (for excluding it as an actor)
+    end: int
+    cue: str
+
+
+class SourceReader:
+    def __init__(self, lang: str):
+        lex = get_lexicon(lang)
+        a = lex.attribution
+        self.prefix = compile_phrases(a.get("prefix", []))
+        self.postfix = compile_phrases(a.get("postfix", []))
+        self.verbs = compile_phrases(a.get("verbs", []))
+        self.backward = compile_phrases(a.get("backward", []))
+        self.carry = compile_phrases(a.get("carry", []))
+        self.reported = compile_phrases(a.get("reported", []))
+        self.pronouns = compile_phrases(a.get("pronouns", []))
+        self.relay = compile_phrases(lex.frames.get("relay", []))
+        kb = get_kb()
+        self.sources = kb.matcher("sources", lang)
+        self.kinds = {name: e.attrs.get("kind", "") for name, e in kb.sources.items()}
+
+    def mentions(self, text: str, start: int, end: int) -> list[tuple[int, int, str]]:
+        return [(m.start(), m.end(), self.sources.label(m)) for m in self.sources.finditer(text, start, end)]
+
+    def own(self, text: str, a: int, b: int, known: list[tuple[int, int, str]]) -> Attribution | None:
+        """The source a sentence names for itself, if a cue binds one."""
+        cues: list[tuple[str, int, int, str]] = []
+        for kind, rx in (("prefix", self.prefix), ("postfix", self.postfix), ("verb", self.verbs)):
+            if rx is None:
+                continue
+            cues.extend((kind, m.start(), m.end(), m.group(0)) for m in rx.finditer(text, a, b))
+        if not cues or not known:
+            return None
+        relay_end = -1
+        if self.relay is not None:
+            for rm in self.relay.finditer(text, a, b):
+                relay_end = max(relay_end, rm.end())
+        best: tuple[float, Attribution] | None = None
+        for s, e, name in known:
+            for kind, cs, ce, word in cues:
+                if s <= cs and ce <= e:
+                    continue  # the cue is inside the name ("Lagebericht des ISW")
+                if cs <= s and e <= ce:
+                    d = 0  # "teilten die Streitkräfte mit": the source inside a split verb
+                elif kind == "prefix" and ce <= s and s - ce <= PREFIX_REACH:
+                    d = s - ce
+                elif kind == "postfix" and e <= cs and cs - e <= POSTFIX_REACH:
+                    d = cs - e
+                elif kind == "verb" and (0 <= s - ce <= VERB_REACH or 0 <= cs - e <= VERB_REACH):
+                    d = min(abs(s - ce), abs(cs - e))
+                else:
+                    continue
+                if relay_end >= 0 and s >= relay_end - 1 and s - relay_end <= PREFIX_REACH:
+                    d -= 1000  # the relayed agency, not the person passing it on
+                att = Attribution(name, s, e, word)
+                if best is None or d < best[0]:
+                    best = (d, att)
+        return best[1] if best else None
+
+    def is_backward(self, text: str, a: int, b: int) -> bool:
+        """'Das erklärte X': the sentence names the source of the one before it."""
+        if self.backward is None:
+            return False
+        m = self.backward.match(text, a)
+        return m is not None
+
+    def carries(self, text: str, a: int, b: int) -> str | None:
+        """A word that keeps the previous source ('demnach', Konjunktiv I, 'it added')."""
+        for rx in (self.carry, self.reported):
+            if rx is None:
+                continue
+            m = rx.search(text, a, b)
+            if m:
+                return m.group(0)
+        return None
+
+    def pronoun_speaker(self, text: str, a: int, b: int) -> bool:
+        """'er sagte', 'she said': a saying verb whose subject is a pronoun."""
+        if self.verbs is None or self.pronouns is None:
+            return False
+        for vm in self.verbs.finditer(text, a, b):
+            lo, hi = max(a, vm.start() - 12), min(b, vm.end() + 12)
+            if self.pronouns.search(text, lo, hi):
+                return True
+        return False
+
+
+@cache
+def source_reader(lang: str) -> SourceReader:
+    return SourceReader(lang)

@@ -1,0 +1,201 @@
+"""What a figure counts: unit, measure, actor and location from the words around it.
+
+A figure is a claim only when it counts something countable in a conflict:
+people, equipment, square kilometres taken, kilometres advanced. The noun
+phrase after the figure says what (``11.000 Soldaten``); a counter noun
+before it can too (``die Zahl der Toten stieg auf``). The measure comes from
+predicate cues ranked by priority (a casualty cue beats "im Einsatz"),
+then by distance; the lexicon's modifiers turn a deployment into a
+reinforcement ("weitere") or a plan ("sollen folgen").
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from functools import cache
+
+from figtrace.extract.numbers import Mention
+from figtrace.lang import get_lexicon
+from figtrace.lang.phrases import compile_labelled, compile_phrases
+
+#: Words after a figure searched for its noun (more after a partitive "der"/"of").
+NP_WORDS = 5
+NP_WORDS_PARTITIVE = 9
+#: Characters left of a figure searched for a counter noun ("death toll rose to").
+COUNTER_WINDOW = 90
+#: An elided noun ("55.000 Menschen getötet, mehr als 127.000 verletzt") is inherited
+#: from the figure before when the two are at most this far apart.
+ELLIPSIS_GAP = 80
+#: Words right after a bare figure in which a casualty cue makes it count people ("300 killed").
+BARE_CUE_WORDS = 4
+
+CASUALTY = {"killed", "wounded", "killed_or_wounded", "captured", "missing"}
+DEPLOYMENT = {"deployed", "reinforcement", "planned"}
+
+_WORD = re.compile(r"[^\W_][\w\-'’²]*|[%€$£]")
+_STOP = re.compile(r"[,;:()\[\]!?\"„“”»«]|\.(?:\s|$)|\s[–—-]\s")
+
+
+@dataclass(slots=True)
+class Frame:
+    unit: str | None = None
+    measure: str | None = None
+    np_end: int = 0  # end of the noun phrase (the unit noun), or the figure's end
+    why: dict[str, str] = field(default_factory=dict)
+
+
+class FrameReader:
+    def __init__(self, lang: str):
+        lex = get_lexicon(lang)
+        ms = lex.measures
+        nouns: list[tuple[str, str]] = []
+        for entry in ms.get("noun", []):
+            label = f"{entry['unit']}|{entry.get('measure', '')}"
+            nouns.extend((w, label) for w in entry["words"])
+        self.noun, self.noun_labels = compile_labelled(nouns)
+        counters: list[tuple[str, str]] = []
+        for entry in ms.get("counter", []):
+            label = f"{entry['unit']}|{entry.get('measure', '')}"
+            counters.extend((w, label) for w in entry["words"])
+        self.counter, self.counter_labels = compile_labelled(counters)
+        self.not_counted = compile_phrases(ms.get("not_counted", {}).get("words", []))
+        cues: list[tuple[str, str]] = []
+        for i, entry in enumerate(ms.get("cue", [])):
+            cues.extend((w, str(i)) for w in entry["words"])
+        self.cue_entries = ms.get("cue", [])
+        self.cue, self.cue_labels = compile_labelled(cues)
+        mods = ms.get("modifiers", {})
+        self.reinforce = compile_phrases(mods.get("reinforcement", []))
+        self.planned = compile_phrases(mods.get("planned", []))
+        fr = lex.frames
+        self.partitive = {p.lower() for p in fr.get("partitive", [])}
+        self.loc_preps = {p.lower() for p in fr.get("location_prepositions", [])}
+
+    # -- unit -------------------------------------------------------------------
+    def unit_of(self, text: str, m: Mention, sent_start: int, sent_end: int, next_start: int,
+                prev: tuple[Mention, Frame] | None) -> Frame:
+        """The unit noun after the figure, a counter noun before it, or an elided noun."""
+        f = Frame(np_end=m.num_end)
+        pos = m.end
+        words = 0
+        limit = NP_WORDS
+        first = True
+        while pos < sent_end and words < limit:
+            stop = _STOP.search(text, pos, min(sent_end, pos + 60))
+            wm = _WORD.search(text, pos, sent_end)
+            if wm is None or (stop is not None and stop.start() < wm.start()):
+                break
+            if self.not_counted is not None and self.not_counted.match(text, wm.start()):
+                nc = self.not_counted.match(text, wm.start())
+                f.why["not_counted"] = nc.group(0) if nc else ""
+                return f
+            if self.noun is not None:
+                nm = self.noun.match(text, wm.start())
+                if nm:
+                    unit, _, measure = self.noun_labels[nm.lastgroup or ""].partition("|")
+                    f.unit, f.np_end = unit, nm.end()
+                    f.why["unit"] = nm.group(0)
+                    if measure:
+                        f.measure = measure
+                        f.why["measure"] = nm.group(0)
+                    return f
+            w = wm.group(0)
+            if wm.start() >= next_start and w[0].isdigit():
+                if not (first is False and limit == NP_WORDS_PARTITIVE):
+                    break
+            if first and w.lower() in self.partitive:
+                limit = NP_WORDS_PARTITIVE
+            first = False
+            words += 1
+            pos = wm.end()
+        # a counter noun before the figure: "die Zahl der Toten stieg auf 1.200"
+        if self.counter is not None:
+            lo = max(sent_start, m.start - COUNTER_WINDOW)
+            best = None
+            for cm in self.counter.finditer(text, lo, m.start):
+                best = cm
+            if best is not None and not re.search(r"\d", text[best.end(): m.start]):
+                unit, _, measure = self.counter_labels[best.lastgroup or ""].partition("|")
+                f.unit, f.measure = unit, measure or None
+                f.why["unit"] = f.why["measure"] = best.group(0)
+                return f
+        # "mehr als 127.000 wurden verletzt": a casualty cue right after a bare figure
+        if self.cue is not None:
+            tail_end = _word_end(text, m.end, sent_end, BARE_CUE_WORDS)
+            for cm in self.cue.finditer(text, m.end, tail_end):
+                entry = self.cue_entries[int(self.cue_labels[cm.lastgroup or ""])]
+                if entry["measure"] in CASUALTY and "units" not in entry:
+                    f.unit = "personnel"
+                    f.why["unit"] = f"bare figure before {cm.group(0)!r}"
+                    return f
+        if prev is not None and prev[1].unit and m.start - prev[0].end <= ELLIPSIS_GAP:
+            f.unit = prev[1].unit
+            f.why["unit"] = "inherited from the figure before"
+        return f
+
+    # -- measure ----------------------------------------------------------------
+    def measure_of(self, text: str, m: Mention, f: Frame, left: int, right: int,
+                   inner: bool = False) -> int:
+        """Best cue in [left, right) by priority, then distance to the figure.
+
+        A cue inside the figure's own noun phrase ("getötete Soldaten") is at
+        distance 0. An ``inner`` figure (the whole in "1.000 der 11.000
+        entsandten Soldaten") reads only its noun phrase: the clause's
+        predicate belongs to the part. Returns the end of the chosen cue, so
+        the next figure does not take the same one.
+        """
+        used = -1
+        if f.measure is None and self.cue is not None and f.unit:
+            best: tuple[int, int, str, str, int] | None = None
+            lo, hi = (m.num_end, f.np_end) if inner else (left, right)
+            for cm in self.cue.finditer(text, lo, hi):
+                entry = self.cue_entries[int(self.cue_labels[cm.lastgroup or ""])]
+                units = entry.get("units")
+                if units and f.unit not in units:
+                    continue
+                if m.num_start <= cm.start() < f.np_end:
+                    dist = 0
+                elif cm.start() >= f.np_end:
+                    dist = cm.start() - f.np_end
+                else:
+                    dist = m.start - cm.end()
+                key = (int(entry.get("priority", 5)), max(dist, 0), entry["measure"], cm.group(0), cm.end())
+                if best is None or key[:2] < best[:2]:
+                    best = key
+            if best is not None:
+                f.measure = best[2]
+                f.why["measure"] = best[3]
+                used = best[4]
+        if f.measure == "deployed":
+            clause = text[left:right]
+            near = text[max(left, m.start - 25): f.np_end]
+            if self.planned is not None:
+                pm = self.planned.search(clause)
+                if pm:
+                    f.measure = "planned"
+                    f.why["measure"] += f" + {pm.group(0)!r}"
+                    return used
+            if self.reinforce is not None:
+                rm = self.reinforce.search(near)
+                if rm:
+                    f.measure = "reinforcement"
+                    f.why["measure"] += f" + {rm.group(0)!r}"
+        if f.measure is None and f.unit == "equipment":
+            f.measure = "equipment"
+            f.why["measure"] = "equipment noun"
+        return used
+
+
+def _word_end(text: str, pos: int, limit: int, n: int) -> int:
+    for _ in range(n):
+        wm = _WORD.search(text, pos, limit)
+        if wm is None:
+            return limit
+        pos = wm.end()
+    return pos
+
+
+@cache
+def frame_reader(lang: str) -> FrameReader:
+    return FrameReader(lang)

@@ -1,0 +1,296 @@
+"""When a figure holds, and which numbers are dates rather than figures.
+
+Two jobs that share one set of patterns: ``blocked_spans`` marks dates,
+times, URLs and ids so the number finder skips them; ``find_times`` reads
+time expressions into periods (``2025-06-15``, ``2025-01..2025-02``,
+``2024``), resolving relative ones ("am Dienstag", "last year") against the
+publication date. Month names, seasons and relative phrases come from the
+lexicon's ``time.toml``.
+"""
+
+from __future__ import annotations
+
+import calendar
+import datetime as dt
+import re
+from dataclasses import dataclass
+from functools import cache
+
+from figtrace.lang import get_lexicon
+from figtrace.lang.phrases import compile_phrases
+
+_URL = re.compile(r"https?://\S+|www\.\S+|\S+@\S+\.\w+|!\[[^\]\n]{0,300}\]\([^)\n]{0,500}\)|\]\([^)\n]{0,500}\)")
+_TIME = re.compile(r"(?<!\d)\d{1,2}:\d{2}(?::\d{2})?(?!\d)|(?<![\d.])\d{1,2}\.\d{2}(?=\s*(?:Uhr|h)\b)")
+_NUMDATE = re.compile(
+    r"(?<![\d.])(?:\d{4}-\d{2}-\d{2}|\d{1,2}\.\d{1,2}\.(?:\d{4}|\d{2})(?!\d)|\d{1,2}/\d{1,2}/\d{2,4})"
+)
+_PHONE = re.compile(r"(?<!\w)\+\d[\d\s/()\-]{7,}\d")
+_YEAR = re.compile(r"(?<![\d.,])(19[5-9]\d|20\d\d)(?![\d.,]\d)")
+
+
+@dataclass(frozen=True, slots=True)
+class TimeExpr:
+    start: int
+    end: int
+    period: str | None  # None: a time we could not resolve (no publication date)
+    kind: str  # explicit, relative, period, present
+
+
+def _fmt_month(y: int, m: int) -> str:
+    return f"{y:04d}-{m:02d}"
+
+
+def _shift_months(y: int, m: int, k: int) -> tuple[int, int]:
+    t = y * 12 + (m - 1) + k
+    return t // 12, t % 12 + 1
+
+
+class TimeFinder:
+    def __init__(self, lang: str):
+        lex = get_lexicon(lang)
+        t = lex.time
+        self.lang = lang
+        self.months = {k.lower(): v for k, v in t["months"].items()}
+        self.weekdays = {k.lower(): v for k, v in t["weekdays"].items()}
+        self.seasons = {k.lower(): v for k, v in t["seasons"].items()}
+        self.parts_year = {k.lower(): v for k, v in t["parts_of_year"].items()}
+        self.units = {k.lower(): v for k, v in t.get("units", {}).items()}
+        mon = _alt(self.months, cap=True)
+        wd = _alt(self.weekdays, cap=True)
+        season = _alt(self.seasons, cap=None)
+        parts = _alt(self.parts_year, cap=None)
+        yw = _alt(t.get("year_words", []), cap=None)
+        # "15. Juni 2025", "15 June 2025"
+        self.dmy = re.compile(rf"(?<!\d)(?P<d>\d{{1,2}})\.?[\s\u00a0]+(?P<m>{mon})\.?(?:[\s\u00a0]+(?P<y>\d{{4}}))?(?!\w)")
+        # "June 15, 2025"
+        self.mdy = re.compile(rf"(?<!\w)(?P<m>{mon})\.?[\s\u00a0]+(?P<d>\d{{1,2}})(?:st|nd|rd|th)?(?!\d)(?:,?[\s\u00a0]+(?P<y>\d{{4}}))?")
+        # "Januar und Februar 2025", "Anfang März", "June 2025"
+        self.my = re.compile(
+            rf"(?<!\w)(?:(?P<part>{parts})[\s\u00a0]+)?(?P<m>{mon})\.?"
+            rf"(?:[\s\u00a0]+\w{{1,4}}[\s\u00a0]+(?P<m2>{mon}))?(?:[\s\u00a0]+(?P<y>\d{{4}}))?(?!\w)"
+        )
+        self.season = re.compile(rf"(?<!\w)(?P<s>{season})(?:[\s\u00a0]+(?P<y>\d{{4}}))?(?!\w)", re.IGNORECASE)
+        self.part_year = re.compile(
+            rf"(?<!\w)(?P<part>{parts})[\s\u00a0]+(?:\w{{1,4}}[\s\u00a0]+){{0,2}}(?:(?:{yw})[\s\u00a0]+)?(?P<y>\d{{4}})(?!\d)",
+            re.IGNORECASE,
+        )
+        self.weekday = re.compile(rf"(?<!\w)(?P<w>{wd})\w*", re.UNICODE)
+        self.rel: list[tuple[re.Pattern[str], str]] = []
+        for key in ("this_year", "last_year", "this_month", "last_month", "last_week", "this_week", "today",
+                    "yesterday"):
+            p = compile_phrases(t.get(key, []))
+            if p is not None:
+                self.rel.append((p, key))
+        units_alt = _alt(self.units, cap=None)
+        pl = _alt(t.get("period_last", []), cap=None)
+        self.period_last = re.compile(
+            rf"(?<!\w)(?:{pl})[\s\u00a0]+(?:(?P<n>[\w.,]+)[\s\u00a0]+)?(?P<u>{units_alt})(?!\w)", re.IGNORECASE
+        ) if pl else None
+        ab = _alt(t.get("ago_before", []), cap=None)
+        aa = _alt(t.get("ago_after", []), cap=None)
+        self.ago_before = re.compile(
+            rf"(?<!\w)(?:{ab})[\s\u00a0]+(?P<n>[\w.,]+)[\s\u00a0]+(?P<u>{units_alt})(?!\w)", re.IGNORECASE
+        ) if ab else None
+        self.ago_after = re.compile(
+            rf"(?<!\w)(?P<n>[\w.,]+)[\s\u00a0]+(?P<u>{units_alt})[\s\u00a0]+(?:{aa})(?!\w)", re.IGNORECASE
+        ) if aa else None
+        self.present = compile_phrases(t.get("present", []))
+        self.since = compile_phrases(t.get("since", []))
+        self.ordinal = re.compile(
+            rf"(?<![\d.,])\d{{1,3}}\.(?=[\s\u00a0]+(?:[a-zäöüß]|(?:{mon})))"
+        ) if lex.sentences.get("ordinal_dot") else None
+
+    # -- numbers that are not figures -------------------------------------------
+    def blocked_spans(self, text: str) -> list[tuple[int, int]]:
+        spans: list[tuple[int, int]] = []
+        for rx in (_URL, _TIME, _NUMDATE, _PHONE, self.dmy, self.mdy):
+            spans.extend(m.span() for m in rx.finditer(text))
+        for rx in (self.my, self.season, self.part_year):
+            for m in rx.finditer(text):
+                if m.groupdict().get("y"):
+                    spans.append(m.span("y"))
+        if self.ordinal is not None:
+            spans.extend(m.span() for m in self.ordinal.finditer(text))
+        spans.sort()
+        return spans
+
+    # -- time expressions -------------------------------------------------------
+    def find(self, text: str, start: int, end: int, published: dt.date | None) -> list[TimeExpr]:
+        found: list[TimeExpr] = []
+        pub = published
+        for m in _NUMDATE.finditer(text, start, end):
+            d = _parse_numdate(m.group(0))
+            if d:
+                found.append(TimeExpr(m.start(), m.end(), d.isoformat(), "explicit"))
+        for rx in (self.dmy, self.mdy):
+            for m in rx.finditer(text, start, end):
+                mo = self.months[m.group("m").lower().rstrip(".")]
+                day = int(m.group("d"))
+                y = int(m.group("y")) if m.group("y") else _year_for(mo, pub)
+                if y is None or not 1 <= day <= 31:
+                    found.append(TimeExpr(m.start(), m.end(), None, "explicit"))
+                    continue
+                day = min(day, calendar.monthrange(y, mo)[1])
+                found.append(TimeExpr(m.start(), m.end(), f"{y:04d}-{mo:02d}-{day:02d}", "explicit"))
+        for m in self.my.finditer(text, start, end):
+            mo = self.months[m.group("m").lower().rstrip(".")]
+            mo2 = self.months[m.group("m2").lower().rstrip(".")] if m.group("m2") else mo
+            y = int(m.group("y")) if m.group("y") else _year_for(mo, pub)
+            if y is None:
+                found.append(TimeExpr(m.start(), m.end(), None, "explicit"))
+                continue
+            y1 = y - 1 if mo > mo2 else y
+            p = _fmt_month(y1, mo) if mo == mo2 else f"{_fmt_month(y1, mo)}..{_fmt_month(y, mo2)}"
+            found.append(TimeExpr(m.start(), m.end(), p, "explicit"))
+        for m in self.part_year.finditer(text, start, end):
+            a, b = self.parts_year[m.group("part").lower()]
+            y = int(m.group("y"))
+            found.append(TimeExpr(m.start(), m.end(), f"{_fmt_month(y, a)}..{_fmt_month(y, b)}", "explicit"))
+        for m in self.season.finditer(text, start, end):
+            a, b = self.seasons[m.group("s").lower()]
+            if m.group("y"):
+                y = int(m.group("y"))
+            elif pub is not None:
+                y = pub.year if pub.month >= a else pub.year - 1
+            else:
+                found.append(TimeExpr(m.start(), m.end(), None, "explicit"))
+                continue
+            y2 = y + 1 if b < a else y
+            found.append(TimeExpr(m.start(), m.end(), f"{_fmt_month(y, a)}..{_fmt_month(y2, b)}", "explicit"))
+        for m in _YEAR.finditer(text, start, end):
+            found.append(TimeExpr(m.start(), m.end(), m.group(1), "explicit"))
+        for m in self.weekday.finditer(text, start, end):
+            if pub is None:
+                found.append(TimeExpr(m.start(), m.end(), None, "relative"))
+                continue
+            wd = self.weekdays[m.group("w").lower()]
+            back = (pub.weekday() - wd) % 7
+            found.append(TimeExpr(m.start(), m.end(), (pub - dt.timedelta(days=back)).isoformat(), "relative"))
+        for rx, key in self.rel:
+            for m in rx.finditer(text, start, end):
+                found.append(TimeExpr(m.start(), m.end(), _relative(key, pub), "relative"))
+        for rx, sign in ((self.period_last, 0), (self.ago_before, 1), (self.ago_after, 1)):
+            if rx is None:
+                continue
+            for m in rx.finditer(text, start, end):
+                n = _count(m.groupdict().get("n"), self.lang)
+                unit = self.units[m.group("u").lower()]
+                found.append(TimeExpr(m.start(), m.end(), _span_back(pub, n, unit, point=bool(sign)), "period"))
+        if self.present is not None:
+            for m in self.present.finditer(text, start, end):
+                found.append(TimeExpr(m.start(), m.end(), pub.isoformat() if pub else None, "present"))
+        found = _drop_overlaps(found)
+        return self._since(text, found, pub)
+
+    def _since(self, text: str, found: list[TimeExpr], pub: dt.date | None) -> list[TimeExpr]:
+        """'seit Oktober 2023' is a period from then until publication."""
+        if self.since is None:
+            return found
+        out = []
+        for t in found:
+            lead = text[max(0, t.start - 25): t.start]
+            m = None
+            for m2 in self.since.finditer(lead):
+                m = m2
+            if t.kind == "explicit" and t.period and m and not lead[m.end():].strip(" \u00a0").split()[1:]:
+                begin = t.period.split("..")[0]
+                end = pub.isoformat() if pub else None
+                out.append(TimeExpr(t.start, t.end, f"{begin}..{end}" if end else None, "period"))
+            else:
+                out.append(t)
+        return out
+
+
+def _alt(words, cap: bool | None) -> str:  # type: ignore[no-untyped-def]
+    ws = sorted({w for w in words}, key=len, reverse=True)
+    if cap:
+        ws = [w[:1].upper() + w[1:] for w in ws]
+    return "|".join(re.escape(w) for w in ws) or r"(?!x)x"
+
+
+def _parse_numdate(s: str) -> dt.date | None:
+    try:
+        if "-" in s:
+            return dt.date.fromisoformat(s)
+        if "." in s:
+            d, m, y = s.split(".")
+        else:
+            m, d, y = s.split("/")
+        yy = int(y)
+        if yy < 100:
+            yy += 2000
+        return dt.date(yy, int(m), int(d))
+    except ValueError:
+        return None
+
+
+def _year_for(month: int, pub: dt.date | None) -> int | None:
+    """A month named without a year is the latest such month up to publication."""
+    if pub is None:
+        return None
+    return pub.year if month <= pub.month else pub.year - 1
+
+
+def _relative(key: str, pub: dt.date | None) -> str | None:
+    if pub is None:
+        return None
+    if key == "this_year":
+        return f"{pub.year:04d}"
+    if key == "last_year":
+        return f"{pub.year - 1:04d}"
+    if key == "this_month":
+        return _fmt_month(pub.year, pub.month)
+    if key == "last_month":
+        return _fmt_month(*_shift_months(pub.year, pub.month, -1))
+    if key == "today":
+        return pub.isoformat()
+    if key == "yesterday":
+        return (pub - dt.timedelta(days=1)).isoformat()
+    monday = pub - dt.timedelta(days=pub.weekday())
+    if key == "this_week":
+        return f"{monday.isoformat()}..{pub.isoformat()}"
+    if key == "last_week":
+        a = monday - dt.timedelta(days=7)
+        return f"{a.isoformat()}..{(a + dt.timedelta(days=6)).isoformat()}"
+    return None
+
+
+def _count(s: str | None, lang: str) -> int:
+    if not s:
+        return 1
+    from figtrace.extract.numbers import parse_number
+
+    v = parse_number(s, lang)
+    return int(v) if v and v < 10000 else 1
+
+
+def _span_back(pub: dt.date | None, n: int, unit: str, point: bool) -> str | None:
+    if pub is None:
+        return None
+    if unit == "day":
+        a = pub - dt.timedelta(days=n)
+        return a.isoformat() if point else f"{a.isoformat()}..{pub.isoformat()}"
+    if unit == "week":
+        a = pub - dt.timedelta(weeks=n)
+        return a.isoformat() if point else f"{a.isoformat()}..{pub.isoformat()}"
+    if unit == "month":
+        y, m = _shift_months(pub.year, pub.month, -n)
+        return _fmt_month(y, m) if point else f"{_fmt_month(y, m)}..{pub.isoformat()}"
+    y = pub.year - n
+    return f"{y:04d}" if point else f"{y:04d}..{pub.isoformat()}"
+
+
+def _drop_overlaps(ts: list[TimeExpr]) -> list[TimeExpr]:
+    ts.sort(key=lambda t: (t.start, -(t.end - t.start)))
+    out: list[TimeExpr] = []
+    last = -1
+    for t in ts:
+        if t.start >= last:
+            out.append(t)
+            last = t.end
+    return out
+
+
+@cache
+def time_finder(lang: str) -> TimeFinder:
+    return TimeFinder(lang)

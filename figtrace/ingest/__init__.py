@@ -1,0 +1,337 @@
+"""Readers: turn whatever the user has (files, folders, stdin, URLs) into Documents.
+
+:func:`iter_documents` yields a cleaned and enriched
+:class:`~figtrace.model.Document` per article, or an
+:class:`~figtrace.errors.InputError` per input (or record) that failed, so one
+bad file never stops a batch. It is a generator all the way down: a folder is
+walked lazily and WARC and JSON Lines files are streamed record by record.
+
+Readers by extension, else by the first bytes: ``.txt``/``.md`` (text),
+``.html``/``.htm`` (trafilatura), ``.warc``/``.warc.gz`` (warcio),
+``.jsonl``, ``.rss``/``.atom``/``.xml`` feeds, folders (recursive), ``-``
+(stdin) and ``http(s)://`` URLs of pages or feeds.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import sys
+from collections.abc import Iterable, Iterator
+from pathlib import Path
+from typing import Any, BinaryIO
+
+from figtrace.errors import InputError
+from figtrace.ingest.decode import decode, repair
+from figtrace.ingest.errors import ReadError
+from figtrace.ingest.fetch import FetchPolicy, fetch, make_client
+from figtrace.ingest.sniff import SNIFFED, Kind, kind_by_content, kind_by_name, suffix
+from figtrace.model import Document
+
+__all__ = ["DEFAULT_MAX_BYTES", "FetchPolicy", "ReadError", "iter_documents", "read_text"]
+
+#: Largest single document (a file, a WARC record, a JSON line) read into memory.
+DEFAULT_MAX_BYTES = 50 * 1024 * 1024
+_HEAD = 8192
+_STREAMED: frozenset[Kind] = frozenset({"warc", "jsonl"})
+
+
+def iter_documents(
+    inputs: Iterable[str],
+    *,
+    lang: str | None = None,
+    published: str | None = None,
+    allow_private: bool = False,
+    timeout: float = 20.0,
+    max_bytes: int = DEFAULT_MAX_BYTES,
+    fetch_policy: FetchPolicy | None = None,
+) -> Iterator[Document | InputError]:
+    """Documents from files, folders, ``-`` (stdin) and URLs, cleaned and enriched.
+
+    ``lang`` and ``published`` (YYYY-MM-DD), when given, override what is
+    detected for every document. ``allow_private`` permits fetching loopback,
+    private and link-local addresses (refused by default). ``max_bytes`` caps
+    one document; ``fetch_policy`` overrides the network guards' defaults.
+    """
+    policy = fetch_policy or FetchPolicy(timeout=timeout, allow_private=allow_private)
+    reader = _Reader(lang=lang, published=published, max_bytes=max_bytes, policy=policy)
+    try:
+        for item in inputs:
+            yield from reader.read(item)
+    finally:
+        reader.close()
+
+
+def read_text(
+    text: str, name: str = "", *, lang: str | None = None, published: str | None = None
+) -> Document:
+    """One article's text, cleaned and enriched like any input."""
+    from figtrace.meta import enrich
+
+    return enrich(Document(text=text, name=name, lang=lang, published=published))
+
+
+class _Reader:
+    """Options of one batch and its HTTP client (opened on the first URL)."""
+
+    def __init__(self, *, lang: str | None, published: str | None, max_bytes: int, policy: FetchPolicy):
+        self.lang = lang
+        self.published = published
+        self.max_bytes = max_bytes
+        self.policy = policy
+        self._client: Any = None
+
+    def close(self) -> None:
+        if self._client is not None:
+            self._client.close()
+
+    @property
+    def client(self) -> Any:
+        if self._client is None:
+            self._client = make_client(self.policy)
+        return self._client
+
+    # -- dispatch -------------------------------------------------------------
+
+    def read(self, item: str) -> Iterator[Document | InputError]:
+        if item == "-":
+            yield from self._stdin()
+        elif item.lower().startswith(("http://", "https://")):
+            yield from self._url(item)
+        else:
+            p = Path(item)
+            if p.is_dir():
+                yield from self._dir(p)
+            elif not p.exists():
+                yield InputError(item, "no such file or folder")
+            else:
+                yield from self._file(p, item)
+
+    def _dir(self, root: Path) -> Iterator[Document | InputError]:
+        """Files below ``root`` that a reader knows, in a stable order; hidden ones skipped."""
+        for here, dirs, files in os.walk(root):
+            dirs[:] = sorted(d for d in dirs if not d.startswith("."))
+            for f in sorted(files):
+                if f.startswith("."):
+                    continue
+                if kind_by_name(f) is None and suffix(f) not in SNIFFED:
+                    continue
+                p = Path(here) / f
+                yield from self._file(p, str(p))
+
+    def _file(self, p: Path, display: str) -> Iterator[Document | InputError]:
+        try:
+            size = p.stat().st_size
+            with p.open("rb") as f:
+                head = f.read(_HEAD)
+                kind = kind_by_name(p.name) or kind_by_content(head)
+                if kind in _STREAMED:
+                    f.seek(0)
+                    yield from self._stream(kind, f, p.name, display)
+                    return
+                if size > self.max_bytes:
+                    yield InputError(display, f"file is {_mb(size)}, over the {_mb(self.max_bytes)} limit")
+                    return
+                data = head + f.read(self.max_bytes + 1 - len(head))
+        except OSError as e:
+            yield InputError(display, f"cannot read: {e.strerror or e}")
+            return
+        yield from self._whole(kind, data, p.name, display)
+
+    def _stdin(self) -> Iterator[Document | InputError]:
+        stream: BinaryIO = sys.stdin.buffer
+        peek = getattr(stream, "peek", None)
+        head = peek(_HEAD)[:_HEAD] if peek else b""
+        kind = kind_by_content(head) if head else "text"
+        if kind in _STREAMED:
+            yield from self._stream(kind, stream, "<stdin>", "<stdin>")
+            return
+        data = stream.read(self.max_bytes + 1)
+        if len(data) > self.max_bytes:
+            yield InputError("<stdin>", f"input is over the {_mb(self.max_bytes)} limit")
+            return
+        yield from self._whole(kind, data, "<stdin>", "<stdin>")
+
+    def _url(self, url: str) -> Iterator[Document | InputError]:
+        try:
+            got = fetch(url, self.policy, self.client)
+        except ReadError as e:
+            yield InputError(url, str(e))
+            return
+        if got.kind == "feed":
+            yield from self._feed(got.body, url, url, base_url=got.url)
+        else:
+            yield self._html(got.body, url, url, url=got.url)
+
+    # -- readers --------------------------------------------------------------
+
+    def _whole(self, kind: Kind, data: bytes, name: str, display: str) -> Iterator[Document | InputError]:
+        if not data.strip():
+            yield InputError(display, "empty input")
+        elif len(data) > self.max_bytes:
+            yield InputError(display, f"input is over the {_mb(self.max_bytes)} limit")
+        elif kind == "html":
+            yield self._html(data, name, display)
+        elif kind == "feed":
+            yield from self._feed(data, name, display)
+        else:
+            yield self._text(data, name, display)
+
+    def _stream(
+        self, kind: Kind, stream: BinaryIO, name: str, display: str
+    ) -> Iterator[Document | InputError]:
+        if kind == "warc":
+            from figtrace.ingest.warc import iter_warc
+
+            for rec in iter_warc(stream, name, self.max_bytes):
+                if isinstance(rec, InputError):
+                    yield _renamed(rec, name, display)
+                else:
+                    rec_name, url, html = rec
+                    yield self._html(html, rec_name, rec_name, url=url)
+            return
+        from figtrace.ingest.jsonl import iter_jsonl
+
+        for item in iter_jsonl(stream, name, self.max_bytes):
+            if isinstance(item, InputError):
+                yield _renamed(item, name, display)
+            else:
+                yield self._record(*item)
+
+    def _text(self, data: bytes, name: str, display: str) -> Document | InputError:
+        try:
+            text, encoding = decode(data)
+        except ReadError as e:
+            return InputError(display, str(e))
+        text, repaired = repair(text)
+        if not text.strip():
+            return InputError(display, "empty input")
+        meta: dict[str, Any] = {"format": "text", "encoding": encoding}
+        if repaired:
+            meta["repaired"] = "mojibake"
+        return self._finish(Document(text=text, name=name, meta=meta))
+
+    def _html(
+        self,
+        data: bytes | str,
+        name: str,
+        display: str,
+        *,
+        url: str | None = None,
+        title: str | None = None,
+        published: str | None = None,
+    ) -> Document | InputError:
+        from figtrace.ingest.html import read_html
+
+        try:
+            page = read_html(data, url=url)
+        except ReadError as e:
+            return InputError(display, str(e))
+        meta: dict[str, Any] = {"format": "html"}
+        if page.repaired:
+            meta["repaired"] = "mojibake"
+        doc = Document(text=page.text, name=name, url=page.url, title=page.title or title, meta=meta)
+        if page.sitename:
+            meta["sitename"] = page.sitename
+            if not page.url:
+                doc.outlet = page.sitename
+                meta["outlet_source"] = "html"
+        date = page.published or published
+        if date:
+            doc.published = date
+            doc.meta["published_source"] = "html" if page.published else "feed"
+        return self._finish(doc)
+
+    def _feed(
+        self, data: bytes, name: str, display: str, *, base_url: str | None = None
+    ) -> Iterator[Document | InputError]:
+        from figtrace.ingest.feed import parse_feed
+
+        try:
+            entries = list(parse_feed(data, base_url))  # a broken feed fails before any fetch
+        except ReadError as e:
+            yield InputError(display, str(e))
+            return
+        for i, entry in enumerate(entries, 1):
+            if entry.link and entry.link.lower().startswith(("http://", "https://")):
+                try:
+                    got = fetch(entry.link, self.policy, self.client)
+                except ReadError as e:
+                    yield InputError(entry.link, str(e))
+                    continue
+                yield self._html(
+                    got.body,
+                    entry.link,
+                    entry.link,
+                    url=got.url,
+                    title=entry.title,
+                    published=entry.published,
+                )
+            elif entry.content:
+                label = entry.link or entry.id or f"{name}#{i}"
+                yield self._html(
+                    f"<html><body><article>{entry.content}</article></body></html>",
+                    label,
+                    label,
+                    url=entry.link,
+                    title=entry.title,
+                    published=entry.published,
+                )
+            else:
+                yield InputError(f"{name}#{i}", "feed entry has neither a link nor content")
+
+    def _record(self, name: str, rec: dict[str, Any]) -> Document:
+        text, repaired = repair(rec["text"])
+        meta: dict[str, Any] = {"format": "jsonl"}
+        if repaired:
+            meta["repaired"] = "mojibake"
+        doc = Document(
+            text=text,
+            name=name,
+            meta=meta,
+            url=rec.get("url") if isinstance(rec.get("url"), str) else None,
+            title=rec.get("title") if isinstance(rec.get("title"), str) else None,
+        )
+        if isinstance(rec.get("lang"), str) and rec["lang"]:
+            doc.lang = rec["lang"]
+            doc.meta["lang_source"] = "given"
+        date = _iso_date(rec.get("published"))
+        if date:
+            doc.published = date
+            doc.meta["published_source"] = "record"
+        elif rec.get("published"):
+            doc.meta["published_unparsed"] = str(rec["published"])[:64]
+        return self._finish(doc)
+
+    def _finish(self, doc: Document) -> Document:
+        """The user's overrides, then cleaning and metadata."""
+        from figtrace.meta import enrich
+
+        if self.lang:
+            doc.lang = self.lang
+            doc.meta["lang_source"] = "user"
+        if self.published:
+            doc.published = self.published
+            doc.published_inferred = False
+            doc.meta["published_source"] = "user"
+        return enrich(doc)
+
+
+def _renamed(err: InputError, name: str, display: str) -> InputError:
+    """A record's error names the input as the user gave it: ``data/crawl.warc.gz#3``."""
+    if err.input == name or err.input.startswith(name + "#"):
+        return InputError(display + err.input[len(name) :], err.message)
+    return err
+
+
+def _iso_date(value: object) -> str | None:
+    if not isinstance(value, str) or len(value) < 10:
+        return None
+    try:
+        return dt.date.fromisoformat(value[:10]).isoformat()
+    except ValueError:
+        return None
+
+
+def _mb(n: int) -> str:
+    return f"{n / (1024 * 1024):.0f} MB" if n >= 1024 * 1024 else f"{n} bytes"

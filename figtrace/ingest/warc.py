@@ -1,0 +1,48 @@
+"""WARC (and ARC) files from crawls: every HTML response record is one document.
+
+Streamed record by record with warcio, so a multi-gigabyte crawl never sits in
+memory; a record over the size cap is skipped with its own error, and a file
+cut short ends with an error after the records that were intact.
+"""
+
+from __future__ import annotations
+
+import zlib
+from collections.abc import Iterator
+from typing import BinaryIO
+
+from figtrace.errors import InputError
+
+
+def iter_warc(
+    stream: BinaryIO, name: str, max_record: int
+) -> Iterator[tuple[str, str | None, bytes] | InputError]:
+    """(record name, target URL, HTML bytes) per HTML record, ``name#1``, ``name#2``, …"""
+    from warcio.archiveiterator import ArchiveIterator
+    from warcio.exceptions import ArchiveLoadFailed
+
+    n = 0
+    try:
+        for record in ArchiveIterator(stream, arc2warc=True):
+            if record.rec_type not in ("response", "resource"):
+                continue
+            headers = record.http_headers
+            if headers is not None:
+                status = headers.get_statuscode()
+                if not status or not status.startswith("2"):
+                    continue
+                ctype = headers.get_header("Content-Type") or ""
+            else:
+                ctype = record.rec_headers.get_header("Content-Type") or ""
+            if "html" not in ctype.lower():
+                continue
+            n += 1
+            rec_name = f"{name}#{n}"
+            data = record.content_stream().read(max_record + 1)
+            if len(data) > max_record:
+                yield InputError(rec_name, f"record is over the {max_record}-byte limit")
+                continue
+            yield rec_name, record.rec_headers.get_header("WARC-Target-URI"), data
+    except (ArchiveLoadFailed, EOFError, zlib.error, ValueError, OSError) as e:
+        reason = str(e).strip().splitlines()[0][:120] if str(e).strip() else type(e).__name__
+        yield InputError(name, f"truncated or damaged WARC after {n} HTML records: {reason}")

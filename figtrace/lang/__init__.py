@@ -1,0 +1,176 @@
+"""The one registry of language knowledge.
+
+``get_lexicon("de")`` loads every TOML file in ``figtrace/lang/de/``, checks
+it against the schema below and reports *all* problems at once (file and
+entry), the way spaCy's Matcher validates patterns: a typo in a lexicon must
+fail at start-up, not silently drop a cue. Adding a language means adding a
+folder of these files; the engine has no words of any language in its code.
+"""
+
+from __future__ import annotations
+
+import tomllib
+from dataclasses import dataclass, field
+from functools import cache
+from importlib import resources
+from typing import Any
+
+from figtrace.errors import LexiconError, UnknownLanguageError
+
+# file -> key -> expected type ("str", "strs", "map_num", "map_str", "map_pair", "bool", "table", "tables")
+SCHEMA: dict[str, dict[str, str]] = {
+    "numbers": {
+        "decimal_separator": "str", "group_separators": "chars", "compound_words": "bool",
+        "words": "table", "scale_suffixes": "map_num", "vague": "map_num",
+    },
+    "qualifiers": {
+        "prefix": "map_str", "prefix_blocked_after": "map_strs", "suffix": "map_str",
+        "figure_words": "table", "range": "table",
+    },
+    "measures": {"noun": "tables", "counter": "tables", "not_counted": "table", "cue": "tables", "modifiers": "table"},
+    "attribution": {
+        "prefix": "strs", "postfix": "strs", "verbs": "strs", "backward": "strs", "carry": "strs",
+        "reported": "strs", "pronouns": "strs",
+    },
+    "time": {
+        "months": "map_num", "weekdays": "map_num", "seasons": "map_pair", "parts_of_year": "map_pair",
+        "parts_of_month": "strs", "year_words": "strs", "this_year": "strs", "last_year": "strs",
+        "this_month": "strs", "last_month": "strs", "last_week": "strs", "this_week": "strs", "today": "strs",
+        "yesterday": "strs", "period_last": "strs", "ago_before": "strs", "ago_after": "strs",
+        "units": "map_str", "present": "strs", "since": "strs",
+    },
+    "sentences": {"abbreviations": "strs", "ordinal_dot": "bool"},
+    "frames": {"partitive": "strs", "location_prepositions": "strs", "relay": "strs"},
+}
+#: Files other modules own and validate themselves (furniture cues, date formats).
+EXTRA_FILES = {"furniture", "dates"}
+REQUIRED = ("numbers", "qualifiers", "measures", "attribution", "time", "sentences", "frames")
+
+MEASURES_KEYS = {"noun": {"unit", "measure", "words"}, "counter": {"unit", "measure", "words"},
+                 "cue": {"measure", "priority", "units", "words"}}
+
+
+@dataclass(frozen=True)
+class Lexicon:
+    """All data files of one language, validated."""
+
+    code: str
+    numbers: dict[str, Any]
+    qualifiers: dict[str, Any]
+    measures: dict[str, Any]
+    attribution: dict[str, Any]
+    time: dict[str, Any]
+    sentences: dict[str, Any]
+    frames: dict[str, Any]
+    extra: dict[str, dict[str, Any]] = field(default_factory=dict)
+
+
+def available_languages() -> list[str]:
+    root = resources.files("figtrace.lang")
+    return sorted(
+        p.name for p in root.iterdir()
+        if p.is_dir() and not p.name.startswith(("_", ".")) and p.joinpath("numbers.toml").is_file()
+    )
+
+
+@cache
+def get_lexicon(code: str) -> Lexicon:
+    code = (code or "").lower().split("-")[0].split("_")[0]
+    langs = available_languages()
+    if code not in langs:
+        raise UnknownLanguageError(code, langs)
+    folder = resources.files("figtrace.lang").joinpath(code)
+    data: dict[str, dict[str, Any]] = {}
+    errors: list[str] = []
+    for entry in sorted(folder.iterdir(), key=lambda p: p.name):
+        if not entry.name.endswith(".toml"):
+            continue
+        stem = entry.name[:-5]
+        where = f"figtrace/lang/{code}/{entry.name}"
+        try:
+            data[stem] = tomllib.loads(entry.read_text(encoding="utf-8"))
+        except tomllib.TOMLDecodeError as e:
+            errors.append(f"{where}: not valid TOML: {e}")
+            continue
+        if stem in SCHEMA:
+            errors.extend(validate(stem, data[stem], where))
+        elif stem not in EXTRA_FILES:
+            errors.append(f"{where}: unknown lexicon file (expected one of {', '.join(sorted(SCHEMA))})")
+    for stem in REQUIRED:
+        if stem not in data and not any(e.startswith(f"figtrace/lang/{code}/{stem}.toml") for e in errors):
+            errors.append(f"figtrace/lang/{code}/{stem}.toml: missing")
+    if errors:
+        raise LexiconError(f"{len(errors)} problem(s) in the {code!r} lexicon:\n  " + "\n  ".join(errors))
+    extra = {k: v for k, v in data.items() if k not in SCHEMA}
+    return Lexicon(code=code, extra=extra, **{k: data[k] for k in REQUIRED})
+
+
+def _is_num(v: Any) -> bool:
+    return isinstance(v, int | float) and not isinstance(v, bool)
+
+
+def _check(kind: str, value: Any) -> bool:
+    match kind:
+        case "str":
+            return isinstance(value, str)
+        case "strs":
+            return isinstance(value, list) and all(isinstance(x, str) and x.strip() for x in value)
+        case "chars":
+            return isinstance(value, list) and all(isinstance(x, str) and len(x) == 1 for x in value)
+        case "bool":
+            return isinstance(value, bool)
+        case "table":
+            return isinstance(value, dict)
+        case "tables":
+            return isinstance(value, list) and all(isinstance(x, dict) for x in value)
+        case "map_num":
+            return isinstance(value, dict) and all(_is_num(v) for v in value.values())
+        case "map_str":
+            return isinstance(value, dict) and all(isinstance(v, str) for v in value.values())
+        case "map_strs":
+            return isinstance(value, dict) and all(_check("strs", v) for v in value.values())
+        case "map_pair":
+            return isinstance(value, dict) and all(
+                isinstance(v, list) and len(v) == 2 and all(isinstance(x, int) for x in v) for v in value.values()
+            )
+    return False
+
+
+def validate(stem: str, doc: dict[str, Any], where: str) -> list[str]:
+    """Every problem in one lexicon file, each naming file and entry."""
+    from figtrace.model import MEASURES, QUALIFIERS, UNITS
+
+    errors: list[str] = []
+    schema = SCHEMA[stem]
+    for key, value in doc.items():
+        if key not in schema:
+            errors.append(f"{where}: unknown key {key!r}")
+        elif not _check(schema[key], value):
+            errors.append(f"{where}: {key!r} should be {schema[key]}")
+    if stem == "qualifiers":
+        for table in ("prefix", "suffix"):
+            for phrase, q in (doc.get(table) or {}).items():
+                if q not in QUALIFIERS:
+                    errors.append(f"{where}: [{table}] {phrase!r} = {q!r} is not a qualifier ({', '.join(QUALIFIERS)})")
+    if stem == "measures":
+        for table in ("noun", "counter", "cue"):
+            for i, entry in enumerate(doc.get(table) or []):
+                if not isinstance(entry, dict):
+                    continue
+                label = f"{where}: [[{table}]] #{i + 1}"
+                for k in entry:
+                    if k not in MEASURES_KEYS[table]:
+                        errors.append(f"{label}: unknown key {k!r}")
+                if not _check("strs", entry.get("words")):
+                    errors.append(f"{label}: 'words' must be a list of non-empty strings")
+                m = entry.get("measure")
+                if m is not None and m not in MEASURES:
+                    errors.append(f"{label}: measure {m!r} is not one of {', '.join(MEASURES)}")
+                if table == "cue" and m is None:
+                    errors.append(f"{label}: a cue needs a measure")
+                if table == "cue" and not isinstance(entry.get("priority", 5), int):
+                    errors.append(f"{label}: 'priority' must be an integer")
+                for u in ([entry["unit"]] if "unit" in entry else []) + list(entry.get("units", [])):
+                    if u not in UNITS:
+                        errors.append(f"{label}: unit {u!r} is not one of {', '.join(UNITS)}")
+    return errors

@@ -1,0 +1,149 @@
+"""The plain data that travels through the pipeline.
+
+Every stage (ingest → clean → extract → store → reconcile → report) takes and
+returns these objects, so the same functions run in one process, a process
+pool or a Dask map without adapters. They are frozen where identity matters
+(a claim is evidence; nothing downstream may edit it in place).
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import asdict, dataclass, field
+from typing import Any, Literal
+
+Qualifier = Literal[
+    "exact", "approx", "at_least", "more_than", "at_most", "less_than", "up_to", "range", "vague"
+]
+QUALIFIERS: tuple[str, ...] = (
+    "exact", "approx", "at_least", "more_than", "at_most", "less_than", "up_to", "range", "vague",
+)
+MEASURES: tuple[str, ...] = (
+    "deployed", "reinforcement", "planned", "killed", "wounded", "killed_or_wounded", "captured",
+    "missing", "withdrawn", "territory_captured", "advance", "equipment",
+)
+UNITS: tuple[str, ...] = ("personnel", "km2", "km", "equipment", "other")
+
+#: Kinds of text segment. Furniture is kept (not deleted) so figures in a
+#: teaser are still found, but never credited to the main story.
+SegmentKind = Literal["title", "body", "furniture"]
+
+#: The fields of the spec's JSON Lines form, in the spec's order.
+SPEC_FIELDS: tuple[str, ...] = (
+    "doc", "quote", "figure", "value", "low", "high", "qualifier", "measure", "actor", "unit",
+    "source", "as_of", "location",
+)
+
+
+@dataclass(frozen=True, slots=True)
+class Segment:
+    """A span of a document's text with its role.
+
+    ``label`` says why a furniture span is furniture (``caption``,
+    ``credit``, ``link_list``, ``teaser``, …) so a user can audit the cleaner.
+    """
+
+    start: int
+    end: int
+    kind: SegmentKind = "body"
+    label: str = ""
+
+
+@dataclass(slots=True)
+class Document:
+    """One article: the text the user gave plus what we know about it.
+
+    ``text`` is never rewritten: offsets of claims point into it. Cleaning
+    only adds ``segments``.
+    """
+
+    text: str
+    name: str = ""
+    id: str = ""
+    title: str | None = None
+    url: str | None = None
+    outlet: str | None = None
+    published: str | None = None
+    published_inferred: bool = False
+    lang: str | None = None
+    segments: list[Segment] = field(default_factory=list)
+    meta: dict[str, Any] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        if not self.id:
+            self.id = content_id(self.text)
+        if not self.name:
+            self.name = self.id
+
+    def segment_at(self, offset: int) -> Segment | None:
+        for seg in self.segments:
+            if seg.start <= offset < seg.end:
+                return seg
+        return None
+
+
+def content_id(text: str) -> str:
+    """Content hash: the same text read twice is the same document."""
+    return hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()[:16]
+
+
+@dataclass(slots=True)
+class Claim:
+    """One reported figure with who said it, when it holds and where it was said.
+
+    The first block is the spec's contract (``spec/claims.md``); the rest is
+    evidence (offsets into ``Document.text``) and reasoning (``why``: which cue
+    decided each field), so every output can be checked by a person.
+    """
+
+    doc: str
+    quote: str
+    figure: str
+    value: float
+    low: float | None
+    high: float | None
+    qualifier: str
+    measure: str
+    actor: str | None
+    unit: str
+    source: str
+    as_of: str | None
+    location: str | None
+    # evidence
+    start: int = 0
+    end: int = 0
+    quote_start: int = 0
+    quote_end: int = 0
+    lang: str | None = None
+    segment: str = "body"
+    published: str | None = None
+    outlet: str | None = None
+    url: str | None = None
+    doc_id: str | None = None
+    confidence: float = 1.0
+    why: dict[str, str] = field(default_factory=dict)
+
+    def to_dict(self, *, spec_only: bool = False) -> dict[str, Any]:
+        d = asdict(self)
+        d["value"] = _num(d["value"])
+        d["low"] = _num(d["low"])
+        d["high"] = _num(d["high"])
+        if spec_only:
+            return {k: d[k] for k in SPEC_FIELDS}
+        ordered = {k: d[k] for k in SPEC_FIELDS}
+        ordered.update({k: v for k, v in d.items() if k not in ordered})
+        return ordered
+
+    @classmethod
+    def from_dict(cls, d: dict[str, Any]) -> Claim:
+        names = set(cls.__dataclass_fields__)
+        return cls(**{k: v for k, v in d.items() if k in names})
+
+
+def _num(x: float | None) -> float | int | None:
+    """Whole numbers print as integers (``6000``, not ``6000.0``)."""
+    if x is None:
+        return None
+    if float(x).is_integer() and abs(x) < 1e15:
+        return int(x)
+    return x

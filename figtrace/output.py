@@ -1,0 +1,110 @@
+"""One way to print rows, shared by every listing command.
+
+Borrowed from sqlite-utils: one decorator gives every command the same
+``--format`` flag, so ``claims``, ``timeline`` and ``conflicts`` can all be
+piped into jq, pandas or a spreadsheet the same way.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import sys
+from collections.abc import Callable, Iterable, Sequence
+from typing import IO, Any
+
+import click
+
+FORMATS = ("table", "jsonl", "csv", "parquet")
+
+
+def output_options(default: str = "table", formats: Sequence[str] = FORMATS) -> Callable[[Any], Any]:
+    """Add ``--format`` and ``--output`` to a click command."""
+
+    def deco(f: Any) -> Any:
+        f = click.option(
+            "--format", "fmt", type=click.Choice(list(formats)), default=default, show_default=True,
+            help="Output format.",
+        )(f)
+        f = click.option(
+            "-o", "--output", "output", type=click.Path(dir_okay=False, allow_dash=True), default="-",
+            help="Write to this file instead of standard output (required for parquet).",
+        )(f)
+        return f
+
+    return deco
+
+
+def _cell(v: Any) -> str:
+    if v is None:
+        return ""
+    if isinstance(v, float) and v.is_integer():
+        return str(int(v))
+    if isinstance(v, list | tuple):
+        return ", ".join(_cell(x) for x in v)
+    if isinstance(v, dict):
+        return json.dumps(v, ensure_ascii=False)
+    return str(v)
+
+
+def write_rows(
+    rows: Iterable[dict[str, Any]], fmt: str, fields: Sequence[str] | None = None,
+    out: IO[str] | None = None, path: str | None = None, table_fields: Sequence[str] | None = None,
+) -> int:
+    """Write rows in ``fmt``; returns how many were written.
+
+    ``fields`` fixes the column order for csv/table (jsonl keeps every key);
+    ``table_fields`` narrows the human table to what fits a terminal.
+    """
+    if fmt == "parquet":
+        if not path or path == "-":
+            raise click.UsageError("--format parquet needs --output FILE")
+        return _write_parquet(list(rows), path)
+    close = False
+    if out is None:
+        if path and path != "-":
+            out = open(path, "w", encoding="utf-8", newline="")  # noqa: SIM115
+            close = True
+        else:
+            out = sys.stdout
+    try:
+        n = 0
+        if fmt == "jsonl":
+            for r in rows:
+                out.write(json.dumps(r, ensure_ascii=False) + "\n")
+                n += 1
+            return n
+        rows = list(rows)
+        cols = list(fields or (list(rows[0].keys()) if rows else []))
+        if fmt == "csv":
+            w = csv.writer(out)
+            w.writerow(cols)
+            for r in rows:
+                w.writerow([_cell(r.get(c)) for c in cols])
+            return len(rows)
+        cols = list(table_fields or cols)
+        _write_table(rows, cols, out)
+        return len(rows)
+    finally:
+        if close:
+            out.close()
+
+
+def _write_table(rows: list[dict[str, Any]], cols: list[str], out: IO[str], width: int = 60) -> None:
+    cells = [[_cell(r.get(c)) for c in cols] for r in rows]
+    cells = [[c if len(c) <= width else c[: width - 1] + "…" for c in row] for row in cells]
+    widths = [max([len(c)] + [len(row[i]) for row in cells]) for i, c in enumerate(cols)]
+    out.write("  ".join(c.ljust(w) for c, w in zip(cols, widths, strict=True)).rstrip() + "\n")
+    out.write("  ".join("-" * w for w in widths) + "\n")
+    for row in cells:
+        out.write("  ".join(c.ljust(w) for c, w in zip(row, widths, strict=True)).rstrip() + "\n")
+
+
+def _write_parquet(rows: list[dict[str, Any]], path: str) -> int:
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    norm = [{k: (json.dumps(v, ensure_ascii=False) if isinstance(v, dict) else v) for k, v in r.items()}
+            for r in rows]
+    pq.write_table(pa.Table.from_pylist(norm), path)
+    return len(rows)

@@ -1,0 +1,139 @@
+"""As-of periods: the one parser for ``YYYY``, ``YYYY-MM``, ``YYYY-MM-DD`` and ``A..B``.
+
+Every as-of in figtrace is a *period*, not a point: "2025-06" holds for the
+whole of June, "2024-09..2024-11" for an autumn. Merging, ordering and the
+consistency rules all reason about overlap and distance between periods, so
+they share this module (the extraction engine may import it too).
+"""
+
+from __future__ import annotations
+
+import calendar
+import datetime as dt
+import re
+from dataclasses import dataclass
+
+from figtrace.errors import FigtraceError
+
+_PART = re.compile(r"^(\d{4})(?:-(\d{2})(?:-(\d{2}))?)?$")
+
+
+class PeriodError(FigtraceError):
+    """An as-of string that is none of the accepted forms."""
+
+
+@dataclass(frozen=True, slots=True, order=True)
+class Period:
+    """A closed span of days ``[start, end]``; ``start == end`` for a single day."""
+
+    start: dt.date
+    end: dt.date
+
+    @property
+    def days(self) -> int:
+        return (self.end - self.start).days + 1
+
+    def overlaps(self, other: Period) -> bool:
+        return self.start <= other.end and other.start <= self.end
+
+    def gap_days(self, other: Period) -> int:
+        """Days between the two periods; 0 when they overlap or touch."""
+        if self.overlaps(other):
+            return 0
+        if self.end < other.start:
+            return (other.start - self.end).days
+        return (self.start - other.end).days
+
+    def intersection(self, other: Period) -> Period | None:
+        start, end = max(self.start, other.start), min(self.end, other.end)
+        return Period(start, end) if start <= end else None
+
+    def label(self) -> str:
+        """The shortest as-of string for this period (inverse of :func:`parse_period`)."""
+        return format_period(self)
+
+
+def _bounds(part: str, text: str) -> tuple[dt.date, dt.date]:
+    m = _PART.match(part.strip())
+    if not m:
+        raise PeriodError(f"as-of {text!r} is not YYYY, YYYY-MM, YYYY-MM-DD or START..END")
+    year = int(m.group(1))
+    try:
+        if m.group(3):
+            day = dt.date(year, int(m.group(2)), int(m.group(3)))
+            return day, day
+        if m.group(2):
+            month = int(m.group(2))
+            last = calendar.monthrange(year, month)[1]
+            return dt.date(year, month, 1), dt.date(year, month, last)
+    except ValueError as e:
+        raise PeriodError(f"as-of {text!r} is not a real date: {e}") from None
+    return dt.date(year, 1, 1), dt.date(year, 12, 31)
+
+
+def parse_period(text: str | None) -> Period | None:
+    """``None`` for a missing as-of; raises :class:`PeriodError` for a malformed one."""
+    if text is None or not str(text).strip():
+        return None
+    text = str(text).strip()
+    if ".." in text:
+        a, _, b = text.partition("..")
+        start, _ = _bounds(a, text)
+        _, end = _bounds(b, text)
+        if end < start:
+            raise PeriodError(f"as-of {text!r} ends before it starts")
+        return Period(start, end)
+    start, end = _bounds(text, text)
+    return Period(start, end)
+
+
+def try_parse_period(text: str | None) -> Period | None:
+    """Like :func:`parse_period` but a malformed as-of counts as unknown.
+
+    Stored claims come from many extractors; one odd as-of must not stop a
+    timeline, it only loses its date.
+    """
+    try:
+        return parse_period(text)
+    except PeriodError:
+        return None
+
+
+def _part_label(start: dt.date, end: dt.date) -> str | None:
+    if start == end:
+        return start.isoformat()
+    if start.day == 1 and start.year == end.year and start.month == end.month \
+            and end.day == calendar.monthrange(end.year, end.month)[1]:
+        return f"{start.year:04d}-{start.month:02d}"
+    if (start.month, start.day) == (1, 1) and (end.month, end.day) == (12, 31) and start.year == end.year:
+        return f"{start.year:04d}"
+    return None
+
+
+def _start_label(d: dt.date, whole_month: bool) -> str:
+    return f"{d.year:04d}-{d.month:02d}" if whole_month and d.day == 1 else d.isoformat()
+
+
+def _end_label(d: dt.date, whole_month: bool) -> str:
+    last = calendar.monthrange(d.year, d.month)[1]
+    return f"{d.year:04d}-{d.month:02d}" if whole_month and d.day == last else d.isoformat()
+
+
+def format_period(p: Period) -> str:
+    single = _part_label(p.start, p.end)
+    if single:
+        return single
+    last = calendar.monthrange(p.end.year, p.end.month)[1]
+    whole_months = p.start.day == 1 and p.end.day == last
+    return f"{_start_label(p.start, whole_months)}..{_end_label(p.end, whole_months)}"
+
+
+def published_period(published: str | None) -> Period | None:
+    """The publication date as a one-day period (the fallback ordering basis)."""
+    if not published:
+        return None
+    try:
+        day = dt.date.fromisoformat(str(published)[:10])
+    except ValueError:
+        return None
+    return Period(day, day)

@@ -1,0 +1,48 @@
+"""Calibrated constants of reconciliation, named and explained in one place.
+
+They were chosen as a set against the seed corpus and the sample corpus in
+``tests/golden/ledger/``; change one and rerun those golden tests, since a
+wider window or a smaller factor changes which findings are flagged.
+"""
+
+from __future__ import annotations
+
+#: Two sources disagree when one figure exceeds the other by more than this
+#: factor at close dates (``figtrace conflicts --factor``). Below 2, ordinary
+#: rounding and estimate spread ("about 2,000" vs "3,000") would flag.
+DEFAULT_FACTOR: float = 2.0
+
+#: Periods at most this many days apart count as "close dates": figures that
+#: describe the same moment closely enough to be compared. 45 days covers an
+#: agency's monthly update cycle plus the lag between a briefing and print.
+CLOSE_DAYS: int = 45
+
+#: Apparent conflicts (figures a factor apart) are looked for up to this many
+#: days apart, so they can be listed as *explained* (different measure, growth
+#: over time) instead of being silently ignored.
+RELATED_DAYS: int = 365
+
+#: An approximate figure ("about 2,000") is read as ±10 % when checked
+#: against another figure, so rounding alone never raises a flag.
+APPROX_TOLERANCE: float = 0.10
+
+#: A claim without an as-of is ordered by its article's publication date; for
+#: merging it is taken to hold during the window before publication, so two
+#: outlets printing the same undated figure weeks apart still share a cluster.
+UNDATED_WINDOW_DAYS: int = 45
+
+#: Measures that only grow for one source over time (the spec: "deployed is
+#: cumulative"; losses are counted since the war began). ``captured`` is left
+#: out on purpose: prisoner exchanges make it fall legitimately.
+CUMULATIVE_MEASURES: frozenset[str] = frozenset(
+    {"deployed", "killed", "wounded", "killed_or_wounded", "missing"}
+)
+
+#: The measure hierarchy: each pair ``(part, whole)`` means a figure of
+#: ``part`` can never exceed a figure of ``whole`` for the same actor at a
+#: close or later date.
+HIERARCHY: tuple[tuple[str, str], ...] = (
+    ("killed", "killed_or_wounded"),
+    ("wounded", "killed_or_wounded"),
+    ("killed_or_wounded", "deployed"),
+)

@@ -1,0 +1,146 @@
+"""Timelines: each source's figures for one (actor, measure) in as-of order.
+
+A point is a cluster (one figure of one source, however many outlets printed
+it). Claims without an as-of are ordered by publication date and say so in
+``as_of_basis``, so a reader never mistakes a print date for an as-of.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable, Mapping
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+from figtrace.reconcile.clusters import effective_period
+from figtrace.reconcile.periods import Period
+from figtrace.reconcile.values import format_number, stated_bounds
+
+
+def _representative_key(c: Mapping[str, Any]) -> tuple[Any, ...]:
+    """Prefer the most precise as-of, then the first printing."""
+    p, _ = effective_period(c.get("as_of"), None)
+    return (
+        0 if p is not None else 1,
+        p.days if p is not None else 0,
+        c.get("published") or "9999",
+        c.get("doc") or "",
+        c.get("start") or 0,
+    )
+
+
+Members = dict[str, list[dict[str, Any]]]
+
+
+def build_points(claims: Iterable[Mapping[str, Any]]) -> tuple[list[dict[str, Any]], Members]:
+    """One point per cluster, plus each cluster's member claims (for evidence)."""
+    members: dict[str, list[dict[str, Any]]] = defaultdict(list)
+    for c in claims:
+        members[str(c["cluster"])].append(dict(c))
+    points = []
+    for cid, group in members.items():
+        group.sort(key=_representative_key)
+        rep = group[0]
+        period, basis = effective_period(rep.get("as_of"), None)
+        if period is None:
+            published = sorted(str(m["published"]) for m in group if m.get("published"))
+            period, basis = effective_period(None, published[0] if published else None)
+        printed = sorted(group, key=lambda m: (m.get("published") or "", m.get("doc") or ""))
+        docs = list(dict.fromkeys(m["doc"] for m in printed))
+        points.append({
+            "actor": rep.get("actor"),
+            "measure": rep.get("measure"),
+            "source": rep.get("source"),
+            "as_of": rep.get("as_of"),
+            "value": rep.get("value"),
+            "low": rep.get("low"),
+            "high": rep.get("high"),
+            "qualifier": rep.get("qualifier"),
+            "cluster": cid,
+            "docs": docs,
+            "latest": False,
+            "quote": rep.get("quote"),
+            "figure": rep.get("figure"),
+            "claim_ids": sorted(m["id"] for m in group),
+            "as_of_basis": basis,
+            "period_start": period.start.isoformat() if period else None,
+            "period_end": period.end.isoformat() if period else None,
+            "outlets": sorted({m["outlet"] for m in group if m.get("outlet")}),
+            "published": rep.get("published"),
+        })
+    points.sort(key=point_order)
+    return points, dict(members)
+
+
+def point_order(p: Mapping[str, Any]) -> tuple[Any, ...]:
+    return (str(p.get("source") or ""), p.get("period_start") or "", p.get("period_end") or "",
+            float(p.get("value") or 0), p["cluster"])
+
+
+def point_period(p: Mapping[str, Any]) -> Period | None:
+    import datetime as dt
+
+    if not p.get("period_start"):
+        return None
+    return Period(dt.date.fromisoformat(p["period_start"]), dt.date.fromisoformat(p["period_end"]))
+
+
+def _recency(p: Mapping[str, Any]) -> tuple[Any, ...]:
+    return (p.get("period_end") or "", p.get("period_start") or "", p.get("published") or "", p["cluster"])
+
+
+def latest_per_source(points: list[dict[str, Any]]) -> dict[str, dict[str, Any]]:
+    """The newest point of each source; undated points count only when a source has nothing else."""
+    latest: dict[str, dict[str, Any]] = {}
+    for p in points:
+        src = str(p.get("source") or "unattributed")
+        if src not in latest or _recency(p) > _recency(latest[src]):
+            latest[src] = p
+    return latest
+
+
+def span(points: Iterable[Mapping[str, Any]]) -> dict[str, Any]:
+    """The range all sources' latest figures cover, the way Iraq Body Count prints min–max."""
+    points = list(points)
+    if not points:
+        return {"low": None, "high": None, "open_high": False, "text": "", "claim_ids": [], "clusters": []}
+    lows, highs = [], []
+    for p in points:
+        lo, hi, open_high = stated_bounds(p)
+        lows.append(lo)
+        highs.append((hi, open_high))
+    low = min(lows)
+    high = max(h for h, _ in highs)
+    open_high = any(o for h, o in highs if h >= high)
+    text = format_number(low) if low == high else f"{format_number(low)}–{format_number(high)}"
+    if open_high:
+        text += "+"
+    return {
+        "low": low, "high": high, "open_high": open_high, "text": text,
+        "claim_ids": sorted(i for p in points for i in p["claim_ids"]),
+        "clusters": [p["cluster"] for p in points],
+    }
+
+
+@dataclass(slots=True)
+class Timeline:
+    """Every source's figures for one actor and measure, the latest of each and their span."""
+
+    actor: str
+    measure: str
+    points: list[dict[str, Any]] = field(default_factory=list)
+    latest: dict[str, dict[str, Any]] = field(default_factory=dict)
+    span: dict[str, Any] = field(default_factory=dict)
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+def build_timeline(actor: str, measure: str, claims: Iterable[Mapping[str, Any]]) -> Timeline:
+    points, _ = build_points(claims)
+    latest = latest_per_source(points)
+    for p in latest.values():
+        p["latest"] = True
+    if points:
+        actor = str(points[0].get("actor") or actor)
+    return Timeline(actor=actor, measure=measure, points=points, latest=latest, span=span(latest.values()))

@@ -1,0 +1,6 @@
+"""The SQLite claims ledger (``figtrace.Ledger``)."""
+
+from figtrace.store.db import LedgerError
+from figtrace.store.ledger import IngestAborted, IngestSummary, Ledger
+
+__all__ = ["IngestAborted", "IngestSummary", "Ledger", "LedgerError"]

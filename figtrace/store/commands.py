@@ -1,0 +1,188 @@
+"""Ledger commands: ``ingest``, ``claims``, ``timeline``, ``conflicts``, ``sources``.
+
+Each command parses its options, opens a :class:`~figtrace.store.Ledger` and
+calls one method (sqlite-utils style); output goes through
+:func:`figtrace.output.write_rows` so every listing has the same formats.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import sys
+from collections.abc import Callable
+from typing import Any, NoReturn
+
+import click
+
+from figtrace.errors import FigtraceError
+from figtrace.model import SPEC_FIELDS
+from figtrace.output import output_options, write_rows
+from figtrace.reconcile.settings import DEFAULT_FACTOR
+from figtrace.store.ledger import IngestAborted, Ledger
+
+#: Inputs from which on a progress bar is shown even when stderr is no terminal.
+PROGRESS_MIN_INPUTS = 20
+
+CLAIM_FIELDS = (*SPEC_FIELDS, "id", "cluster", "outlet", "published", "url", "doc_id", "title", "lang",
+                "start", "end", "quote_start", "quote_end", "segment", "as_of_basis", "why")
+CLAIM_TABLE_FIELDS = ("id", "doc", "figure", "measure", "actor", "source", "as_of", "cluster")
+TIMELINE_FIELDS = ("actor", "measure", "source", "as_of", "value", "low", "high", "qualifier", "cluster",
+                   "docs", "latest", "figure", "quote", "claim_ids", "as_of_basis")
+TIMELINE_TABLE_FIELDS = ("source", "as_of", "figure", "value", "qualifier", "latest", "docs")
+CONFLICT_FIELDS = ("rule", "status", "explanation", "clusters", "actor", "claim_ids")
+CONFLICT_TABLE_FIELDS = ("status", "rule", "explanation")
+SOURCE_FIELDS = ("name", "n_claims", "n_documents", "aliases")
+
+
+def _fail(message: str) -> NoReturn:
+    click.echo(f"figtrace: {message}", err=True)
+    sys.exit(1)
+
+
+def db_option(f: Callable[..., Any]) -> Callable[..., Any]:
+    return click.option("--db", "db_path", default="figtrace.db", show_default=True, envvar="FIGTRACE_DB",
+                        type=click.Path(dir_okay=False), help="Ledger file (env FIGTRACE_DB).")(f)
+
+
+def _open(path: str, readonly: bool) -> Ledger:
+    try:
+        return Ledger(path, readonly=readonly)
+    except FigtraceError as e:
+        _fail(str(e))
+
+
+def _check_date(value: str | None, option: str) -> None:
+    if value is None:
+        return
+    try:
+        dt.date.fromisoformat(value)
+    except ValueError:
+        raise click.BadParameter(f"{value!r} is not a date like 2025-06-16", param_hint=option) from None
+
+
+@click.command()
+@click.argument("inputs", nargs=-1, required=True)
+@db_option
+@click.option("--lang", type=click.Choice(["auto", "de", "en"]), default="auto", show_default=True,
+              help="Language of the articles; auto detects it per document.")
+@click.option("--published", metavar="YYYY-MM-DD", default=None,
+              help="Publication date for articles that do not carry one.")
+@click.option("--allow-private", is_flag=True, help="Allow URLs that resolve to private or local addresses.")
+@click.option("--quiet", "-q", is_flag=True, help="No progress bar and no summary line.")
+def ingest(inputs: tuple[str, ...], db_path: str, lang: str, published: str | None, allow_private: bool,
+           quiet: bool) -> None:
+    """Store articles and their claims in the ledger (files, folders, URLs; '-' reads stdin).
+
+    Re-ingesting the same text adds nothing; a changed article at the same
+    URL is stored as a new version. Exits 1 if any input failed.
+    """
+    _check_date(published, "--published")
+    progress = not quiet and (sys.stderr.isatty() or len(inputs) >= PROGRESS_MIN_INPUTS)
+    with _open(db_path, readonly=False) as ledger:
+        try:
+            summary = ledger.ingest(inputs, lang=None if lang == "auto" else lang, published=published,
+                                    allow_private=allow_private, progress=progress)
+        except IngestAborted as e:
+            for failure in e.summary.failures:
+                click.echo(f"figtrace: {failure}", err=True)
+            _fail(str(e))
+        except FigtraceError as e:
+            _fail(str(e))
+    for failure in summary.failures:
+        click.echo(f"figtrace: {failure}", err=True)
+    if not quiet:
+        click.echo(f"figtrace: {db_path}: {summary.line()}", err=True)
+    if summary.failures:
+        sys.exit(1)
+
+
+def _ordered_claim(c: dict[str, Any]) -> dict[str, Any]:
+    out = {k: c.get(k) for k in CLAIM_FIELDS}
+    out.update({k: v for k, v in c.items() if k not in out and k not in ("t_start", "t_end")})
+    return out
+
+
+@click.command()
+@db_option
+@click.option("--actor", help="Whose people or units are counted (e.g. 'North Korea').")
+@click.option("--measure", help="What is counted (killed, deployed, killed_or_wounded, …).")
+@click.option("--source", help="Who asserts the figure; aliases from the knowledge base work too.")
+@click.option("--since", metavar="DATE",
+              help="Only figures holding on or after DATE (2025, 2025-06, 2025-06-16).")
+@click.option("--until", metavar="DATE", help="Only figures holding on or before DATE.")
+@click.option("--lang", help="Only articles in this language.")
+@click.option("--outlet", help="Only articles of this outlet.")
+@click.option("--search", "-s", "q", metavar="WORDS", help="Full-text search in the quotes.")
+@click.option("--limit", type=click.IntRange(min=0), help="At most this many claims.")
+@click.option("--all-versions", is_flag=True, help="Include claims of superseded article versions.")
+@output_options(default="table")
+def claims(db_path: str, actor: str | None, measure: str | None, source: str | None, since: str | None,
+           until: str | None, lang: str | None, outlet: str | None, q: str | None, limit: int | None,
+           all_versions: bool, fmt: str, output: str) -> None:
+    """List stored claims, each with its cluster (the same figure printed elsewhere)."""
+    with _open(db_path, readonly=True) as ledger:
+        try:
+            rows = ledger.claims(actor=actor, measure=measure, source=source, since=since, until=until,
+                                 lang=lang, outlet=outlet, q=q, limit=limit, include_superseded=all_versions)
+        except FigtraceError as e:
+            _fail(str(e))
+    write_rows([_ordered_claim(r) for r in rows], fmt, fields=CLAIM_FIELDS, path=output,
+               table_fields=CLAIM_TABLE_FIELDS)
+
+
+@click.command()
+@db_option
+@click.option("--actor", required=True, help="Whose figures, e.g. 'North Korea'.")
+@click.option("--measure", required=True, help="Which measure, e.g. killed or deployed.")
+@output_options(default="table")
+def timeline(db_path: str, actor: str, measure: str, fmt: str, output: str) -> None:
+    """Each source's figures in as-of order, the latest of each, and the span across sources."""
+    with _open(db_path, readonly=True) as ledger:
+        tl = ledger.timeline(actor, measure)
+    if not tl.points:
+        click.echo(f"figtrace: no claims about {actor!r} with measure {measure!r} in {db_path}", err=True)
+    rows = [{k: p.get(k) for k in TIMELINE_FIELDS} for p in tl.points]
+    write_rows(rows, fmt, fields=TIMELINE_FIELDS, path=output, table_fields=TIMELINE_TABLE_FIELDS)
+    if fmt == "table" and tl.points:
+        sources = ", ".join(f"{s} {p['figure']} ({p['as_of'] or 'published ' + str(p['published'])})"
+                            for s, p in sorted(tl.latest.items()))
+        line = f"\nspan of the latest figures: {tl.span['text']}  [{sources}]\n"
+        if output in (None, "-"):
+            click.echo(line.rstrip("\n"))
+        else:
+            with open(output, "a", encoding="utf-8") as f:
+                f.write(line)
+
+
+@click.command()
+@db_option
+@click.option("--factor", type=float, default=DEFAULT_FACTOR, show_default=True,
+              help="Flag two sources whose figures differ by more than this factor at close dates.")
+@click.option("--actor", help="Only findings about this actor.")
+@click.option("--all", "show_all", is_flag=True, help="Also list apparent conflicts the rules explain away.")
+@output_options(default="table")
+def conflicts(db_path: str, factor: float, actor: str | None, show_all: bool, fmt: str, output: str) -> None:
+    """Consistency findings: each contradiction with its explanation and the claims behind it."""
+    if factor <= 1:
+        raise click.BadParameter(f"{factor:g} is not greater than 1", param_hint="--factor")
+    with _open(db_path, readonly=True) as ledger:
+        findings = ledger.conflicts(factor=factor, actor=actor, status=None if show_all else "flagged")
+    rows = []
+    for f in findings:
+        d = f.to_dict()
+        d["claim_ids"] = sorted({c["id"] for c in f.claims})
+        rows.append({k: d.get(k) for k in CONFLICT_FIELDS})
+    write_rows(rows, fmt, fields=CONFLICT_FIELDS, path=output, table_fields=CONFLICT_TABLE_FIELDS)
+
+
+@click.command()
+@db_option
+@output_options(default="table")
+def sources(db_path: str, fmt: str, output: str) -> None:
+    """Every source in the ledger, how often it is cited and its known aliases."""
+    with _open(db_path, readonly=True) as ledger:
+        rows = ledger.sources()
+    write_rows(rows, fmt, fields=SOURCE_FIELDS, path=output, table_fields=SOURCE_FIELDS)
+
+
+COMMANDS = [ingest, claims, timeline, conflicts, sources]

@@ -1,0 +1,210 @@
+"""Opening a ledger file safely: WAL, busy timeout, migrations, clear errors.
+
+Everything that can go wrong with the file itself (not a SQLite file, from a
+newer figtrace, read-only, disk full, locked) is turned into one
+:class:`LedgerError` whose message names the file and says what to do.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import sqlite3
+import time
+from pathlib import Path
+
+from figtrace.errors import FigtraceError
+from figtrace.store.schema import MIGRATIONS, OWN_TABLES, SCHEMA_VERSION
+
+#: How long a writer waits for another process's transaction before giving
+#: up. One document is one short transaction, so 30 s means something is
+#: wrong (a stuck process), not ordinary contention.
+BUSY_TIMEOUT_S: float = 30.0
+
+_SQLITE_HEADER = b"SQLite format 3\x00"
+
+
+class LedgerError(FigtraceError):
+    """The ledger file cannot be used as asked; the message names the file."""
+
+
+def describe_error(e: sqlite3.Error, path: str | Path) -> str:
+    """One sentence for the user from a SQLite error."""
+    name = getattr(e, "sqlite_errorname", "") or ""
+    text = str(e)
+    if name == "SQLITE_FULL" or "disk is full" in text:
+        return (f"cannot write to {path}: the disk is full; the ledger keeps every document stored so far, "
+                f"free space and rerun to add the rest")
+    if name.startswith("SQLITE_IOERR") or "disk I/O error" in text:
+        return (f"cannot write to {path}: input/output error (disk full, file size limit or a failing "
+                f"disk); the ledger keeps every document stored so far, fix the cause and rerun")
+    if name.startswith("SQLITE_READONLY") or "readonly" in text or "read-only" in text:
+        return (f"{path} is read-only: figtrace cannot write to it (check the permissions of the file "
+                f"and its folder); read-only commands still work")
+    if name == "SQLITE_BUSY" or "locked" in text:
+        return (f"{path} is locked by another process for more than {BUSY_TIMEOUT_S:g} s; "
+                f"wait for it to finish and rerun")
+    if name == "SQLITE_NOTADB" or "not a database" in text:
+        return f"{path} is not a SQLite database, so not a figtrace ledger"
+    if name.startswith("SQLITE_CORRUPT") or "malformed" in text:
+        return f"{path} is damaged ({text}); restore it from a backup or start a new ledger"
+    if name.startswith("SQLITE_CANTOPEN") or "unable to open" in text:
+        return f"cannot open {path}: check that its folder exists and is readable"
+    return f"{path}: database error: {text}"
+
+
+def ledger_error(e: sqlite3.Error, path: str | Path) -> LedgerError:
+    return LedgerError(describe_error(e, path))
+
+
+def _check_header(path: Path) -> None:
+    try:
+        with path.open("rb") as f:
+            head = f.read(16)
+    except FileNotFoundError:
+        return
+    except OSError as e:
+        raise LedgerError(f"cannot read {path}: {e.strerror or e}") from None
+    if head and head != _SQLITE_HEADER:
+        raise LedgerError(f"{path} is not a SQLite database, so not a figtrace ledger")
+
+
+def connect(path: str | Path, *, readonly: bool = False) -> sqlite3.Connection:
+    """An autocommit connection (transactions are explicit) with the ledger's pragmas."""
+    memory = str(path) == ":memory:"
+    p = Path(path)
+    if not memory:
+        _check_header(p)
+        if readonly and not p.exists():
+            raise LedgerError(f"no ledger at {path}: run 'figtrace ingest ... --db {path}' first")
+        if not readonly:
+            _check_writable(p)
+    try:
+        if readonly and not memory:
+            conn = _connect_readonly(p)
+        else:
+            conn = sqlite3.connect(str(path), timeout=BUSY_TIMEOUT_S, isolation_level=None,
+                                   check_same_thread=False)
+        conn.row_factory = sqlite3.Row
+        conn.execute("PRAGMA foreign_keys = ON")
+        if not readonly and not memory:
+            _set_wal(conn)
+            conn.execute("PRAGMA synchronous = NORMAL")
+        conn.execute("SELECT count(*) FROM sqlite_master").fetchone()
+    except sqlite3.Error as e:
+        raise ledger_error(e, path) from None
+    return conn
+
+
+def _check_writable(p: Path) -> None:
+    """Say "read-only" up front: SQLite would only fail later, mid-write, with a vaguer error."""
+    import os
+
+    folder = p.parent if str(p.parent) else Path(".")
+    if p.exists() and not os.access(p, os.W_OK):
+        raise LedgerError(f"{p} is read-only: figtrace cannot write to it (check its permissions); "
+                          f"read-only commands such as 'figtrace claims' still work")
+    if not folder.is_dir():
+        raise LedgerError(f"cannot create {p}: the folder {folder} does not exist")
+    if not os.access(folder, os.W_OK | os.X_OK):
+        what = "write to" if p.exists() else "create"
+        raise LedgerError(f"cannot {what} {p}: its folder {folder} is read-only (SQLite needs to create "
+                          f"journal files beside the ledger)")
+
+
+def _connect_readonly(p: Path) -> sqlite3.Connection:
+    """Read-only, also where the folder is not writable (WAL's -shm cannot be made there)."""
+    uri = p.resolve().as_uri()
+    conn = sqlite3.connect(f"{uri}?mode=ro", uri=True, timeout=BUSY_TIMEOUT_S, isolation_level=None,
+                           check_same_thread=False)
+    try:
+        conn.execute("SELECT count(*) FROM sqlite_master").fetchone()
+        return conn
+    except sqlite3.OperationalError:
+        conn.close()
+    # No other process can be writing where nobody may create the -shm file.
+    return sqlite3.connect(f"{uri}?mode=ro&immutable=1", uri=True, isolation_level=None,
+                           check_same_thread=False)
+
+
+def _set_wal(conn: sqlite3.Connection) -> None:
+    """WAL lets readers (the dashboard) work while an ingest writes."""
+    for attempt in range(50):
+        try:
+            conn.execute("PRAGMA journal_mode = WAL").fetchone()
+            return
+        except sqlite3.OperationalError as e:
+            if "locked" not in str(e) or attempt == 49:
+                raise
+            time.sleep(0.1)
+
+
+def schema_version(conn: sqlite3.Connection) -> int:
+    return int(conn.execute("PRAGMA user_version").fetchone()[0])
+
+
+def _statements(sql: str) -> list[str]:
+    """Split a script into statements (executescript would commit our transaction)."""
+    out, buf = [], ""
+    for line in sql.splitlines(keepends=True):
+        buf += line
+        if sqlite3.complete_statement(buf):
+            if buf.strip():
+                out.append(buf.strip())
+            buf = ""
+    if buf.strip():
+        out.append(buf.strip())
+    return out
+
+
+def migrate(conn: sqlite3.Connection, path: str | Path, *, readonly: bool = False) -> int:
+    """Bring the schema to the current version, all in one transaction; returns the old version."""
+    version = schema_version(conn)
+    if version > SCHEMA_VERSION:
+        raise LedgerError(
+            f"{path} was written by a newer figtrace (schema version {version}; this one knows up to "
+            f"{SCHEMA_VERSION}): upgrade figtrace to read it"
+        )
+    if version == SCHEMA_VERSION:
+        return version
+    if version == 0:
+        tables = {r[0] for r in conn.execute(
+            "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'")}
+        foreign = tables - OWN_TABLES
+        if foreign:
+            raise LedgerError(f"{path} is a SQLite database but not a figtrace ledger "
+                              f"(it has tables {', '.join(sorted(foreign)[:5])})")
+    if readonly:
+        raise LedgerError(f"{path} has schema version {version}, older than this figtrace's "
+                          f"{SCHEMA_VERSION}: open it once for writing (e.g. 'figtrace ingest') "
+                          f"to migrate it")
+    try:
+        conn.execute("BEGIN IMMEDIATE")
+        try:
+            start = schema_version(conn)  # another process may have migrated while we waited
+            now = dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
+            for number, m in enumerate(MIGRATIONS[start:], start=start + 1):
+                for stmt in _statements(m.sql):
+                    conn.execute(stmt)
+                conn.execute("INSERT INTO migrations(version, name, applied_at) VALUES (?, ?, ?)",
+                             (number, m.name, now))
+            conn.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
+            conn.execute("COMMIT")
+        except BaseException:
+            conn.execute("ROLLBACK")
+            raise
+    except sqlite3.Error as e:
+        raise ledger_error(e, path) from None
+    return version
+
+
+def apply_migrations(conn: sqlite3.Connection, upto: int) -> None:
+    """Apply the first ``upto`` migrations only: makes an old-schema database (tests, tools)."""
+    now = dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
+    conn.execute("BEGIN IMMEDIATE")
+    for number, m in enumerate(MIGRATIONS[:upto], start=1):
+        for stmt in _statements(m.sql):
+            conn.execute(stmt)
+        conn.execute("INSERT INTO migrations(version, name, applied_at) VALUES (?, ?, ?)",
+                     (number, m.name, now))
+    conn.execute(f"PRAGMA user_version = {upto}")
+    conn.execute("COMMIT")

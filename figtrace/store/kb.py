@@ -1,0 +1,64 @@
+"""Source aliases from the knowledge base, if it is there.
+
+The ledger stores canonical source names as the extractor gives them; the
+aliases only help users: ``--source NIS`` finds ``South Korea NIS``, and
+``figtrace sources`` lists what each name is also called. The kb file is
+optional, so a missing or unreadable one means "no aliases", never an error.
+"""
+
+from __future__ import annotations
+
+import re
+import tomllib
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+KB_SOURCES = Path(__file__).resolve().parent.parent / "kb" / "sources.toml"
+
+
+def _collect(data: dict[str, Any]) -> dict[str, list[str]]:
+    """Canonical name → every alias listed under it, whatever language key holds them.
+
+    The kb file has one table per source (``[source."South Korea NIS"]``)
+    with alias lists per language (``de = [...]``, ``en = [...]``).
+    """
+    out: dict[str, list[str]] = {}
+    for group in ("source", "sources"):
+        table = data.get(group)
+        if not isinstance(table, dict):
+            continue
+        for name, entry in table.items():
+            if not isinstance(entry, dict):
+                continue
+            aliases = out.setdefault(str(entry.get("name") or name), [])
+            for value in entry.values():
+                if isinstance(value, list):
+                    aliases.extend(str(a) for a in value if isinstance(a, str))
+    return out
+
+
+@lru_cache(maxsize=4)
+def load_aliases(path: Path = KB_SOURCES) -> dict[str, list[str]]:
+    """Canonical name → aliases (possibly empty)."""
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except (OSError, tomllib.TOMLDecodeError, UnicodeDecodeError):
+        return {}
+    return {k: list(dict.fromkeys(v)) for k, v in _collect(data).items()}
+
+
+def canonical_source(name: str, aliases: dict[str, list[str]] | None = None) -> str:
+    """The canonical name for ``name`` (itself when it is no known alias)."""
+    table = load_aliases() if aliases is None else aliases
+    folded = name.strip().casefold()
+    for canon, names in table.items():
+        if canon.casefold() == folded or any(_alias_matches(a, folded) for a in names):
+            return canon
+    return name
+
+
+def _alias_matches(alias: str, folded: str) -> bool:
+    """An alias ending a word in "*" matches any inflection of it ("südkoreanisch*")."""
+    pattern = re.escape(alias.casefold()).replace(r"\*", r"\w*")
+    return re.fullmatch(pattern, folded) is not None

@@ -1,0 +1,123 @@
+"""The ledger's schema as an ordered list of migrations.
+
+``PRAGMA user_version`` holds how many migrations a database has had; each
+applied migration is also recorded in the ``migrations`` table (the
+sqlite-utils way) so a person can see when it happened. Migrations only
+ever append: never edit one that has shipped, add the next instead.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True, slots=True)
+class Migration:
+    name: str
+    sql: str
+
+
+_CORE = """
+CREATE TABLE IF NOT EXISTS migrations (
+    version INTEGER PRIMARY KEY,
+    name TEXT NOT NULL,
+    applied_at TEXT NOT NULL
+);
+CREATE TABLE documents (
+    id TEXT PRIMARY KEY,              -- content hash: the same text is the same document
+    name TEXT NOT NULL,
+    url TEXT,
+    title TEXT,
+    outlet TEXT,
+    published TEXT,
+    published_inferred INTEGER NOT NULL DEFAULT 0,
+    lang TEXT,
+    text TEXT NOT NULL,
+    version INTEGER NOT NULL DEFAULT 1,  -- n-th distinct text seen at this url
+    superseded_by TEXT,                  -- id of the newer version at the same url
+    ingested_at TEXT NOT NULL,
+    meta TEXT
+);
+CREATE INDEX documents_url ON documents(url);
+CREATE TABLE segments (
+    doc_id TEXT NOT NULL REFERENCES documents(id) ON DELETE CASCADE,
+    idx INTEGER NOT NULL,
+    start INTEGER NOT NULL,
+    "end" INTEGER NOT NULL,
+    kind TEXT NOT NULL,
+    label TEXT NOT NULL DEFAULT '',
+    PRIMARY KEY (doc_id, idx)
+) WITHOUT ROWID;
+CREATE TABLE sources (
+    name TEXT PRIMARY KEY COLLATE NOCASE
+);
+CREATE TABLE claims (
+    id INTEGER PRIMARY KEY,
+    doc_id TEXT NOT NULL REFERENCES documents(id) ON DELETE CASCADE,
+    idx INTEGER NOT NULL,
+    quote TEXT NOT NULL,
+    figure TEXT NOT NULL,
+    value REAL NOT NULL,
+    low REAL,
+    high REAL,
+    qualifier TEXT NOT NULL,
+    measure TEXT NOT NULL COLLATE NOCASE,
+    actor TEXT COLLATE NOCASE,
+    unit TEXT NOT NULL,
+    source TEXT NOT NULL COLLATE NOCASE,
+    as_of TEXT,
+    location TEXT,
+    start INTEGER NOT NULL DEFAULT 0,
+    "end" INTEGER NOT NULL DEFAULT 0,
+    quote_start INTEGER NOT NULL DEFAULT 0,
+    quote_end INTEGER NOT NULL DEFAULT 0,
+    lang TEXT,
+    segment TEXT NOT NULL DEFAULT 'body',
+    confidence REAL NOT NULL DEFAULT 1.0,
+    why TEXT,
+    t_start TEXT,            -- effective period (as-of, else publication date) for ordering
+    t_end TEXT,
+    as_of_basis TEXT NOT NULL,
+    ckey TEXT NOT NULL,      -- merge key without the as-of (source, actor, measure, value class)
+    cluster TEXT,
+    UNIQUE (doc_id, idx)
+);
+CREATE INDEX claims_actor_measure ON claims(actor, measure, t_start);
+CREATE INDEX claims_source ON claims(source);
+CREATE INDEX claims_cluster ON claims(cluster);
+CREATE INDEX claims_ckey ON claims(ckey);
+CREATE INDEX claims_doc ON claims(doc_id);
+"""
+
+_FTS = """
+CREATE VIRTUAL TABLE claims_fts USING fts5(
+    quote, content='claims', content_rowid='id', tokenize='unicode61 remove_diacritics 2'
+);
+CREATE TRIGGER claims_fts_insert AFTER INSERT ON claims BEGIN
+    INSERT INTO claims_fts(rowid, quote) VALUES (new.id, new.quote);
+END;
+CREATE TRIGGER claims_fts_delete AFTER DELETE ON claims BEGIN
+    INSERT INTO claims_fts(claims_fts, rowid, quote) VALUES ('delete', old.id, old.quote);
+END;
+CREATE TRIGGER claims_fts_update AFTER UPDATE OF quote ON claims BEGIN
+    INSERT INTO claims_fts(claims_fts, rowid, quote) VALUES ('delete', old.id, old.quote);
+    INSERT INTO claims_fts(rowid, quote) VALUES (new.id, new.quote);
+END;
+INSERT INTO claims_fts(claims_fts) VALUES ('rebuild');
+"""
+
+_OVERVIEW = """
+CREATE INDEX documents_published ON documents(published);
+CREATE INDEX claims_overview ON claims(actor, measure, source);
+"""
+
+MIGRATIONS: tuple[Migration, ...] = (
+    Migration("core tables", _CORE),
+    Migration("full-text search over quotes", _FTS),
+    Migration("overview indexes", _OVERVIEW),
+)
+
+SCHEMA_VERSION = len(MIGRATIONS)
+
+#: Tables a figtrace ledger may hold; a database with others is someone else's.
+OWN_TABLES = frozenset({"migrations", "documents", "segments", "sources", "claims"})

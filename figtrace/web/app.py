@@ -1,0 +1,106 @@
+"""``figtrace serve``: the read-only dashboard as a Starlette app.
+
+The app never holds a writable handle: each request opens the ledger
+read-only and closes it, so the dashboard can run beside an ingest and can
+never change the evidence it shows.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from contextlib import AbstractContextManager, contextmanager
+from pathlib import Path
+from typing import Any
+
+from starlette.applications import Starlette
+from starlette.exceptions import HTTPException
+from starlette.middleware import Middleware
+from starlette.middleware.trustedhost import TrustedHostMiddleware
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.routing import Mount, Route
+from starlette.staticfiles import StaticFiles
+
+from figtrace.errors import FigtraceError
+from figtrace.report.view import LedgerView
+from figtrace.web import api, pages
+from figtrace.web.params import BadParam
+from figtrace.web.security import ReadOnly, SecurityHeaders
+
+STATIC = Path(__file__).with_name("static")
+
+LedgerOpener = Callable[[], AbstractContextManager[LedgerView]]
+
+#: Host names a browser may use to reach a loopback server; anything else is
+#: refused so a hostile web page cannot reach the dashboard by DNS rebinding.
+LOOPBACK_HOSTS = ("127.0.0.1", "localhost", "[::1]", "::1")
+
+
+def readonly_opener(db: str | Path) -> LedgerOpener:
+    """Open the ledger at ``db`` read-only, once per request."""
+    from figtrace.store import Ledger
+
+    path = Path(db)
+
+    @contextmanager
+    def open_ledger() -> Iterator[LedgerView]:
+        with Ledger(path, readonly=True) as ledger:
+            yield ledger
+
+    return open_ledger
+
+
+def _bad_param(request: Request, exc: Exception) -> Response:
+    return _error(request, 400, str(exc))
+
+
+def _figtrace_error(request: Request, exc: Exception) -> Response:
+    """A bad search or date the ledger refused is the client's 400; a broken ledger is our 503."""
+    from figtrace.store.db import LedgerError
+
+    return _error(request, 503 if isinstance(exc, LedgerError) else 400, str(exc))
+
+
+def _http_error(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, HTTPException)
+    return _error(request, exc.status_code, exc.detail)
+
+
+def _error(request: Request, status: int, message: str) -> Response:
+    if request.url.path.startswith(("/api/", "/download/")):
+        return JSONResponse({"error": message, "status": status}, status_code=status)
+    return pages.error_page(request, status, message)
+
+
+def create_app(db: str | Path | None = None, *, open_ledger: LedgerOpener | None = None,
+               allowed_hosts: tuple[str, ...] = LOOPBACK_HOSTS) -> Starlette:
+    """The dashboard over the ledger at ``db`` (or whatever ``open_ledger`` yields).
+
+    ``allowed_hosts`` are the Host header values accepted; pass ``("*",)``
+    only when serving beyond this machine on purpose.
+    """
+    if open_ledger is None:
+        if db is None:
+            raise ValueError("create_app needs a database path or an open_ledger callable")
+        open_ledger = readonly_opener(db)
+    routes = [
+        Route("/", pages.overview, name="overview"),
+        Route("/timeline", pages.timeline, name="timeline"),
+        Route("/claims", pages.claims, name="claims"),
+        Route("/claim/{id:int}", pages.claim, name="claim"),
+        Route("/conflicts", pages.conflicts, name="conflicts"),
+        Route("/sources", pages.sources, name="sources"),
+        *api.routes(),
+        Mount("/static", app=StaticFiles(directory=STATIC, follow_symlink=False), name="static"),
+    ]
+    middleware = [
+        Middleware(SecurityHeaders),
+        Middleware(ReadOnly),
+        Middleware(TrustedHostMiddleware, allowed_hosts=list(allowed_hosts)),
+    ]
+    handlers: dict[Any, Callable[..., Any]] = {
+        BadParam: _bad_param, FigtraceError: _figtrace_error, HTTPException: _http_error}
+    app = Starlette(routes=routes, middleware=middleware, exception_handlers=handlers)
+    app.state.open_ledger = open_ledger
+    app.state.db_name = Path(db).name if db is not None else ""
+    return app

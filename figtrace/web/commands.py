@@ -1,0 +1,59 @@
+"""``figtrace serve``: run the read-only dashboard."""
+
+from __future__ import annotations
+
+import ipaddress
+import sys
+
+import click
+
+from figtrace.errors import FigtraceError
+from figtrace.web.app import LOOPBACK_HOSTS
+
+
+def _is_loopback(host: str) -> bool:
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        return False
+
+
+def allowed_hosts_for(host: str) -> tuple[str, ...]:
+    """Host headers to accept: loopback names, plus the address served on when it is not a wildcard."""
+    if host in ("0.0.0.0", "::", "[::]"):
+        return ("*",)
+    return tuple(dict.fromkeys((*LOOPBACK_HOSTS, host)))
+
+
+@click.command()
+@click.option("--db", "db_path", default="figtrace.db", show_default=True, envvar="FIGTRACE_DB",
+              type=click.Path(dir_okay=False), help="Ledger file (env FIGTRACE_DB).")
+@click.option("--host", default="127.0.0.1", show_default=True,
+              help="Address to listen on; anything but loopback exposes the ledger to the network.")
+@click.option("--port", type=click.IntRange(0, 65535), default=8000, show_default=True,
+              help="Port to listen on.")
+def serve(db_path: str, host: str, port: int) -> None:
+    """Browse the ledger in a read-only web dashboard (timelines, claims, search, JSON API)."""
+    import uvicorn
+
+    from figtrace.store import Ledger
+    from figtrace.web.app import create_app
+
+    try:
+        with Ledger(db_path, readonly=True):
+            pass
+    except FigtraceError as e:
+        click.echo(f"figtrace: {e}", err=True)
+        sys.exit(1)
+    if not _is_loopback(host):
+        click.echo(f"figtrace: warning: serving on {host}: anyone who can reach it can read this ledger",
+                   err=True)
+    app = create_app(db_path, allowed_hosts=allowed_hosts_for(host))
+    shown = f"[{host}]" if ":" in host else host
+    click.echo(f"figtrace: serving {db_path} read-only at http://{shown}:{port}/ (Ctrl-C stops)", err=True)
+    uvicorn.run(app, host=host, port=port, log_level="warning", server_header=False, proxy_headers=False)
+
+
+COMMANDS = [serve]

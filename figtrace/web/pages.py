@@ -1,0 +1,127 @@
+"""The dashboard's HTML pages: overview, timeline, claims, one claim, conflicts, sources.
+
+Handlers are plain functions (Starlette runs them in a thread pool) that
+parse bounded parameters, read the ledger and render an autoescaping
+template; no handler builds HTML itself.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlencode
+
+from markupsafe import Markup
+from starlette.exceptions import HTTPException
+from starlette.requests import Request
+from starlette.responses import HTMLResponse
+
+from figtrace import __version__
+from figtrace.report.charts import source_colors
+from figtrace.report.highlight import context_html
+from figtrace.report.render import environment
+from figtrace.report.view import claim_rows, measure_order, metric_view, sorted_metrics
+from figtrace.web.params import CLAIM_FILTERS, paging, parse_params
+
+TEMPLATES = Path(__file__).with_name("templates")
+_env = environment(TEMPLATES)
+
+
+def render(request: Request, template: str, status: int = 200, **ctx: Any) -> HTMLResponse:
+    ctx.setdefault("title", "figtrace")
+    html = _env.get_template(template).render(request=request, path=request.url.path, version=__version__,
+                                              db_name=request.app.state.db_name, **ctx)
+    return HTMLResponse(html, status_code=status)
+
+
+def error_page(request: Request, status: int, message: str) -> HTMLResponse:
+    return render(request, "error.html", status=status, title=f"{status}", message=message,
+                  status_code=status)
+
+
+def _ledger(request: Request) -> Any:
+    return request.app.state.open_ledger()
+
+
+def query_string(params: dict[str, Any], **changes: Any) -> str:
+    """The current filters with some changed, as ``?a=b`` (for links that keep the view)."""
+    merged = {**params, **changes}
+    return urlencode({k: v for k, v in merged.items() if v not in (None, "")})
+
+
+def overview(request: Request) -> HTMLResponse:
+    with _ledger(request) as ledger:
+        metrics = sorted_metrics(ledger.metrics())
+        actors: dict[str, list[dict[str, Any]]] = {}
+        for m in metrics:
+            tl = ledger.timeline(m["actor"], m["measure"])
+            actors.setdefault(m["actor"] or "unknown", []).append({**m, "span": tl.span})
+        sources = ledger.sources()
+        n_conflicts = len(ledger.conflicts())
+    return render(request, "overview.html", actors=actors, sources=sources, n_conflicts=n_conflicts,
+                  n_claims=sum(int(m.get("n_claims") or 0) for m in metrics))
+
+
+def timeline(request: Request) -> HTMLResponse:
+    params = parse_params(request.query_params, ("actor", "measure"), str(request.url.query))
+    if "actor" not in params or "measure" not in params:
+        raise HTTPException(400, "a timeline needs both 'actor' and 'measure'")
+    with _ledger(request) as ledger:
+        colors = source_colors(s.get("name") for s in ledger.sources())
+        view = metric_view(ledger, params["actor"], params["measure"], colors=colors)
+        if not view.points:
+            raise HTTPException(404, f"no claims for {params['actor']} / {params['measure']}")
+        claims = claim_rows(ledger.claims(actor=params["actor"], measure=params["measure"],
+                                          limit=500))
+    view.svg = Markup(view.svg)  # checked by charts.check_svg
+    return render(request, "timeline.html", title=f"{view.actor}: {view.label}", m=view, claims=claims,
+                  qs=query_string(params))
+
+
+def claims(request: Request) -> HTMLResponse:
+    filters = parse_params(request.query_params, CLAIM_FILTERS, str(request.url.query))
+    limit, offset = paging(request.query_params)
+    with _ledger(request) as ledger:
+        rows = ledger.claims(**filters, limit=limit + 1, offset=offset)
+        sources = sorted({s.get("name") for s in ledger.sources() if s.get("name")})
+        metrics = ledger.metrics()
+        langs = sorted({d.get("lang") for d in ledger.documents() if d.get("lang")})
+    more = len(rows) > limit
+    rows = rows[:limit]
+    measures = sorted({m.get("measure") for m in metrics if m.get("measure")}, key=measure_order)
+    actors = sorted({m.get("actor") for m in metrics if m.get("actor")})
+    keep = {**filters, "limit": limit if limit != 100 else None}
+    return render(
+        request, "claims.html", title="claims", claims=claim_rows(rows), filters=filters, sources=sources,
+        measures=measures, actors=actors, langs=langs, offset=offset, limit=limit,
+        qs=query_string(keep, offset=offset or None),
+        prev_qs=query_string(keep, offset=max(0, offset - limit) or None) if offset else None,
+        next_qs=query_string(keep, offset=offset + limit) if more else None,
+    )
+
+
+def claim(request: Request) -> HTMLResponse:
+    claim_id = int(request.path_params["id"])
+    with _ledger(request) as ledger:
+        row = ledger.claim(claim_id)
+    if row is None:
+        raise HTTPException(404, f"no claim with id {claim_id}")
+    members = [m for m in row.get("cluster_members") or [] if m.get("id") != claim_id]
+    context = context_html(row.get("document_text") or row.get("quote") or "", row)
+    return render(request, "claim.html", title=f"claim {claim_id}", c=claim_rows([row])[0], context=context,
+                  members=claim_rows(members),
+                  timeline_qs=query_string({"actor": row.get("actor"), "measure": row.get("measure")}))
+
+
+def conflicts(request: Request) -> HTMLResponse:
+    params = parse_params(request.query_params, ("actor", "factor"), str(request.url.query))
+    with _ledger(request) as ledger:
+        found = [f.to_dict() if hasattr(f, "to_dict") else dict(f)
+                 for f in ledger.conflicts(factor=params.get("factor", 2.0), actor=params.get("actor"))]
+    return render(request, "conflicts.html", title="conflicts", conflicts=found, params=params)
+
+
+def sources(request: Request) -> HTMLResponse:
+    with _ledger(request) as ledger:
+        rows = ledger.sources()
+    return render(request, "sources.html", title="sources", sources=rows)

@@ -1,0 +1,144 @@
+"""Query parameters of the dashboard, each parsed with a bound.
+
+Every parameter is declared once in ``PARAMS``: the parser enforces it and
+the OpenAPI description is generated from it, so the two cannot disagree.
+A request outside a bound gets a 400 naming the parameter; ``limit`` is
+capped rather than refused, so a generous client still gets an answer.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from figtrace.model import MEASURES
+
+#: Longest free-text parameter accepted (search terms, names).
+MAX_TEXT = 200
+#: Longest query string accepted at all.
+MAX_QUERY = 2000
+#: Most rows one request returns; larger ``limit`` values are capped to it.
+MAX_LIMIT = 500
+DEFAULT_LIMIT = 100
+MAX_OFFSET = 1_000_000
+DATE_PATTERN = r"^\d{4}(-\d{2}){0,2}$"
+
+
+class BadParam(ValueError):
+    """A query parameter outside its bounds; the message names it."""
+
+    def __init__(self, name: str, message: str):
+        super().__init__(f"query parameter {name!r}: {message}")
+        self.name = name
+
+
+def _text(name: str, raw: str) -> str:
+    if len(raw) > MAX_TEXT:
+        raise BadParam(name, f"longer than {MAX_TEXT} characters")
+    if any(ord(ch) < 32 for ch in raw):
+        raise BadParam(name, "contains control characters")
+    return raw.strip()
+
+
+def _date(name: str, raw: str) -> str:
+    if not re.fullmatch(r"\d{4}(-\d{2}){0,2}", raw):
+        raise BadParam(name, "expected a date like 2025-06-16, 2025-06 or 2025")
+    try:
+        dt.date.fromisoformat((raw + "-01-01")[:10] if len(raw) < 10 else raw)
+    except ValueError as e:
+        raise BadParam(name, f"{raw!r} is not a calendar date") from e
+    return raw
+
+
+def _measure(name: str, raw: str) -> str:
+    if raw not in MEASURES:
+        raise BadParam(name, f"unknown measure; one of {', '.join(MEASURES)}")
+    return raw
+
+
+def _lang(name: str, raw: str) -> str:
+    if not re.fullmatch(r"[a-z]{2,3}", raw):
+        raise BadParam(name, "expected a language code like de or en")
+    return raw
+
+
+def _int(lo: int, hi: int, *, cap: bool = False) -> Callable[[str, str], int]:
+    def parse(name: str, raw: str) -> int:
+        if not re.fullmatch(r"\d{1,9}", raw):
+            raise BadParam(name, "expected a whole number")
+        n = int(raw)
+        if n < lo:
+            raise BadParam(name, f"must be at least {lo}")
+        if n > hi:
+            if cap:
+                return hi
+            raise BadParam(name, f"must be at most {hi}")
+        return n
+
+    return parse
+
+
+def _factor(name: str, raw: str) -> float:
+    try:
+        x = float(raw)
+    except ValueError as e:
+        raise BadParam(name, "expected a number like 2 or 1.5") from e
+    if not 1.0 <= x <= 100.0:
+        raise BadParam(name, "must be between 1 and 100")
+    return x
+
+
+@dataclass(frozen=True, slots=True)
+class Param:
+    name: str
+    parse: Callable[[str, str], Any]
+    description: str
+    schema: dict[str, Any]
+
+
+PARAMS: dict[str, Param] = {p.name: p for p in (
+    Param("actor", _text, "Whose people or units are counted (canonical name).",
+          {"type": "string", "maxLength": MAX_TEXT}),
+    Param("measure", _measure, "What is counted.", {"type": "string", "enum": list(MEASURES)}),
+    Param("source", _text, "Who asserts the figure (canonical name).",
+          {"type": "string", "maxLength": MAX_TEXT}),
+    Param("outlet", _text, "The outlet that printed it.", {"type": "string", "maxLength": MAX_TEXT}),
+    Param("lang", _lang, "Language of the article.", {"type": "string", "pattern": "^[a-z]{2,3}$"}),
+    Param("since", _date, "Earliest date (inclusive).", {"type": "string", "pattern": DATE_PATTERN}),
+    Param("until", _date, "Latest date (inclusive).", {"type": "string", "pattern": DATE_PATTERN}),
+    Param("q", _text, "Full-text search over the claims' sentences.",
+          {"type": "string", "maxLength": MAX_TEXT}),
+    Param("limit", _int(1, MAX_LIMIT, cap=True), f"Rows per page; values above {MAX_LIMIT} are capped.",
+          {"type": "integer", "minimum": 1, "maximum": MAX_LIMIT, "default": DEFAULT_LIMIT}),
+    Param("offset", _int(0, MAX_OFFSET), "Rows to skip.",
+          {"type": "integer", "minimum": 0, "maximum": MAX_OFFSET, "default": 0}),
+    Param("factor", _factor, "How far two sources may differ before it is a conflict.",
+          {"type": "number", "minimum": 1, "maximum": 100, "default": 2}),
+)}
+
+#: The filters the claims listing understands.
+CLAIM_FILTERS: tuple[str, ...] = ("actor", "measure", "source", "outlet", "lang", "since", "until", "q")
+
+
+def parse_params(query: Mapping[str, str], names: tuple[str, ...], raw_query: str = "") -> dict[str, Any]:
+    """The named parameters present and non-empty in ``query``, parsed; raises BadParam."""
+    if len(raw_query) > MAX_QUERY:
+        raise BadParam("query", f"longer than {MAX_QUERY} characters")
+    out: dict[str, Any] = {}
+    for name in names:
+        raw = query.get(name)
+        if raw is None or raw == "":
+            continue
+        out[name] = PARAMS[name].parse(name, raw)
+        if out[name] == "":
+            del out[name]
+    return out
+
+
+def paging(query: Mapping[str, str]) -> tuple[int, int]:
+    """``(limit, offset)`` with defaults, bounded."""
+    p = parse_params(query, ("limit", "offset"))
+    return int(p.get("limit", DEFAULT_LIMIT)), int(p.get("offset", 0))

@@ -1,0 +1,189 @@
+"""The dashboard and the report in Debian's headless chromium, driven by Playwright.
+
+Run ``scripts/install-browser.sh`` first on a fresh machine. Without
+``/usr/bin/chromium`` these tests skip locally; with ``CI`` set they fail
+instead, so CI cannot pass without running them.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from figtrace.report.render import write_report
+from figtrace.store import Ledger
+from figtrace.web import create_app
+
+try:
+    from tests.conftest_browser import build_ledger, running_server
+except ImportError:  # pytest run from inside tests/
+    from conftest_browser import build_ledger, running_server  # type: ignore[no-redef]
+
+CHROMIUM = "/usr/bin/chromium"
+ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+        "--disable-component-update", "--no-first-run", "--disable-sync"]
+
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.skipif(not Path(CHROMIUM).exists() and not os.environ.get("CI"),
+                       reason=f"{CHROMIUM} is missing: run scripts/install-browser.sh (required when CI is set)"),
+]
+
+
+@pytest.fixture(scope="module")
+def db(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return build_ledger(tmp_path_factory.mktemp("browser") / "sample.db", hostile=True)
+
+
+@pytest.fixture(scope="module")
+def base_url(db: Path) -> Iterator[str]:
+    with running_server(create_app(db)) as url:
+        yield url
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Any]:
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as pw:
+        b = pw.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+        yield b
+        b.close()
+
+
+@pytest.fixture
+def page(browser: Any) -> Iterator[Any]:
+    """A fresh page that records script errors, dialogs and CSP violations."""
+    context = browser.new_context(viewport={"width": 1200, "height": 900})
+    pg = context.new_page()
+    pg.errors = []
+    pg.dialogs = []
+    pg.on("pageerror", lambda e: pg.errors.append(str(e)))
+    pg.on("dialog", lambda d: (pg.dialogs.append(d.message), d.dismiss()))
+    yield pg
+    context.close()
+
+
+def _rows(page: Any) -> int:
+    return int(page.locator("table.claims tbody tr[data-claim]").count())
+
+
+def test_overview_loads(page: Any, base_url: str) -> None:
+    resp = page.goto(base_url + "/")
+    assert resp.status == 200
+    assert page.title() == "figtrace · figtrace"
+    card = page.locator("section.actor", has_text="North Korea")
+    assert card.is_visible()
+    assert card.locator("a.metric").count() == 5
+    assert page.errors == []
+
+
+def test_a_filter_narrows_the_table(page: Any, base_url: str) -> None:
+    page.goto(base_url + "/claims")
+    before = _rows(page)
+    with page.expect_navigation():
+        page.select_option("select[name=measure]", "killed")  # app.js submits on change
+    after = _rows(page)
+    assert "measure=killed" in page.url
+    assert 0 < after < before
+    measures = page.locator("table.claims td[data-label=measure]").all_inner_texts()
+    assert set(measures) == {"killed"}
+
+
+def test_search_box_finds_a_sentence(page: Any, base_url: str) -> None:
+    page.goto(base_url + "/")
+    page.keyboard.press("/")  # app.js focuses the search box
+    page.keyboard.type("Generalstabschefs")
+    with page.expect_navigation():
+        page.keyboard.press("Enter")
+    assert _rows(page) == 1
+    assert page.locator("table.claims mark.fig").inner_text() == "rund 3000"
+
+
+def test_claim_page_highlights_the_figure(page: Any, base_url: str) -> None:
+    page.goto(base_url + "/claims?q=Militärgeheimdienstes")
+    with page.expect_navigation():
+        page.locator("table.claims td.fignum a").first.click()
+    mark = page.locator("#context mark.fig")
+    assert mark.count() == 1
+    assert mark.inner_text() == "über 6000"
+    assert mark.is_visible()
+    background = mark.evaluate("m => getComputedStyle(m).backgroundColor")
+    assert background not in ("rgba(0, 0, 0, 0)", "transparent")
+    quote = page.locator("#context span.quote").inner_text()
+    assert quote.startswith("Nach einer Einschätzung") and "über 6000" in quote
+
+
+def test_timeline_chart_svg_is_present(page: Any, base_url: str) -> None:
+    page.goto(base_url + "/timeline?actor=North+Korea&measure=killed_or_wounded")
+    svg = page.locator("figure.chart svg")
+    assert svg.count() == 1
+    box = svg.bounding_box()
+    assert box["width"] > 300 and box["height"] > 150
+    labels = svg.locator("text").all_text_contents()
+    assert "UK Defence Intelligence" in labels and "South Korea JCS" in labels
+    assert "6,000+" in labels and "~4,000" in labels
+
+
+def test_a_malicious_article_does_not_execute_script(page: Any, base_url: str) -> None:
+    page.goto(base_url + "/claims?measure=wounded")
+    with page.expect_navigation():
+        page.locator("table.claims td.fignum a").first.click()
+    context = page.locator("#context").inner_text()
+    assert "<script>window.__pwned = 1</script>" in context  # shown as text
+    for path in ("", "/claims", "/conflicts", "/sources", "/timeline?actor=North+Korea&measure=wounded"):
+        page.goto(base_url + path) if path else None
+        page.mouse.move(200, 300)
+        for el in page.locator("td, li, text").all()[:80]:
+            el.hover(timeout=1000, force=True)
+        assert page.evaluate("typeof window.__pwned") == "undefined", path
+    assert page.dialogs == []
+    assert page.errors == []
+
+
+def test_csp_blocks_injected_inline_script(page: Any, base_url: str) -> None:
+    page.goto(base_url + "/")
+    ran = page.evaluate("""() => new Promise(resolve => {
+        document.addEventListener('securitypolicyviolation', () => resolve('blocked'));
+        const s = document.createElement('script');
+        s.textContent = 'window.__inline = 1';
+        document.body.appendChild(s);
+        setTimeout(() => resolve(window.__inline === 1 ? 'ran' : 'not run'), 500);
+    })""")
+    assert ran == "blocked"
+
+
+def test_claims_fit_a_phone_screen(browser: Any, base_url: str) -> None:
+    context = browser.new_context(viewport={"width": 390, "height": 844}, is_mobile=True)
+    page = context.new_page()
+    page.goto(base_url + "/claims")
+    overflow = page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
+    assert overflow <= 1
+    assert page.locator("table.claims thead").is_hidden()  # rows become cards
+    context.close()
+
+
+def test_print_hides_navigation_and_forms(page: Any, base_url: str) -> None:
+    page.goto(base_url + "/claims")
+    page.emulate_media(media="print")
+    assert page.locator("form.filters").is_hidden()
+    assert page.locator("nav.toc").is_hidden()
+    assert page.locator("table.claims").is_visible()
+
+
+def test_report_file_renders_charts_and_runs_no_script(page: Any, db: Path, tmp_path: Path) -> None:
+    out = tmp_path / "report.html"
+    with Ledger(db, readonly=True) as ledger:
+        write_report(ledger, out)
+    page.goto(out.as_uri())
+    assert page.locator("figure.chart svg").count() == 5
+    assert page.locator("#claims mark.fig").count() == 10
+    page.locator("#claims").scroll_into_view_if_needed()
+    for el in page.locator("#claims td").all()[:80]:
+        el.hover(timeout=1000, force=True)
+    assert page.evaluate("typeof window.__pwned") == "undefined"
+    assert page.dialogs == [] and page.errors == []
