@@ -8,6 +8,10 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+# The subpackage is imported before the function below is defined, so that
+# ``figtrace.extract`` stays the function: importing a submodule sets the
+# parent's attribute only when the submodule is first loaded.
+import figtrace.extract as _extract_pkg
 from figtrace.model import Claim, Document, Segment
 
 __version__ = "0.1.0"
@@ -23,10 +27,8 @@ def extract(text: str, lang: str | None = None, published: str | None = None, do
     ``lang`` is detected when omitted; ``published`` (YYYY-MM-DD) anchors
     relative dates; ``doc`` names the document in each claim.
     """
-    from figtrace.extract import extract_document
-
     d = Document(text=text, name=doc or "", lang=lang, published=published)
-    return extract_document(d)
+    return _extract_pkg.extract_document(d)
 
 
 def __getattr__(name: str) -> Any:

@@ -25,7 +25,8 @@ def test_parse_period_forms(text, start, end):
     assert parse_period(text) == Period(d(start), d(end))
 
 
-@pytest.mark.parametrize("text", ["June 2025", "2025-13", "2025-02-30", "2025-06..2025-01", "25-06", "2025-6"])
+@pytest.mark.parametrize("text", ["June 2025", "2025-13", "2025-02-30", "2025-06..2025-01", "25-06",
+                                  "2025-6"])
 def test_parse_period_rejects_malformed_with_message(text):
     with pytest.raises(PeriodError, match="as-of"):
         parse_period(text)
@@ -49,7 +50,8 @@ def test_overlap_and_gap():
     assert june.intersection(sept) is None
 
 
-@pytest.mark.parametrize("text", ["2025", "2025-06", "2025-06-15", "2024-09..2024-11", "2025-01-03..2025-02-10",
+@pytest.mark.parametrize("text", ["2025", "2025-06", "2025-06-15", "2024-09..2024-11",
+                                  "2025-01-03..2025-02-10",
                                   "2024..2025", "2025-06..2025-06-20"])
 def test_format_is_inverse_of_parse(text):
     p = parse_period(text)

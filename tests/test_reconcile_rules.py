@@ -92,6 +92,12 @@ def test_hierarchy_explains_uk_casualties_against_nis_killed():
     assert "more than 6,000 killed or wounded" in f.explanation and "about 2,000 killed" in f.explanation
 
 
+def test_hierarchy_explains_only_confusable_measures():
+    deployed = cl("A", "deployed", 11000, as_of="2025-06")
+    killed = cl("B", "killed", 300, as_of="2025-06")
+    assert run(measure_hierarchy, deployed, killed) == []
+
+
 def test_hierarchy_lower_bound_whole_never_contradicted():
     killed = cl("A", "killed", 9000, as_of="2025-06")
     kow = cl("B", "killed_or_wounded", 6000, "more_than", as_of="2025-06")
@@ -156,9 +162,11 @@ def test_factor_option_changes_the_verdict():
 
 def test_factor_apart_but_far_apart_in_time_is_explained():
     a = cl("A", "killed", 300, as_of="2025-01")
-    b = cl("B", "killed", 2000, as_of="2025-09")
+    b = cl("B", "killed", 2000, as_of="2025-04")
     [f] = run(source_factor, a, b)
     assert f.status == "explained" and f"{CLOSE_DAYS} days" in f.explanation
+    # beyond RELATED_DAYS the two are not even an apparent conflict
+    assert run(source_factor, a, cl("B", "killed", 2000, as_of="2025-12")) == []
 
 
 def test_factor_apart_only_before_rounding_is_explained():
@@ -221,7 +229,8 @@ def test_check_orders_flagged_first_and_validates_factor():
 
 
 def test_describe_names_unattributed_and_undated_figures():
-    assert describe_with_source(cl("unattributed", "killed", 70, as_of=None)) == "an unattributed 70 killed (undated)"
+    text = describe_with_source(cl("unattributed", "killed", 70, as_of=None))
+    assert text == "an unattributed 70 killed (undated)"
 
 
 # -- timelines ------------------------------------------------------------
@@ -233,7 +242,8 @@ def test_timeline_latest_per_source_and_span_with_open_high():
     ]
     tl = build_timeline("North Korea", "killed", claims)
     assert [(p["source"], p["value"], p["latest"]) for p in tl.points] == [
-        ("South Korea NIS", 300, False), ("South Korea NIS", 2000, True), ("UK Defence Intelligence", 6000, True)]
+        ("South Korea NIS", 300, False), ("South Korea NIS", 2000, True),
+        ("UK Defence Intelligence", 6000, True)]
     assert tl.span["text"] == "2,000–6,000+"
     assert tl.span["open_high"] is True
     assert tl.span["claim_ids"] == sorted([claims[1]["id"], claims[2]["id"]])

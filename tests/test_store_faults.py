@@ -29,8 +29,8 @@ CLAIMS_PER_DOC = 5
 ENV = {**os.environ, "FIGTRACE_EXTRACTOR": "figtrace.store.synth:synthetic_extractor"}
 CLI = "from figtrace.cli import main; main()"
 #: Drop root before running the CLI, after importing what it needs (the interpreter lives under /root).
-AS_NOBODY = ("import os, random, tomllib, figtrace.store.synth, figtrace.ingest; from figtrace.cli import main; "
-             "os.setgid(65534); os.setuid(65534); main()")
+AS_NOBODY = ("import os, random, tomllib, figtrace.store.synth, figtrace.ingest; "
+             "from figtrace.cli import main; os.setgid(65534); os.setuid(65534); main()")
 
 
 def write_corpus(folder: Path, n: int, seed: int = 3) -> list[str]:
@@ -62,7 +62,8 @@ def assert_consistent(db: Path, *, expect_docs: int | None = None) -> int:
         ).fetchall()
         assert all(n == CLAIMS_PER_DOC for _, n in per_doc), "a document was stored without all its claims"
         assert conn.execute("SELECT count(*) FROM claims WHERE cluster IS NULL").fetchone()[0] == 0
-        dupes = conn.execute("SELECT count(*) FROM (SELECT name FROM documents GROUP BY name HAVING count(*) > 1)")
+        dupes = conn.execute(
+            "SELECT count(*) FROM (SELECT name FROM documents GROUP BY name HAVING count(*) > 1)")
         assert dupes.fetchone()[0] == 0
         fts = conn.execute("SELECT count(*) FROM claims_fts WHERE claims_fts MATCH 'FIGURE'").fetchone()[0]
         assert fts == n_docs * CLAIMS_PER_DOC
@@ -84,12 +85,14 @@ def stored_docs(db: Path) -> int:
         return 0
 
 
+@pytest.mark.slow
 def test_kill_9_mid_ingest_leaves_whole_documents_and_rerun_completes(tmp_path):
     n = 800
     paths = write_corpus(tmp_path / "in", n)
     db = tmp_path / "ledger.db"
-    proc = subprocess.Popen([sys.executable, "-c", CLI, "ingest", *paths, "--db", str(db), "--quiet", "--lang", "en"],
-                            env=ENV, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    args = ["ingest", *paths, "--db", str(db), "--quiet", "--lang", "en"]
+    proc = subprocess.Popen([sys.executable, "-c", CLI, *args], env=ENV, stdout=subprocess.DEVNULL,
+                            stderr=subprocess.DEVNULL)
     deadline = time.monotonic() + 60
     while stored_docs(db) < 60 and proc.poll() is None and time.monotonic() < deadline:
         time.sleep(0.01)
@@ -112,6 +115,7 @@ def _limit_file_size(limit: int):
     return apply
 
 
+@pytest.mark.slow
 def test_full_disk_stops_with_one_message_and_keeps_whole_documents(tmp_path):
     n = 400
     paths = write_corpus(tmp_path / "in", n)
@@ -174,7 +178,8 @@ def test_two_ingests_at_once_store_each_document_once(tmp_path):
     outs = [p.communicate(timeout=120) for p in procs]
     for p, (_, err) in zip(procs, outs, strict=True):
         assert p.returncode == 0, err
-    added = [int(err.strip().splitlines()[-1].split(": ")[-1].split(" documents added")[0]) for _, err in outs]
+    summaries = [err.strip().splitlines()[-1] for _, err in outs]
+    added = [int(line.split(": ")[-1].split(" documents added")[0]) for line in summaries]
     assert sum(added) == n
     assert_consistent(db, expect_docs=n)
 
@@ -197,7 +202,8 @@ def test_older_schema_is_migrated_by_ingest_and_named_by_readers(tmp_path):
 def test_ingest_into_a_file_that_is_no_ledger(tmp_path, content):
     db = tmp_path / "notes.db"
     db.write_bytes(content)
-    sqlite3.connect(db).execute("CREATE TABLE notes (t TEXT)") if not content else None
+    if not content:  # an empty file becomes someone else's SQLite database
+        sqlite3.connect(db).execute("CREATE TABLE notes (t TEXT)")
     result = cli("ingest", *write_corpus(tmp_path / "in", 1), "--db", str(db))
     assert result.returncode == 1
     assert "not a figtrace ledger" in result.stderr.strip().splitlines()[-1]

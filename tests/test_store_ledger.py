@@ -57,7 +57,8 @@ def test_changed_article_at_same_url_is_a_new_version(ledger):
 
 def test_same_claim_in_two_outlets_is_one_cluster(ledger):
     a = doc("Agency: about 2,000 died.", "a.txt", outlet="Outlet A", published="2025-09-02")
-    b = doc("Laut Geheimdienst rund 2.000 Tote.", "b.txt", outlet="Outlet B", published="2025-09-03", lang="de")
+    b = doc("Laut Geheimdienst rund 2.000 Tote.", "b.txt", outlet="Outlet B", published="2025-09-03",
+            lang="de")
     c = doc("Agency earlier: 300 died.", "c.txt", outlet="Outlet C", published="2025-01-05")
     add(ledger, a, {"value": 2000, "qualifier": "approx", "as_of": "2025-09", "quote": "about 2,000 died"})
     add(ledger, b, {"value": 2000, "qualifier": "approx", "as_of": "2025-09-02", "quote": "rund 2.000 Tote"})
@@ -76,11 +77,13 @@ def test_same_claim_in_two_outlets_is_one_cluster(ledger):
 def test_claim_dict_has_contract_fields(ledger):
     d = doc("x" * 50, "a.txt", outlet="O", url="https://example.org/a", title="T", lang="en",
             published="2025-06-16", segments=[Segment(0, 10, "furniture", "caption"), Segment(10, 50)])
-    ledger.add_document(d, [make_claim("a.txt", start=3, end=7, quote_start=0, quote_end=20, segment="furniture",
-                                       why={"measure": "cue 'killed'"}, location="Kursk")])
+    claim = make_claim("a.txt", start=3, end=7, quote_start=0, quote_end=20, segment="furniture",
+                       why={"measure": "cue 'killed'"}, location="Kursk")
+    ledger.add_document(d, [claim])
     [c] = ledger.claims()
     expected = {"doc", "quote", "figure", "value", "low", "high", "qualifier", "measure", "actor", "unit",
-                "source", "as_of", "location", "id", "cluster", "outlet", "published", "url", "doc_id", "title",
+                "source", "as_of", "location", "id", "cluster", "outlet", "published", "url", "doc_id",
+                "title",
                 "lang", "start", "end", "quote_start", "quote_end", "segment", "why"}
     assert expected <= set(c)
     assert (c["outlet"], c["url"], c["title"], c["lang"], c["segment"]) == (
@@ -150,17 +153,30 @@ def test_views_metrics_sources_conflicts_frames(filled):
     srcs = {s["name"]: s for s in filled.sources()}
     assert srcs["South Korea NIS"]["n_claims"] == 2 and srcs["UK Defence Intelligence"]["n_documents"] == 1
     assert all(isinstance(s["aliases"], list) for s in srcs.values())
-    findings = filled.conflicts()
-    assert [(f.rule, f.status) for f in findings] == [("measure_hierarchy", "explained")]
-    assert filled.conflicts(status="flagged") == []
-    assert filled.conflicts(actor="Russia") == []
-    assert findings[0].to_dict()["clusters"] == findings[0].clusters
     frame = filled.frame("claims", actor="North Korea")
     assert list(frame["value"]) == [300, 11000, 6000]
     assert len(filled.frame("timeline", actor="North Korea", measure="deployed")) == 1
-    assert set(filled.frame("conflicts").columns) >= {"rule", "status", "explanation", "clusters"}
     with pytest.raises(FigtraceError, match="unknown frame kind"):
         filled.frame("nope")
+
+
+def test_conflicts_through_ledger(ledger):
+    add(ledger, doc("UK casualty estimate.", "uk.txt", published="2025-06-16"),
+        {"value": 6000, "qualifier": "more_than", "measure": "killed_or_wounded",
+         "source": "UK Defence Intelligence", "as_of": "2025-06"})
+    add(ledger, doc("NIS death toll.", "nis.txt", published="2025-09-02"),
+        {"value": 2000, "qualifier": "approx", "as_of": "2025-09"},
+        {"value": 1200, "as_of": "2025-01", "actor": "Russia"},
+        {"value": 900, "as_of": "2025-04", "actor": "Russia"})
+    findings = ledger.conflicts()
+    assert [(f.rule, f.status, f.actor) for f in findings] == [
+        ("cumulative_falls", "flagged", "Russia"), ("measure_hierarchy", "explained", "North Korea")]
+    assert [f.status for f in ledger.conflicts(status="flagged")] == ["flagged"]
+    assert [f.actor for f in ledger.conflicts(actor="North Korea")] == ["North Korea"]
+    d = findings[1].to_dict()
+    assert d["clusters"] == findings[1].clusters and {c["doc"] for c in d["claims"]} == {"uk.txt", "nis.txt"}
+    frame = ledger.frame("conflicts")
+    assert list(frame["status"]) == ["flagged", "explained"]
 
 
 def test_timeline_through_ledger(filled):
@@ -208,7 +224,8 @@ def test_ingest_records_an_extractor_crash_as_failure_and_goes_on(ledger, tmp_pa
 def test_stored_claims_round_trip(tmp_path_factory, value, quote, as_of):
     with Ledger(":memory:") as led:
         d = Document(text=f"text {quote}", name="r.txt", published="2025-07-01")
-        led.add_document(d, [make_claim("r.txt", value=value, low=value, high=value, quote=quote, as_of=as_of)])
+        claim = make_claim("r.txt", value=value, low=value, high=value, quote=quote, as_of=as_of)
+        led.add_document(d, [claim])
         [c] = led.claims()
         assert c["value"] == pytest.approx(value) and c["quote"] == quote and c["as_of"] == as_of
         assert c["as_of_basis"] == ("as_of" if as_of else "published")
@@ -263,7 +280,7 @@ def test_newer_schema_is_refused_clearly(tmp_path):
 def test_files_that_are_not_ledgers_are_refused(tmp_path):
     text = tmp_path / "notes.db"
     text.write_text("just some notes, not a database", encoding="utf-8")
-    with pytest.raises(LedgerError, match="notes.db is not a SQLite database"):
+    with pytest.raises(LedgerError, match=r"notes\.db is not a SQLite database"):
         Ledger(text)
     other = tmp_path / "other.db"
     sqlite3.connect(other).execute("CREATE TABLE invoices (id INTEGER)")

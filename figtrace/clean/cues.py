@@ -65,7 +65,7 @@ def load_cues(langs: tuple[str, ...] | None = None) -> Cues:
     Raises :class:`LexiconError` listing every malformed entry, naming file and key.
     """
     available = languages_with(FILENAME)
-    codes = available if langs is None else [c for c in langs if c in available]
+    codes = [c for c in langs or () if c in available] or available  # no file for a language: use all
     problems: list[str] = []
     acc: dict[str, list[str]] = {
         k: []

@@ -25,7 +25,8 @@ _EMAIL = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
 _BULLET = re.compile(r"^\s*(?:[-*•·–▪►>]|\d{1,2}[.)])\s+\S")
 _SINGLE = re.compile(r"^[^\W\d_][\w'’-]*$")
 _LETTERS = re.compile(r"[^\W\d_]")
-_DIGIT = re.compile(r"\d")
+#: Digits shaped like a date or a time ("16.06.", "14:49", "2025"); other lines skip the date patterns.
+_DATEISH = re.compile(r"\d[.:/-]\d|\d\.\s?[^\W\d_]|\d{4}")
 _SENTENCE_END = re.compile(r"[.!?…:;,]['\"“”„«»‹›’)\]]*\s*$")
 _TITLE_BAD_END = re.compile(r"[.:;,]['\"“”„«»‹›’)\]]*\s*$")
 
@@ -62,7 +63,7 @@ def classify(line: str, cues: Cues) -> str:
         return "caption"
     if _TAGS.match(s):
         return "tags"
-    if n <= TIMESTAMP_MAX and _DIGIT.search(s):
+    if n <= TIMESTAMP_MAX and _DATEISH.search(s):
         label = _timestamp(s, cues)
         if label:
             return label

@@ -12,7 +12,6 @@ the last one forward when it is reported speech ("demnach", Konjunktiv I,
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from functools import cache
 

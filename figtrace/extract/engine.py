@@ -27,15 +27,16 @@ from figtrace.extract.sentences import Sentence, splitter
 from figtrace.extract.timeref import TimeExpr, time_finder
 from figtrace.kb import get_kb
 from figtrace.lang import available_languages, get_lexicon
+from figtrace.lang.phrases import compile_phrases
 from figtrace.model import Claim, Document, Segment
 
 #: Characters after a unit noun in which a country still belongs to the noun
 #: phrase ("Soldaten aus Nordkorea"), or, for territory, names its owner.
 NP_TAIL = 22
 TERRITORY_OWNER_TAIL = 35
-#: Right-hand actors count this much farther than left-hand ones: the
-#: side a figure belongs to is usually named before it.
-RIGHT_PENALTY = 1.5
+#: A side named after the figure's noun phrase counts only this close (characters):
+#: farther right stands an object or an adjunct ("mit russischen Schiffen").
+RIGHT_REACH = 25
 #: Time expressions farther than this from the figure belong to another clause.
 TIME_REACH = 160
 
@@ -117,18 +118,24 @@ class _DocContext:
         self.place_m = kb.matcher("places", lang)
         self.place_actor = {name: e.attrs.get("actor") for name, e in kb.places.items()}
         self.loc_preps = self.frames.loc_preps
+        fr = get_lexicon(lang).frames
+        self.side = compile_phrases(fr.get("side_nouns", []))
+        self.attack = compile_phrases(fr.get("attack_nouns", []))
+        self.own = compile_phrases(fr.get("own_markers", []))
+        self.victims = compile_phrases(fr.get("victim_nouns", []))
+        self.genitive = bool(fr.get("genitive_after_noun"))
+        self.source_side = {n: e.attrs["side"] for n, e in kb.sources.items() if "side" in e.attrs}
         self.blocked = self.times.blocked_spans(text)
         self.published = published
 
     def _prep_before(self, start: int) -> bool:
+        """'nach Russland', 'in der Oblast Kursk', 'in eastern Russia': a place, not a side."""
         before = self.text[max(0, start - 30): start].split()
         if not before:
             return False
-        w = before[-1].lower()
-        if w in self.loc_preps:
+        if before[-1].lower() in self.loc_preps:
             return True
-        # "in der Oblast Kursk", "in the Gaza Strip": a preposition, then an article
-        return len(before) >= 2 and len(w) <= 3 and before[-2].lower() in self.loc_preps
+        return len(before) >= 2 and before[-1][:1].islower() and before[-2].lower() in self.loc_preps
 
     def main_actor(self, segments: list[Segment]) -> str | None:
         counts: Counter[str] = Counter()
@@ -194,28 +201,51 @@ class _DocContext:
             frames: list[Frame] = []
             for k, m in enumerate(ms):
                 next_start = ms[k + 1].start if k + 1 < len(ms) else st.s.end
-                frames.append(self.frames.unit_of(text, m, st.s.start, st.s.end, next_start, prev))
-                prev = (m, frames[-1])
+                f = self.frames.unit_of(text, m, st.s.start, st.s.end, next_start, prev)
+                if f.unit is None and f.why.pop("bare", None):
+                    self._bare_unit(sents, i, m, f)
+                frames.append(f)
+                prev = (m, f)
             consumed = st.s.start
-            for k, m in enumerate(ms):
-                f = frames[k]
-                if not f.unit or f.unit == "other" or m.value <= 0:
-                    continue
+            # only figures that count something bound each other's cue zones:
+            # "die Verluste der vergangenen 24 Stunden auf 1.140 Soldaten"
+            counted = [k for k in range(len(ms)) if frames[k].unit and ms[k].value > 0]
+            for pos, k in enumerate(counted):
+                m, f = ms[k], frames[k]
                 # a figure whose noun phrase runs over the next ones ("1.000 der 11.000 … Soldaten")
                 # reads its predicate after that noun phrase; the inner figures read only their own
-                inner = k > 0 and frames[k - 1].unit is not None and m.start < frames[k - 1].np_end
-                nxt = k + 1
-                while nxt < len(ms) and ms[nxt].start < f.np_end:
+                pk = counted[pos - 1] if pos > 0 else None
+                inner = pk is not None and m.start < frames[pk].np_end
+                nxt = pos + 1
+                while nxt < len(counted) and ms[counted[nxt]].start < f.np_end:
                     nxt += 1
-                left = max(ms[k - 1].num_end if k > 0 else st.s.start, consumed)
-                right = ms[nxt].start if nxt < len(ms) else st.s.end
+                left = max(ms[pk].num_end if pk is not None else st.s.start, consumed)
+                right = ms[counted[nxt]].start if nxt < len(counted) else st.s.end
                 used = self.frames.measure_of(text, m, f, left, right, inner=inner)
                 if used > 0 and not inner:
                     consumed = max(consumed, used)
+                if f.measure is None and pk is not None and frames[pk].measure and frames[pk].unit == f.unit:
+                    # "20 Kinder und zwei Lehrer getötet", "390 freed, among them 120 civilians"
+                    f.measure = frames[pk].measure
+                    f.why["measure"] = "shared with the figure before"
                 if f.measure is None:
                     continue
                 claims.append(self._claim(doc, seg, sents, i, m, f, main_actor, published, inferred))
         return claims
+
+    def _bare_unit(self, sents: list[_Sent], i: int, m: Mention, f: Frame) -> None:
+        """A figure with no noun of its own counts what its sentence (or the one before) counts."""
+        st = sents[i]
+        nouns = self.frames.nouns_in(self.text, st.s.start, m.start)
+        if not nouns and i > 0 and sents[i - 1].s.paragraph == st.s.paragraph:
+            nouns = self.frames.nouns_in(self.text, sents[i - 1].s.start, sents[i - 1].s.end)
+        if nouns:
+            _, unit, measure = nouns[-1]
+            f.unit = unit
+            f.measure = measure or None
+            f.why["unit"] = "a noun earlier in the sentence or paragraph"
+            if measure:
+                f.why["measure"] = f.why["unit"]
 
     def _topic(self, st: _Sent) -> str | None:
         used = (st.att.start, st.att.end) if st.att and st.att_from is not None and st.own is st.att else None
@@ -231,31 +261,49 @@ class _DocContext:
 
     def _actor(self, sents: list[_Sent], i: int, m: Mention, f: Frame, main_actor: str | None,
                seg: Segment) -> tuple[str | None, str]:
+        """Whose people are counted: the figure's noun phrase, then the sentence, then context.
+
+        Passed over: the source's own words ("nach ukrainischen Angaben"), an
+        attacker ("russische Angriffe", "Israeli strikes"), a destination
+        ("nach Russland"), and for territory the land's owner ("russisches Gebiet").
+        """
         st = sents[i]
-        used = (st.own.start, st.own.end) if st.own else None
+        text = self.text
         territory = f.measure in ("territory_captured", "advance")
-        np_lo, np_hi = m.num_end, f.np_end + NP_TAIL
-        owner_hi = f.np_end + TERRITORY_OWNER_TAIL
-        best: tuple[float, str, str] | None = None
+        victims = self.victims is not None and bool(self.victims.search(text, m.num_end, max(f.np_end, m.num_end)))
+        own = self.own is not None and bool(
+            self.own.search(text, max(st.s.start, m.start - 12), max(f.np_end, m.num_end)))
+        if own and st.att is not None and self.source_side.get(st.att.source):
+            return self.source_side[st.att.source], f"the source's own people: {st.att.source}"
+        left_best: tuple[int, str, str] | None = None
+        right_best: tuple[int, str, str] | None = None
         for s, e, name, prep in st.actors:
-            if used and s < used[1] and used[0] < e:
+            if territory and m.num_start <= s < f.np_end + TERRITORY_OWNER_TAIL:
                 continue
-            in_np = np_lo <= s < np_hi and (s < f.np_end or not self._prep_before(s) or
-                                            self.text[f.np_end:s].strip().lower() in self.frames.partitive)
-            if territory and m.num_start <= s < owner_hi:
+            if not territory and self._in_np(m, f, s):
+                return name, f"in the figure's noun phrase: {text[s:e]!r}"
+            if self._not_actor(st, s, e):
                 continue
-            if in_np and not territory:
-                return name, f"in the figure's noun phrase: {self.text[s:e]!r}"
+            if self._side_after(e):
+                return name, f"the side named: {text[s:e]!r}"
             if prep:
                 continue
-            d = (m.start - e) if e <= m.start else (s - m.end) * RIGHT_PENALTY
-            if best is None or d < best[0]:
-                best = (d, name, f"in the sentence: {self.text[s:e]!r}")
+            if e <= m.start:
+                d = m.start - e
+                if left_best is None or d < left_best[0]:
+                    left_best = (d, name, f"in the sentence: {text[s:e]!r}")
+            elif s >= f.np_end and s - f.np_end <= RIGHT_REACH:
+                d = s - f.np_end
+                if right_best is None or d < right_best[0]:
+                    right_best = (d, name, f"after the figure: {text[s:e]!r}")
+        place_actor = next(((a, p) for _, _, p, a in st.places if a), None)
+        if victims and place_actor:
+            return place_actor[0], f"people in a place: {place_actor[1]}"
+        best = left_best or right_best
         if best is not None:
             return best[1], best[2]
-        for _, _, place, actor in st.places:
-            if actor:
-                return actor, f"place in the sentence: {place}"
+        if place_actor:
+            return place_actor[0], f"place in the sentence: {place_actor[1]}"
         # the paragraph: nearest sentence before, then after
         para = st.s.paragraph
         for j in range(i - 1, -1, -1):
@@ -277,6 +325,41 @@ class _DocContext:
             if sents[j].topic:
                 return sents[j].topic, "a later paragraph"
         return None, "no actor found"
+
+    def _not_actor(self, st: _Sent, s: int, e: int) -> bool:
+        """A country word that names a source or an attacker, not the counted side."""
+        text = self.text
+        if st.own and s < st.own.end and st.own.start < e:
+            return True
+        for a, b, _ in st.sources:
+            if a <= s and e <= b and st.att is not None and (a, b) == (st.att.start, st.att.end):
+                return True
+        after = text[e: e + 40]
+        if self.attack is not None and self.attack.match(after.lstrip(), 0) and len(after) - len(after.lstrip()) <= 1:
+            return True
+        if self.sources.prefix is not None:
+            # "nach ukrainischen Angaben", "laut russischen Quellen", "according to Ukrainian officials"
+            pm = self.sources.prefix.match(after.lstrip())
+            if pm and len(after) - len(after.lstrip()) <= 1:
+                return True
+            for cm in self.sources.prefix.finditer(text, max(st.s.start, s - 25), s):
+                if not text[cm.end(): s].strip(" \u00a0").split()[1:]:
+                    return True
+        return False
+
+    def _side_after(self, e: int) -> bool:
+        return self.side is not None and self.side.match(self.text[e: e + 12].lstrip()) is not None
+
+    def _in_np(self, m: Mention, f: Frame, s: int) -> bool:
+        """Inside the noun phrase, or right after its noun: "Soldaten aus Nordkorea", "Soldaten Nordkoreas"."""
+        if m.num_end <= s < f.np_end:
+            return True
+        if not (f.np_end <= s < f.np_end + NP_TAIL):
+            return False
+        gap = self.text[f.np_end: s].strip().lower()
+        if not gap:
+            return self.genitive
+        return gap in self.frames.partitive
 
     def _location(self, sents: list[_Sent], i: int, m: Mention) -> str | None:
         st = sents[i]

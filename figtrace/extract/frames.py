@@ -29,6 +29,8 @@ COUNTER_WINDOW = 90
 ELLIPSIS_GAP = 80
 #: Words right after a bare figure in which a casualty cue makes it count people ("300 killed").
 BARE_CUE_WORDS = 4
+#: Characters before a deployment verb (or the figure) in which a modal makes it a plan.
+PLAN_REACH = 30
 
 CASUALTY = {"killed", "wounded", "killed_or_wounded", "captured", "missing"}
 DEPLOYMENT = {"deployed", "reinforcement", "planned"}
@@ -60,17 +62,20 @@ class FrameReader:
             counters.extend((w, label) for w in entry["words"])
         self.counter, self.counter_labels = compile_labelled(counters)
         self.not_counted = compile_phrases(ms.get("not_counted", {}).get("words", []))
-        cues: list[tuple[str, str]] = []
+        # one phrase may cue several measures ("captured": people or territory), told apart by unit
+        by_phrase: dict[str, list[str]] = {}
         for i, entry in enumerate(ms.get("cue", [])):
-            cues.extend((w, str(i)) for w in entry["words"])
+            for w in entry["words"]:
+                by_phrase.setdefault(w, []).append(str(i))
         self.cue_entries = ms.get("cue", [])
-        self.cue, self.cue_labels = compile_labelled(cues)
+        self.cue, self.cue_labels = compile_labelled([(w, ",".join(ix)) for w, ix in by_phrase.items()])
         mods = ms.get("modifiers", {})
         self.reinforce = compile_phrases(mods.get("reinforcement", []))
         self.planned = compile_phrases(mods.get("planned", []))
         fr = lex.frames
         self.partitive = {p.lower() for p in fr.get("partitive", [])}
         self.loc_preps = {p.lower() for p in fr.get("location_prepositions", [])}
+        self.barriers = compile_phrases(fr.get("cue_barriers", []))
 
     # -- unit -------------------------------------------------------------------
     def unit_of(self, text: str, m: Mention, sent_start: int, sent_end: int, next_start: int,
@@ -101,9 +106,8 @@ class FrameReader:
                         f.why["measure"] = nm.group(0)
                     return f
             w = wm.group(0)
-            if wm.start() >= next_start and w[0].isdigit():
-                if not (first is False and limit == NP_WORDS_PARTITIVE):
-                    break
+            if wm.start() >= next_start and limit != NP_WORDS_PARTITIVE:
+                break  # the next figure starts: "seit 2023 mehr als zwölf Millionen Granaten"
             if first and w.lower() in self.partitive:
                 limit = NP_WORDS_PARTITIVE
             first = False
@@ -115,7 +119,7 @@ class FrameReader:
             best = None
             for cm in self.counter.finditer(text, lo, m.start):
                 best = cm
-            if best is not None and not re.search(r"\d", text[best.end(): m.start]):
+            if best is not None:
                 unit, _, measure = self.counter_labels[best.lastgroup or ""].partition("|")
                 f.unit, f.measure = unit, measure or None
                 f.why["unit"] = f.why["measure"] = best.group(0)
@@ -124,15 +128,33 @@ class FrameReader:
         if self.cue is not None:
             tail_end = _word_end(text, m.end, sent_end, BARE_CUE_WORDS)
             for cm in self.cue.finditer(text, m.end, tail_end):
-                entry = self.cue_entries[int(self.cue_labels[cm.lastgroup or ""])]
-                if entry["measure"] in CASUALTY and "units" not in entry:
+                entries = self._entries(cm)
+                if any(e["measure"] in CASUALTY and "units" not in e for e in entries):
                     f.unit = "personnel"
                     f.why["unit"] = f"bare figure before {cm.group(0)!r}"
                     return f
         if prev is not None and prev[1].unit and m.start - prev[0].end <= ELLIPSIS_GAP:
             f.unit = prev[1].unit
             f.why["unit"] = "inherited from the figure before"
+            return f
+        # "the estimate had climbed to more than 10,000": a bare figure counts what an
+        # earlier noun of its sentence or paragraph counts (checked by the caller)
+        if not _year_like(m):
+            f.why["bare"] = "1"
         return f
+
+    def nouns_in(self, text: str, a: int, b: int) -> list[tuple[int, str, str]]:
+        """Countable nouns in a span: (start, unit, measure)."""
+        if self.noun is None or a >= b:
+            return []
+        out = []
+        for nm in self.noun.finditer(text, a, b):
+            unit, _, measure = self.noun_labels[nm.lastgroup or ""].partition("|")
+            out.append((nm.start(), unit, measure))
+        return out
+
+    def _entries(self, cm: re.Match[str]) -> list[dict]:
+        return [self.cue_entries[int(i)] for i in self.cue_labels[cm.lastgroup or ""].split(",")]
 
     # -- measure ----------------------------------------------------------------
     def measure_of(self, text: str, m: Mention, f: Frame, left: int, right: int,
@@ -146,13 +168,28 @@ class FrameReader:
         the next figure does not take the same one.
         """
         used = -1
+        cue_start = m.start
+        if f.unit == "equipment":
+            f.measure = "equipment"  # the noun decides: destroyed, delivered or lost, it counts equipment
+            f.why["measure"] = "equipment noun"
+            return used
+        if self.barriers is not None:
+            # "… schickt 6000 Helfer – trotz schwerer Verluste": the predicate stops at the barrier
+            for bm in self.barriers.finditer(text, left, right):
+                if bm.start() >= f.np_end:
+                    right = bm.start()
+                    break
+                if bm.end() <= m.start:
+                    left = bm.end()
+            for stop in re.finditer(r"\s[–—]\s|;", text[f.np_end:right]):
+                right = f.np_end + stop.start()
+                break
         if f.measure is None and self.cue is not None and f.unit:
             best: tuple[int, int, str, str, int] | None = None
             lo, hi = (m.num_end, f.np_end) if inner else (left, right)
             for cm in self.cue.finditer(text, lo, hi):
-                entry = self.cue_entries[int(self.cue_labels[cm.lastgroup or ""])]
-                units = entry.get("units")
-                if units and f.unit not in units:
+                entry = next((e for e in self._entries(cm) if f.unit in e.get("units", [f.unit])), None)
+                if entry is None:
                     continue
                 if m.num_start <= cm.start() < f.np_end:
                     dist = 0
@@ -167,17 +204,25 @@ class FrameReader:
                 f.measure = best[2]
                 f.why["measure"] = best[3]
                 used = best[4]
+                cue_start = used - len(best[3])
         if f.measure == "deployed":
-            clause = text[left:right]
-            near = text[max(left, m.start - 25): f.np_end]
+            # a plan is marked next to its verb ("könnten … entsandt werden", "would send")
+            lo = max(left, min(cue_start, m.start) - PLAN_REACH)
+            hi = min(right, max(used, f.np_end) + 12)
             if self.planned is not None:
-                pm = self.planned.search(clause)
+                pm = self.planned.search(text, lo, hi)
                 if pm:
                     f.measure = "planned"
                     f.why["measure"] += f" + {pm.group(0)!r}"
                     return used
             if self.reinforce is not None:
-                rm = self.reinforce.search(near)
+                # "weitere 3.000", "3,000 more troops"; not the "more" of "more than"
+                lo = max(left, m.start - 25)
+                before = text[lo: m.num_start]
+                if m.qspan[1] > m.qspan[0]:
+                    a, b = m.qspan[0] - lo, m.qspan[1] - lo
+                    before = before[:a] + " " * (b - a) + before[b:]
+                rm = self.reinforce.search(before) or self.reinforce.search(text, m.num_end, min(right, f.np_end + 8))
                 if rm:
                     f.measure = "reinforcement"
                     f.why["measure"] += f" + {rm.group(0)!r}"
@@ -185,6 +230,10 @@ class FrameReader:
             f.measure = "equipment"
             f.why["measure"] = "equipment noun"
         return used
+
+
+def _year_like(m: Mention) -> bool:
+    return m.kind == "digits" and m.qualifier == "exact" and m.value.is_integer() and 1900 <= m.value <= 2100
 
 
 def _word_end(text: str, pos: int, limit: int, n: int) -> int:

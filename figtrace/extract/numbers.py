@@ -39,6 +39,7 @@ class Mention:
     qualifier: str
     surface: str
     kind: str = "digits"  # digits, words, vague, range
+    qspan: tuple[int, int] = (0, 0)  # where the qualifier phrase stands, if any
 
     @property
     def is_vague(self) -> bool:
@@ -216,14 +217,16 @@ class NumberFinder:
                 raw.append(Mention(a, b, a, b, v, v, v, "exact", text[a:b], "words"))
         for m in self.digit_scan.finditer(text, start, end):
             s = m.group(0)
-            nxt = text[m.end(): m.end() + 1]
-            if nxt.isalpha() and not self._glued_unit_ok(text, m.end()):
+            nxt = text[m.end(): m.end() + 2]
+            if nxt[:1].isalpha() and not self._glued_unit_ok(text, m.end()):
                 continue  # "521907833Vergrößern", "3rd": an id or an ordinal
             if s.isdigit() and len(s) >= MAX_PLAIN_DIGITS:
                 continue
             v = self._digit_value(s)
             mention = Mention(m.start(), m.end(), m.start(), m.end(), v, v, v, "exact", s, "digits")
             self._scale(text, mention, end)
+            if mention.num_end == m.end() and nxt[:1] == "-" and nxt[1:].isalpha():
+                continue  # a compound modifier: "23-year-old", "1,000-for-1,000", "24-Stunden-Bilanz"
             raw.append(mention)
         mentions = _drop_overlaps(raw)
         if blocked:
@@ -315,6 +318,7 @@ class NumberFinder:
                 if before and before[-1].lower().strip(".,;:") in self.prefix_blocked.get(phrase, set()):
                     break
                 q = self.prefix_q[phrase]
+                x.qspan = (m.start("p"), m.end("p"))
             elif phrase not in self.figure_words:
                 break
             start = m.start()
@@ -349,7 +353,7 @@ def _drop_overlaps(ms: list[Mention]) -> list[Mention]:
 
 
 def _inside(a: int, b: int, spans: list[tuple[int, int]]) -> bool:
-    return any(s <= a and b <= e or (s < b and a < e) for s, e in spans)
+    return any((s <= a and b <= e) or (s < b and a < e) for s, e in spans)
 
 
 @cache

@@ -55,6 +55,7 @@ class TimeFinder:
         self.seasons = {k.lower(): v for k, v in t["seasons"].items()}
         self.parts_year = {k.lower(): v for k, v in t["parts_of_year"].items()}
         self.units = {k.lower(): v for k, v in t.get("units", {}).items()}
+        self.previous = {w.lower() for w in t.get("previous", [])}
         mon = _alt(self.months, cap=True)
         wd = _alt(self.weekdays, cap=True)
         season = _alt(self.seasons, cap=None)
@@ -96,6 +97,10 @@ class TimeFinder:
         ) if aa else None
         self.present = compile_phrases(t.get("present", []))
         self.since = compile_phrases(t.get("since", []))
+        yp = _alt(t.get("year_prepositions", []), cap=None)
+        self.year_after = re.compile(
+            rf"(?<!\w)(?i:{yp})[\s\u00a0]+(?P<y>(?:19|20)\d\d)(?![\d.,]\d)"
+        ) if t.get("year_prepositions") else None
         self.ordinal = re.compile(
             rf"(?<![\d.,])\d{{1,3}}\.(?=[\s\u00a0]+(?:[a-zäöüß]|(?:{mon})))"
         ) if lex.sentences.get("ordinal_dot") else None
@@ -111,6 +116,8 @@ class TimeFinder:
                     spans.append(m.span("y"))
         if self.ordinal is not None:
             spans.extend(m.span() for m in self.ordinal.finditer(text))
+        if self.year_after is not None:
+            spans.extend(m.span("y") for m in self.year_after.finditer(text))
         spans.sort()
         return spans
 
@@ -152,6 +159,9 @@ class TimeFinder:
                 y = int(m.group("y"))
             elif pub is not None:
                 y = pub.year if pub.month >= a else pub.year - 1
+                lead = text[max(start, m.start() - 16): m.start()].lower().split()
+                if lead and lead[-1] in self.previous and pub.month <= (b if b >= a else b + 12):
+                    y -= 1  # "last autumn" said during the autumn: the one before
             else:
                 found.append(TimeExpr(m.start(), m.end(), None, "explicit"))
                 continue

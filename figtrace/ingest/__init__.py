@@ -53,6 +53,8 @@ def iter_documents(
     private and link-local addresses (refused by default). ``max_bytes`` caps
     one document; ``fetch_policy`` overrides the network guards' defaults.
     """
+    if isinstance(inputs, str):  # one path given bare, not a list of its characters
+        inputs = [inputs]
     policy = fetch_policy or FetchPolicy(timeout=timeout, allow_private=allow_private)
     reader = _Reader(lang=lang, published=published, max_bytes=max_bytes, policy=policy)
     try:
@@ -161,7 +163,7 @@ class _Reader:
         if got.kind == "feed":
             yield from self._feed(got.body, url, url, base_url=got.url)
         else:
-            yield self._html(got.body, url, url, url=got.url)
+            yield self._html(_decoded(got.body, got.charset), url, url, url=got.url)
 
     # -- readers --------------------------------------------------------------
 
@@ -187,8 +189,8 @@ class _Reader:
                 if isinstance(rec, InputError):
                     yield _renamed(rec, name, display)
                 else:
-                    rec_name, url, html = rec
-                    yield self._html(html, rec_name, rec_name, url=url)
+                    rec_name, url, html, charset = rec
+                    yield self._html(_decoded(html, charset), rec_name, rec_name, url=url)
             return
         from figtrace.ingest.jsonl import iter_jsonl
 
@@ -260,7 +262,7 @@ class _Reader:
                     yield InputError(entry.link, str(e))
                     continue
                 yield self._html(
-                    got.body,
+                    _decoded(got.body, got.charset),
                     entry.link,
                     entry.link,
                     url=got.url,
@@ -315,6 +317,16 @@ class _Reader:
             doc.published_inferred = False
             doc.meta["published_source"] = "user"
         return enrich(doc)
+
+
+def _decoded(body: bytes, charset: str | None) -> bytes | str:
+    """The page as text when the server named its charset and it fits; else bytes for trafilatura to sniff."""
+    if charset:
+        try:
+            return body.decode(charset)
+        except (LookupError, UnicodeDecodeError):
+            pass
+    return body
 
 
 def _renamed(err: InputError, name: str, display: str) -> InputError:

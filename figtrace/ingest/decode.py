@@ -29,6 +29,8 @@ _WESTERN = frozenset(
     "ÄÖÜäöüßÀÁÂÃÅÆÇÈÉÊËÌÍÎÏÑÒÓÔÕØÙÚÛÝàáâãåæçèéêëìíîïñòóôõøùúûýÿœŒšŠžŽ„“”‚‘’–—…€«»‹›°§£¥©®±·×÷\u00a0"
 )
 WESTERN_SHARE = 0.8
+#: … and Western text is mostly ASCII: German runs at a few percent of umlauts and quotes.
+MAX_HIGH_SHARE = 0.3
 DETECT_SAMPLE = 1 << 20
 
 
@@ -80,7 +82,11 @@ def _guess(data: bytes) -> tuple[str, str]:
         western = None
     if western is not None:
         high = [c for c in western if ord(c) > 127]
-        if high and sum(c in _WESTERN for c in high) / len(high) >= WESTERN_SHARE:
+        if (
+            high
+            and len(high) <= MAX_HIGH_SHARE * len(western)
+            and (sum(c in _WESTERN for c in high) / len(high) >= WESTERN_SHARE)
+        ):
             return western, "cp1252"
     try:
         return data.decode(best.encoding), best.encoding

@@ -8,7 +8,7 @@ from typing import Any, BinaryIO
 
 from figtrace.errors import InputError
 
-_SKIP_CHUNK = 1 << 20
+_SKIP_CHUNK = 1 << 16
 
 
 def iter_jsonl(

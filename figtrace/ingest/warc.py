@@ -16,8 +16,8 @@ from figtrace.errors import InputError
 
 def iter_warc(
     stream: BinaryIO, name: str, max_record: int
-) -> Iterator[tuple[str, str | None, bytes] | InputError]:
-    """(record name, target URL, HTML bytes) per HTML record, ``name#1``, ``name#2``, …"""
+) -> Iterator[tuple[str, str | None, bytes, str | None] | InputError]:
+    """(record name, target URL, HTML bytes, charset) per HTML record, ``name#1``, ``name#2``, …"""
     from warcio.archiveiterator import ArchiveIterator
     from warcio.exceptions import ArchiveLoadFailed
 
@@ -42,7 +42,18 @@ def iter_warc(
             if len(data) > max_record:
                 yield InputError(rec_name, f"record is over the {max_record}-byte limit")
                 continue
-            yield rec_name, record.rec_headers.get_header("WARC-Target-URI"), data
+            if getattr(record.raw_stream, "limit", 0) > 0:
+                # the record promised more bytes than the file holds: the crawl was cut here
+                raise EOFError(f"record {n} ends early")
+            yield rec_name, record.rec_headers.get_header("WARC-Target-URI"), data, _charset(ctype)
     except (ArchiveLoadFailed, EOFError, zlib.error, ValueError, OSError) as e:
         reason = str(e).strip().splitlines()[0][:120] if str(e).strip() else type(e).__name__
         yield InputError(name, f"truncated or damaged WARC after {n} HTML records: {reason}")
+
+
+def _charset(ctype: str) -> str | None:
+    for part in ctype.split(";")[1:]:
+        key, _, value = part.partition("=")
+        if key.strip().lower() == "charset" and value.strip():
+            return value.strip().strip('"').lower()
+    return None

@@ -37,10 +37,14 @@ SCHEMA: dict[str, dict[str, str]] = {
         "parts_of_month": "strs", "year_words": "strs", "this_year": "strs", "last_year": "strs",
         "this_month": "strs", "last_month": "strs", "last_week": "strs", "this_week": "strs", "today": "strs",
         "yesterday": "strs", "period_last": "strs", "ago_before": "strs", "ago_after": "strs",
-        "units": "map_str", "present": "strs", "since": "strs",
+        "units": "map_str", "present": "strs", "since": "strs", "year_prepositions": "strs", "previous": "strs",
     },
     "sentences": {"abbreviations": "strs", "ordinal_dot": "bool"},
-    "frames": {"partitive": "strs", "location_prepositions": "strs", "relay": "strs"},
+    "frames": {
+        "partitive": "strs", "location_prepositions": "strs", "relay": "strs", "side_nouns": "strs",
+        "attack_nouns": "strs", "cue_barriers": "strs", "genitive_after_noun": "bool", "own_markers": "strs",
+        "victim_nouns": "strs",
+    },
 }
 #: Files other modules own and validate themselves (furniture cues, date formats).
 EXTRA_FILES = {"furniture", "dates"}

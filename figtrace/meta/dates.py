@@ -107,7 +107,9 @@ def url_dates(text: str) -> list[DateMention]:
                 date = dt.date(int(m.group("y")), int(m.group("m")), int(d or 1))
             except ValueError:
                 continue
-            out.append(DateMention(u.start() + m.start() + 1, u.start() + m.end() - 1, date, "day" if d else "month"))
+            out.append(
+                DateMention(u.start() + m.start() + 1, u.start() + m.end() - 1, date, "day" if d else "month")
+            )
     return out
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from functools import lru_cache
 from typing import Any
 
@@ -9,6 +10,9 @@ from figtrace.meta.lexicon import language_codes
 
 #: Below this many letters the guess is noise; the caller's default stands.
 MIN_LETTERS = 20
+#: Characters classified: a few sentences decide German vs English; the whole text only costs time.
+SAMPLE = 2500
+_LETTER = re.compile(r"[^\W\d_]")
 
 
 @lru_cache(maxsize=1)
@@ -29,8 +33,8 @@ def detect_language(text: str, default: str | None = None) -> str:
     """
     langs = tuple(language_codes())
     fallback = default if default in langs else (langs[0] if langs else "en")
-    sample = text[:20000]
-    if sum(ch.isalpha() for ch in sample[:2000]) < MIN_LETTERS or not langs:
+    sample = text[:SAMPLE]
+    if not langs or len(_LETTER.findall(sample, 0, 400)) < MIN_LETTERS:
         return fallback
     code, _prob = _identifier(langs).classify(sample)
     return code if code in langs else fallback

@@ -7,6 +7,7 @@ byline names an agency or an author, the weakest hint.
 
 from __future__ import annotations
 
+import ipaddress
 import re
 from urllib.parse import urlsplit
 
@@ -56,7 +57,13 @@ def outlet_from_url(url: str | None) -> str | None:
     if not url:
         return None
     host = urlsplit(url).hostname
-    return registrable(host) if host and "." in host else None
+    if not host or ("." not in host and ":" not in host):
+        return None
+    try:
+        ipaddress.ip_address(host)
+        return host  # an address names no outlet better than itself
+    except ValueError:
+        return registrable(host)
 
 
 def outlet_from_text(text: str, byline: str | None = None) -> tuple[str | None, str]:

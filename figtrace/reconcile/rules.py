@@ -18,6 +18,7 @@ from typing import Any
 
 from figtrace.reconcile.settings import (
     CLOSE_DAYS,
+    CONFUSABLE,
     CUMULATIVE_MEASURES,
     DEFAULT_FACTOR,
     HIERARCHY,
@@ -90,7 +91,8 @@ def measure_hierarchy(points: list[Point], members: Members, factor: float = DEF
     Flagged: the part's lowest possible value exceeds the whole's highest, and
     the part is not dated more than CLOSE_DAYS after the whole (a later part
     may outgrow an old whole). Explained: two sources a factor apart whose
-    figures are consistent because they count different things.
+    figures are consistent because they count different things (for the
+    CONFUSABLE pairs only).
     """
     out: list[Finding] = []
     by_actor_measure = _by(points, "actor", "measure")
@@ -112,7 +114,8 @@ def measure_hierarchy(points: list[Point], members: Members, factor: float = DEF
                             f"but {part_w} cannot exceed {whole_w} for the same actor "
                             f"at a close or later date."
                         ), (a, b), members))
-                    elif (a.get("source") != b.get("source") and _ratio(a, b) > factor
+                    elif ((part, whole) in CONFUSABLE and a.get("source") != b.get("source")
+                          and _ratio(a, b) > factor
                           and float(a["value"]) < float(b["value"]) and pa.gap_days(pb) <= RELATED_DAYS):
                         out.append(_finding("measure_hierarchy", "explained", (
                             f"{describe_with_source(b)} and {describe_with_source(a)} "

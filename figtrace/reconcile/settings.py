@@ -19,8 +19,10 @@ CLOSE_DAYS: int = 45
 
 #: Apparent conflicts (figures a factor apart) are looked for up to this many
 #: days apart, so they can be listed as *explained* (different measure, growth
-#: over time) instead of being silently ignored.
-RELATED_DAYS: int = 365
+#: over time) instead of being silently ignored. 120 days reaches the UK's
+#: June casualty figure from the NIS's September death toll, the issue's
+#: example, without pairing every figure of a year with every other.
+RELATED_DAYS: int = 120
 
 #: An approximate figure ("about 2,000") is read as ±10 % when checked
 #: against another figure, so rounding alone never raises a flag.
@@ -45,4 +47,11 @@ HIERARCHY: tuple[tuple[str, str], ...] = (
     ("killed", "killed_or_wounded"),
     ("wounded", "killed_or_wounded"),
     ("killed_or_wounded", "deployed"),
+)
+
+#: Measures readers mistake for each other ("2,000 dead" vs "6,000 losses"):
+#: only these pairs are listed as *explained* when they look a factor apart.
+#: Nobody reads troops deployed as a contradiction of a death toll.
+CONFUSABLE: frozenset[tuple[str, str]] = frozenset(
+    {("killed", "killed_or_wounded"), ("wounded", "killed_or_wounded")}
 )

@@ -34,8 +34,10 @@ _WORDS: dict[str, str] = {
     "at_most": "at most ",
     "less_than": "less than ",
     "up_to": "up to ",
-    "vague": "some ",
 }
+
+#: The vague amounts of the spec's convention, named back in words for explanations.
+_VAGUE: dict[float, str] = {12: "dozens", 100: "hundreds", 1000: "thousands", 10000: "tens of thousands"}
 
 
 def qualifier_class(qualifier: str | None) -> str:
@@ -95,7 +97,9 @@ def stated_bounds(c: Mapping[str, Any]) -> tuple[float, float, bool]:
 def describe(c: Mapping[str, Any]) -> str:
     """A figure in plain English for explanations: "more than 6,000 killed or wounded"."""
     q = c.get("qualifier") or "exact"
-    if q == "range" and c.get("high") is not None:
+    if q == "vague":
+        fig = _VAGUE.get(float(c["value"]), f"at least {format_number(c['value'])} (vague)")
+    elif q == "range" and c.get("high") is not None:
         low = c.get("low") if c.get("low") is not None else c["value"]
         fig = f"{format_number(low)}–{format_number(c['high'])}"
     else:
@@ -110,4 +114,5 @@ def describe_with_source(c: Mapping[str, Any]) -> str:
     source = c.get("source") or "unattributed"
     if source == "unattributed":
         return f"an unattributed {describe(c)} ({when})"
-    return f"{source}'s {describe(c)} ({when})"
+    owner = f"{source}'" if source.endswith("s") else f"{source}'s"
+    return f"{owner} {describe(c)} ({when})"

@@ -78,7 +78,7 @@ def demo(output: str | None, db_path: str | None) -> None:
         _fail(f"cannot write {out}: {e.strerror or e}")
     for failure in result.failures:
         click.echo(f"figtrace: {failure}", err=True)
-    click.echo(f"{result.summary}", err=True)
+    click.echo(result.summary)
     click.echo(f"ledger: {result.db}")
     click.echo(f"report: {result.report}")
     click.echo(f"open it with a browser, or browse the ledger: figtrace serve --db {result.db}")

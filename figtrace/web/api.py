@@ -96,10 +96,10 @@ def api_sources(request: Request) -> Response:
 
 
 def api_conflicts(request: Request) -> Response:
+    from figtrace.web.pages import findings
+
     params = parse_params(request.query_params, ("actor", "factor"), str(request.url.query))
-    with _ledger(request) as ledger:
-        found = ledger.conflicts(factor=params.get("factor", 2.0), actor=params.get("actor"))
-    return JSON({"conflicts": [_plain(f) for f in found]})
+    return JSON({"conflicts": findings(request, params.get("factor", 2.0), params.get("actor"))})
 
 
 def _csv(rows: list[dict[str, Any]], fields: tuple[str, ...], filename: str) -> Response:

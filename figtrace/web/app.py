@@ -24,6 +24,7 @@ from starlette.staticfiles import StaticFiles
 from figtrace.errors import FigtraceError
 from figtrace.report.view import LedgerView
 from figtrace.web import api, pages
+from figtrace.web.memo import Memo
 from figtrace.web.params import BadParam
 from figtrace.web.security import ReadOnly, SecurityHeaders
 
@@ -102,5 +103,6 @@ def create_app(db: str | Path | None = None, *, open_ledger: LedgerOpener | None
         BadParam: _bad_param, FigtraceError: _figtrace_error, HTTPException: _http_error}
     app = Starlette(routes=routes, middleware=middleware, exception_handlers=handlers)
     app.state.open_ledger = open_ledger
+    app.state.memo = Memo(db)
     app.state.db_name = Path(db).name if db is not None else ""
     return app

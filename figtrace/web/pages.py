@@ -49,17 +49,30 @@ def query_string(params: dict[str, Any], **changes: Any) -> str:
     return urlencode({k: v for k, v in merged.items() if v not in (None, "")})
 
 
+def findings(request: Request, factor: float = 2.0, actor: str | None = None) -> list[dict[str, Any]]:
+    """Consistency findings as dicts, remembered until the ledger changes (they are slow)."""
+
+    def compute() -> list[dict[str, Any]]:
+        with _ledger(request) as ledger:
+            return [f.to_dict() if hasattr(f, "to_dict") else dict(f)
+                    for f in ledger.conflicts(factor=factor, actor=actor)]
+
+    return request.app.state.memo.get(("conflicts", factor, actor), compute)  # type: ignore[no-any-return]
+
+
 def overview(request: Request) -> HTMLResponse:
-    with _ledger(request) as ledger:
-        metrics = sorted_metrics(ledger.metrics())
-        actors: dict[str, list[dict[str, Any]]] = {}
-        for m in metrics:
-            tl = ledger.timeline(m["actor"], m["measure"])
-            actors.setdefault(m["actor"] or "unknown", []).append({**m, "span": tl.span})
-        sources = ledger.sources()
-        n_conflicts = len(ledger.conflicts())
-    return render(request, "overview.html", actors=actors, sources=sources, n_conflicts=n_conflicts,
-                  n_claims=sum(int(m.get("n_claims") or 0) for m in metrics))
+    def compute() -> dict[str, Any]:
+        with _ledger(request) as ledger:
+            metrics = sorted_metrics(ledger.metrics())
+            actors: dict[str, list[dict[str, Any]]] = {}
+            for m in metrics:
+                tl = ledger.timeline(m["actor"], m["measure"])
+                actors.setdefault(m["actor"] or "unknown", []).append({**m, "span": tl.span})
+            return {"actors": actors, "sources": ledger.sources(),
+                    "n_claims": sum(int(m.get("n_claims") or 0) for m in metrics)}
+
+    ctx = request.app.state.memo.get("overview", compute)
+    return render(request, "overview.html", n_conflicts=len(findings(request)), **ctx)
 
 
 def timeline(request: Request) -> HTMLResponse:
@@ -115,9 +128,7 @@ def claim(request: Request) -> HTMLResponse:
 
 def conflicts(request: Request) -> HTMLResponse:
     params = parse_params(request.query_params, ("actor", "factor"), str(request.url.query))
-    with _ledger(request) as ledger:
-        found = [f.to_dict() if hasattr(f, "to_dict") else dict(f)
-                 for f in ledger.conflicts(factor=params.get("factor", 2.0), actor=params.get("actor"))]
+    found = findings(request, params.get("factor", 2.0), params.get("actor"))
     return render(request, "conflicts.html", title="conflicts", conflicts=found, params=params)
 
 

@@ -1,0 +1,209 @@
+"""Timeline queries over a ledger of 1,000,000 generated claims.
+
+    .venv/bin/python bench/bench_ledger.py                # generate, measure, write bench/results/ledger.md
+    .venv/bin/python bench/bench_ledger.py --db /tmp/l.db --reuse
+
+The generated ledger mimics real reporting: each source publishes a series of
+updates per (actor, measure), and each update is printed by one to three
+outlets (so clusters have several members). One "hot" pair (North Korea /
+killed) holds far more claims than the rest, to show the worst case.
+Documents and claims go in through the ledger's own schema, claim keys and
+cluster function, in bulk transactions (``add_document`` per document would
+only measure fsync). The numbers measured are ``Ledger.timeline`` calls,
+which is what ``figtrace timeline`` and the dashboard run.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import json
+import os
+import random
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from figtrace.model import content_id  # noqa: E402
+from figtrace.reconcile.clusters import assign_clusters, claim_key, effective_period  # noqa: E402
+from figtrace.store import Ledger  # noqa: E402
+
+MEASURES = ("deployed", "killed", "wounded", "killed_or_wounded", "captured", "missing", "equipment",
+            "territory_captured", "advance", "withdrawn", "planned", "reinforcement")
+SOURCES = ("South Korea NIS", "UK Defence Intelligence", "Western intelligence", "UN", "US intelligence",
+           "Ukrainian armed forces", "Russian Ministry of Defence", "unattributed")
+HOT = ("North Korea", "killed")
+CLAIMS_PER_DOC = 5
+
+
+def _series(rng: random.Random, actor: str, measure: str, updates: int) -> list[dict]:
+    """One pair's claims: per source a rising series of figures, each printed 1–3 times."""
+    out = []
+    for source in rng.sample(SOURCES, k=rng.randint(3, len(SOURCES))):
+        value = rng.randint(50, 3000)
+        day = dt.date(2024, 1, 1) + dt.timedelta(days=rng.randint(0, 120))
+        for _ in range(updates):
+            day += dt.timedelta(days=rng.randint(10, 60))
+            value = int(value * rng.uniform(1.0, 1.4))
+            qualifier = rng.choice(("exact", "approx", "approx", "more_than"))
+            as_of = day.isoformat() if rng.random() < 0.5 else day.strftime("%Y-%m")
+            for _ in range(rng.choice((1, 1, 2, 3))):
+                published = day + dt.timedelta(days=rng.randint(0, 5))
+                out.append({"actor": actor, "measure": measure, "source": source, "value": float(value),
+                            "qualifier": qualifier, "as_of": as_of if rng.random() < 0.85 else None,
+                            "published": published.isoformat()})
+    return out
+
+
+def generate(path: Path, n_claims: int, seed: int = 7) -> dict[str, float]:
+    rng = random.Random(seed)
+    t0 = time.perf_counter()
+    claims: list[dict] = _series(rng, *HOT, updates=200)
+    n_actors = 0
+    while len(claims) < n_claims:
+        actor = f"Actor {n_actors:05d}"
+        n_actors += 1
+        for measure in rng.sample(MEASURES, k=rng.randint(3, len(MEASURES))):
+            claims.extend(_series(rng, actor, measure, updates=rng.randint(2, 8)))
+    claims = claims[:n_claims]
+    rng.shuffle(claims)
+    for i, c in enumerate(claims):
+        c["id"] = i + 1
+        c["low"] = c["value"]
+        c["high"] = None if c["qualifier"] == "more_than" else c["value"]
+        c["ckey"] = claim_key(c)
+    clusters = assign_clusters(claims)
+    t_gen = time.perf_counter() - t0
+
+    t1 = time.perf_counter()
+    with Ledger(path) as ledger:
+        conn = ledger.conn
+        conn.execute("PRAGMA synchronous = OFF")
+        batch = 50_000
+        for start in range(0, len(claims), batch):
+            chunk = claims[start:start + batch]
+            docs, rows = [], []
+            for j in range(0, len(chunk), CLAIMS_PER_DOC):
+                group = chunk[j:j + CLAIMS_PER_DOC]
+                text = " ".join(f"Report {c['id']}: {c['source']} puts {c['measure']} of {c['actor']} at "
+                                f"{int(c['value'])}." for c in group)
+                doc_id = content_id(text)
+                docs.append((doc_id, f"gen-{group[0]['id']:07d}.txt", group[0]["published"], text))
+                offset = 0
+                for idx, c in enumerate(group):
+                    quote = f"Report {c['id']}: {c['source']} puts {c['measure']} of {c['actor']} at " \
+                            f"{int(c['value'])}."
+                    period, basis = effective_period(c["as_of"], c["published"])
+                    rows.append((c["id"], doc_id, idx, quote, str(int(c["value"])), c["value"], c["low"], c["high"],
+                                 c["qualifier"], c["measure"], c["actor"], "personnel", c["source"], c["as_of"],
+                                 offset, offset + len(quote), basis, period.start.isoformat(),
+                                 period.end.isoformat(), c["ckey"], clusters[c["id"]]))
+                    offset += len(quote) + 1
+            conn.execute("BEGIN")
+            conn.executemany("INSERT INTO documents(id, name, published, lang, text, ingested_at) "
+                             "VALUES (?, ?, ?, 'en', ?, 'bench')", docs)
+            conn.executemany(
+                'INSERT INTO claims(id, doc_id, idx, quote, figure, value, low, high, qualifier, measure, actor, '
+                'unit, source, as_of, quote_start, quote_end, as_of_basis, t_start, t_end, ckey, cluster) '
+                'VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)', rows)
+            conn.execute("COMMIT")
+        conn.executemany("INSERT OR IGNORE INTO sources(name) VALUES (?)", [(s,) for s in SOURCES])
+        conn.execute("ANALYZE")
+        conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    t_load = time.perf_counter() - t1
+    return {"generate_s": t_gen, "load_s": t_load, "actors": n_actors + 1}
+
+
+def _time(ledger: Ledger, actor: str, measure: str, repeat: int) -> tuple[list[float], int, int]:
+    times = []
+    tl = None
+    for _ in range(repeat):
+        t = time.perf_counter()
+        tl = ledger.timeline(actor, measure)
+        times.append((time.perf_counter() - t) * 1000)
+    assert tl is not None and tl.points, f"empty timeline for {actor}/{measure}"
+    return times, sum(len(p["claim_ids"]) for p in tl.points), len(tl.points)
+
+
+def _p(values: list[float], q: float) -> float:
+    values = sorted(values)
+    return values[min(len(values) - 1, int(q * len(values)))]
+
+
+def measure(path: Path, repeat: int, seed: int = 11) -> dict:
+    rng = random.Random(seed)
+    with Ledger(path, readonly=True) as ledger:
+        n_claims = ledger.conn.execute("SELECT count(*) FROM claims").fetchone()[0]
+        pairs = [tuple(r) for r in ledger.conn.execute(
+            "SELECT DISTINCT actor, measure FROM claims WHERE actor LIKE 'Actor 0%' LIMIT 2000")]
+        sample = rng.sample(pairs, k=min(20, len(pairs)))
+        plan = " ".join(r[3] for r in ledger.conn.execute(
+            "EXPLAIN QUERY PLAN SELECT id FROM claims c WHERE c.actor = ? AND c.measure = ?", HOT))
+        first = time.perf_counter()
+        ledger.timeline(*sample[0])
+        first_ms = (time.perf_counter() - first) * 1000
+        typical, sizes = [], []
+        for actor, measure_ in sample:
+            t, n, _ = _time(ledger, actor, measure_, repeat)
+            typical += t
+            sizes.append(n)
+        hot, hot_claims, hot_points = _time(ledger, *HOT, repeat)
+    return {
+        "claims": n_claims, "plan": plan, "first_ms": first_ms,
+        "typical_median_ms": statistics.median(typical), "typical_p95_ms": _p(typical, 0.95),
+        "typical_claims": statistics.median(sizes),
+        "hot_median_ms": statistics.median(hot), "hot_p95_ms": _p(hot, 0.95), "hot_claims": hot_claims,
+        "hot_points": hot_points,
+    }
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--claims", type=int, default=1_000_000)
+    ap.add_argument("--db", type=Path, default=None, help="ledger file (default: a temporary one)")
+    ap.add_argument("--reuse", action="store_true", help="measure an existing --db without regenerating")
+    ap.add_argument("--repeat", type=int, default=20)
+    ap.add_argument("--out", type=Path, default=Path(__file__).resolve().parent / "results" / "ledger.md")
+    args = ap.parse_args()
+    tmp = None
+    if args.db is None:
+        tmp = tempfile.TemporaryDirectory(prefix="figtrace-bench-")
+        args.db = Path(tmp.name) / "bench.db"
+    try:
+        built: dict[str, float] = {}
+        if not (args.reuse and args.db.exists()):
+            if args.db.exists():
+                args.db.unlink()
+            built = generate(args.db, args.claims)
+        result = measure(args.db, args.repeat)
+        size_mb = os.path.getsize(args.db) / 1e6
+    finally:
+        if tmp is not None:
+            tmp.cleanup()
+    lines = [
+        f"### Ledger timeline over {result['claims']:,} generated claims ({dt.date.today().isoformat()}, "
+        f"{os.cpu_count()} cores, SQLite ledger {size_mb:,.0f} MB)",
+        "",
+        f"- `Ledger.timeline` on a typical pair (median {result['typical_claims']:.0f} claims): "
+        f"median {result['typical_median_ms']:.1f} ms, p95 {result['typical_p95_ms']:.1f} ms "
+        f"({args.repeat} calls × 20 pairs); first call {result['first_ms']:.1f} ms",
+        f"- hot pair North Korea / killed ({result['hot_claims']:,} claims, {result['hot_points']:,} points): "
+        f"median {result['hot_median_ms']:.1f} ms, p95 {result['hot_p95_ms']:.1f} ms",
+        f"- query plan: `{result['plan']}`",
+    ]
+    if built:
+        lines.append(f"- generating {result['claims']:,} claims with clusters took {built['generate_s']:.0f} s, "
+                     f"bulk loading (with full-text index) {built['load_s']:.0f} s")
+    text = "\n".join(lines) + "\n"
+    args.out.parent.mkdir(parents=True, exist_ok=True)
+    args.out.write_text(text, encoding="utf-8")
+    print(text, end="")
+    print(json.dumps({k: v for k, v in result.items() if k != "plan"}), file=sys.stderr)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,260 @@
+"""URLs and feeds, served from a local server on 127.0.0.1 that the tests start."""
+
+from __future__ import annotations
+
+import contextlib
+import threading
+import time
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from typing import ClassVar
+
+import httpx
+import pytest
+
+from figtrace.errors import InputError
+from figtrace.ingest import FetchPolicy, ReadError, iter_documents
+from figtrace.ingest.fetch import check_address
+from figtrace.model import Document
+
+FIX = Path(__file__).parent / "fixtures" / "ingest"
+ARTICLE = (FIX / "article_de.html").read_bytes()
+EN_PAGE = (
+    b"<html><head><title>Troops moved to the border</title></head><body><article>"
+    b"<h1>Troops moved to the border</h1><p>About 2,000 troops were moved to the border region, "
+    b"the defence ministry said on Tuesday. Officials gave no details about their equipment.</p>"
+    b"<p>Local authorities said roads near the border would stay closed for several days.</p>"
+    b"</article></body></html>"
+)
+
+
+def _feed(base: str) -> bytes:
+    items = "".join(
+        f"<item><title>{t}</title><link>{base}{path}</link><pubDate>Thu, 13 Feb 2025 08:30:00 GMT</pubDate>"
+        f"<guid>{path}</guid></item>"
+        for t, path in (("Nordkorea", "/article.html"), ("Border", "/en.html"), ("Gone", "/missing.html"))
+    )
+    return (
+        f'<?xml version="1.0" encoding="utf-8"?><rss version="2.0"><channel><title>Beispiel</title>'
+        f"<link>{base}/</link><description>Test</description>{items}</channel></rss>"
+    ).encode()
+
+
+class _Handler(BaseHTTPRequestHandler):
+    hits: ClassVar[dict[str, int]] = {}
+
+    def log_message(self, *args):  # keep test output quiet
+        pass
+
+    def _send(self, code: int, ctype: str, body: bytes, headers: dict[str, str] | None = None) -> None:
+        self.send_response(code)
+        self.send_header("Content-Type", ctype)
+        for k, v in (headers or {}).items():
+            self.send_header(k, v)
+        if "Content-Length" not in (headers or {}):
+            self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        with contextlib.suppress(BrokenPipeError, ConnectionResetError):  # the client gave up (timeouts)
+            self.wfile.write(body)
+
+    def do_GET(self):
+        path = self.path
+        _Handler.hits[path] = _Handler.hits.get(path, 0) + 1
+        base = f"http://127.0.0.1:{self.server.server_address[1]}"
+        if path == "/article.html":
+            self._send(200, "text/html; charset=utf-8", ARTICLE)
+        elif path == "/en.html":
+            self._send(200, "text/html", EN_PAGE)
+        elif path == "/feed.xml":
+            self._send(200, "application/rss+xml", _feed(base))
+        elif path == "/broken.xml":
+            self._send(200, "application/rss+xml", b"<rss><channel><item><title>x</ti")
+        elif path == "/slow.xml":
+            time.sleep(2)
+            self._send(200, "application/rss+xml", _feed(base))
+        elif path == "/loop":
+            self._send(302, "text/html", b"", {"Location": "/loop"})
+        elif path == "/redirect":
+            self._send(301, "text/html", b"", {"Location": "/article.html"})
+        elif path == "/to-file":
+            self._send(302, "text/html", b"", {"Location": "file:///etc/passwd"})
+        elif path == "/declared-big":
+            self._send(200, "text/html", b"<html></html>", {"Content-Length": str(200 * 1024 * 1024)})
+        elif path == "/streamed-big":
+            self.send_response(200)
+            self.send_header("Content-Type", "text/html")
+            self.end_headers()
+            chunk = b"<p>" + b"x" * 65536 + b"</p>"
+            try:
+                for _ in range(64):
+                    self.wfile.write(chunk)
+            except (BrokenPipeError, ConnectionResetError):
+                pass
+            self.close_connection = True
+        elif path == "/doc.pdf":
+            self._send(200, "application/pdf", b"%PDF-1.4")
+        elif path == "/flaky":
+            if _Handler.hits[path] % 2 == 1:
+                self._send(503, "text/plain", b"busy")
+            else:
+                self._send(200, "text/html", EN_PAGE)
+        elif path == "/empty.html":
+            self._send(200, "text/html", b"<html><body><nav><a href='/'>Start</a></nav></body></html>")
+        else:
+            self._send(404, "text/html", b"<html>not found</html>")
+
+
+@pytest.fixture(scope="module")
+def server():
+    srv = ThreadingHTTPServer(("127.0.0.1", 0), _Handler)
+    srv.daemon_threads = True
+    t = threading.Thread(target=srv.serve_forever, daemon=True)
+    t.start()
+    yield f"http://127.0.0.1:{srv.server_address[1]}"
+    srv.shutdown()
+    srv.server_close()
+
+
+def _policy(**kw) -> FetchPolicy:
+    base = {"timeout": 5.0, "retries": 0, "backoff": 0.01, "allow_private": True}
+    base.update(kw)
+    return FetchPolicy(**base)
+
+
+def _all(urls, **kw):
+    return list(iter_documents(urls, fetch_policy=_policy(**kw)))
+
+
+def test_page_by_url(server):
+    [doc] = _all([f"{server}/article.html"])
+    assert isinstance(doc, Document)
+    assert doc.name == f"{server}/article.html" and doc.url == f"{server}/article.html"
+    assert doc.title == "Nordkorea schickt weitere Soldaten" and doc.published == "2025-02-13"
+    assert doc.outlet == "127.0.0.1" and doc.lang == "de"
+
+
+def test_private_addresses_are_refused_by_default(server):
+    before = _Handler.hits.get("/en.html", 0)
+    [err] = list(iter_documents([f"{server}/en.html"]))
+    assert isinstance(err, InputError) and err.input == f"{server}/en.html"
+    assert "refusing to fetch 127.0.0.1" in err.message and "--allow-private" in err.message
+    assert _Handler.hits.get("/en.html", 0) == before  # nothing was sent
+    [doc] = list(iter_documents([f"{server}/en.html"], allow_private=True))
+    assert isinstance(doc, Document) and doc.lang == "en"
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "http://10.1.2.3/",
+        "http://169.254.169.254/latest/meta-data/",
+        "http://[::1]/",
+        "http://192.168.0.1/",
+        "http://0.0.0.0/",
+    ],
+)
+def test_local_networks_are_refused(url):
+    with pytest.raises(ReadError, match="refusing to fetch"):
+        check_address(url, allow_private=False)
+    check_address(url, allow_private=True)
+
+
+def test_feed_entries_are_fetched(server):
+    out = _all([f"{server}/feed.xml"])
+    docs = [o for o in out if isinstance(o, Document)]
+    errs = [o for o in out if isinstance(o, InputError)]
+    assert [d.name for d in docs] == [f"{server}/article.html", f"{server}/en.html"]
+    assert docs[0].published == "2025-02-13" and docs[0].meta["published_source"] == "html"
+    assert docs[1].published == "2025-02-13" and docs[1].meta["published_source"] == "feed"
+    assert docs[1].title == "Troops moved to the border"
+    assert [e.input for e in errs] == [f"{server}/missing.html"] and "HTTP 404" in errs[0].message
+
+
+def test_feed_file_with_local_links(server, tmp_path):
+    p = tmp_path / "news.rss"
+    p.write_bytes(_feed(server))
+    out = list(iter_documents([str(p)], allow_private=True))
+    assert [type(o).__name__ for o in out] == ["Document", "Document", "InputError"]
+
+
+def test_broken_feed(server):
+    [err] = _all([f"{server}/broken.xml"])
+    assert isinstance(err, InputError) and "feed" in err.message
+
+
+def test_feed_that_times_out(server):
+    t0 = time.monotonic()
+    out = _all([f"{server}/slow.xml", f"{server}/en.html"], timeout=0.5)
+    assert time.monotonic() - t0 < 2.0
+    assert isinstance(out[0], InputError) and "timed out after 0.5 s" in out[0].message
+    assert isinstance(out[1], Document)  # the batch goes on
+
+
+def test_unreachable_url_is_retried_then_reported(server):
+    import socket
+
+    s = socket.socket()
+    s.bind(("127.0.0.1", 0))
+    port = s.getsockname()[1]
+    s.close()  # nothing listens there now
+    [err] = _all([f"http://127.0.0.1:{port}/x.html"], retries=2)
+    assert isinstance(err, InputError)
+    assert "cannot reach 127.0.0.1" in err.message and "offline?" in err.message
+    assert "after 3 attempts" in err.message
+
+
+def test_unknown_host_says_offline_or_no_such_host():
+    [err] = list(iter_documents(["http://no-such-host.invalid/a.html"]))
+    assert isinstance(err, InputError) and "cannot resolve host 'no-such-host.invalid'" in err.message
+
+
+def test_retry_with_backoff(server):
+    _Handler.hits["/flaky"] = 0
+    [err] = _all([f"{server}/flaky"], retries=0)
+    assert isinstance(err, InputError) and "HTTP 503" in err.message
+    _Handler.hits["/flaky"] = 0
+    [doc] = _all([f"{server}/flaky"], retries=1)
+    assert isinstance(doc, Document) and _Handler.hits["/flaky"] == 2
+
+
+def test_redirects(server):
+    [doc] = _all([f"{server}/redirect"])
+    assert (
+        isinstance(doc, Document) and doc.url == f"{server}/article.html" and doc.name == f"{server}/redirect"
+    )
+    [err] = _all([f"{server}/loop"], max_redirects=3)
+    assert isinstance(err, InputError) and "more than 3 redirects" in err.message
+    [err] = _all([f"{server}/to-file"])
+    assert isinstance(err, InputError) and "refusing file URL" in err.message
+
+
+def test_response_size_is_capped(server):
+    [err] = _all([f"{server}/declared-big"])
+    assert isinstance(err, InputError) and "over the 10485760-byte limit" in err.message
+    [err] = _all([f"{server}/streamed-big"], max_bytes=1024 * 1024)
+    assert isinstance(err, InputError) and "over the 1048576-byte limit" in err.message
+
+
+def test_other_content_types_are_refused(server):
+    [err] = _all([f"{server}/doc.pdf"])
+    assert isinstance(err, InputError) and "refusing content type 'application/pdf'" in err.message
+
+
+def test_page_without_body(server):
+    [err] = _all([f"{server}/empty.html"])
+    assert isinstance(err, InputError) and "no article text" in err.message
+
+
+def test_client_is_closed_after_the_batch(server, monkeypatch):
+    closed = []
+    real = httpx.Client.close
+
+    def spy(self):
+        closed.append(True)
+        real(self)
+
+    monkeypatch.setattr(httpx.Client, "close", spy)
+    gen = iter_documents([f"{server}/en.html", f"{server}/en.html"], allow_private=True)
+    next(gen)
+    gen.close()  # a consumer that stops early
+    assert closed == [True]

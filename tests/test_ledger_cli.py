@@ -1,0 +1,164 @@
+"""The ledger commands through click's CliRunner, with exact output forms."""
+
+import csv
+import io
+import json
+
+import pytest
+from click.testing import CliRunner
+
+from figtrace.cli import main
+from figtrace.model import SPEC_FIELDS, Document
+from figtrace.store import Ledger
+from figtrace.store.synth import make_claim, synthetic_documents
+
+EXTRACTOR = {"FIGTRACE_EXTRACTOR": "figtrace.store.synth:synthetic_extractor"}
+TIMELINE_KEYS = ["actor", "measure", "source", "as_of", "value", "low", "high", "qualifier", "cluster", "docs",
+                 "latest"]
+
+
+@pytest.fixture
+def runner():
+    return CliRunner()
+
+
+@pytest.fixture
+def db(tmp_path):
+    """A ledger with the UK/NIS pair, a falling cumulative figure, and one claim printed twice."""
+    path = tmp_path / "l.db"
+    with Ledger(path) as led:
+        d1 = Document(text="First sample article.", name="one.txt", outlet="Alpha", published="2025-06-16")
+        led.add_document(d1, [
+            make_claim("one.txt", value=6000, qualifier="more_than", measure="killed_or_wounded",
+                       source="UK Defence Intelligence", as_of="2025-06", figure="over 6,000"),
+            make_claim("one.txt", value=11000, measure="deployed", as_of="2024-11", figure="11,000"),
+        ])
+        d2 = Document(text="Second sample article.", name="two.txt", outlet="Beta", published="2025-09-02")
+        led.add_document(d2, [
+            make_claim("two.txt", value=2000, qualifier="approx", as_of="2025-09", figure="about 2,000"),
+            make_claim("two.txt", value=8000, measure="deployed", as_of="2025-04", figure="8,000"),
+        ])
+        d3 = Document(text="Third sample article.", name="three.txt", outlet="Gamma", published="2025-09-03")
+        led.add_document(d3, [make_claim("three.txt", value=2000, as_of="2025-09-02", figure="2,000")])
+    return str(path)
+
+
+def test_ingest_reports_summary_and_skips_repeats(runner, tmp_path):
+    paths = []
+    for d in synthetic_documents(3):
+        p = tmp_path / d.name
+        p.write_text(d.text, encoding="utf-8")
+        paths.append(str(p))
+    dbp = str(tmp_path / "x.db")
+    first = runner.invoke(main, ["ingest", *paths, "--db", dbp, "--lang", "en"], env=EXTRACTOR)
+    assert first.exit_code == 0, first.output
+    assert first.stderr == f"figtrace: {dbp}: 3 documents added, 0 already stored, 15 claims, 0 failures\n"
+    again = runner.invoke(main, ["ingest", *paths, "--db", dbp, "--lang", "en"], env=EXTRACTOR)
+    assert "0 documents added, 3 already stored, 0 claims" in again.stderr
+    quiet = runner.invoke(main, ["ingest", *paths, "--db", dbp, "--quiet"], env=EXTRACTOR)
+    assert quiet.exit_code == 0 and quiet.stderr == ""
+
+
+def test_ingest_failure_exits_1_and_names_the_input(runner, tmp_path):
+    good = tmp_path / "good.txt"
+    good.write_text(next(synthetic_documents(1)).text, encoding="utf-8")
+    missing = str(tmp_path / "missing.txt")
+    result = runner.invoke(main, ["ingest", str(good), missing, "--db", str(tmp_path / "x.db")], env=EXTRACTOR)
+    assert result.exit_code == 1
+    assert "missing.txt" in result.stderr.splitlines()[0]
+    assert "1 documents added, 0 already stored, 5 claims, 1 failures" in result.stderr
+
+
+def test_ingest_shows_progress_for_many_inputs(runner, tmp_path):
+    paths = []
+    for d in synthetic_documents(20):
+        p = tmp_path / d.name
+        p.write_text(d.text, encoding="utf-8")
+        paths.append(str(p))
+    result = runner.invoke(main, ["ingest", *paths, "--db", str(tmp_path / "x.db"), "--lang", "en"], env=EXTRACTOR)
+    assert result.exit_code == 0
+    assert "ingest: " in result.stderr and "doc/s" in result.stderr
+    few = runner.invoke(main, ["ingest", paths[0], "--db", str(tmp_path / "y.db"), "--lang", "en"], env=EXTRACTOR)
+    assert "doc/s" not in few.stderr
+
+
+def test_ingest_rejects_a_bad_date(runner, tmp_path):
+    result = runner.invoke(main, ["ingest", "x.txt", "--published", "yesterday", "--db", str(tmp_path / "x.db")])
+    assert result.exit_code == 2 and "'yesterday' is not a date" in result.output
+
+
+def test_claims_jsonl_has_spec_fields_first_plus_cluster(runner, db):
+    result = runner.invoke(main, ["claims", "--db", db, "--format", "jsonl", "--actor", "North Korea",
+                                  "--measure", "killed"])
+    assert result.exit_code == 0, result.output
+    rows = [json.loads(line) for line in result.stdout.splitlines()]
+    assert [r["figure"] for r in rows] == ["about 2,000", "2,000"]
+    assert list(rows[0])[: len(SPEC_FIELDS)] == list(SPEC_FIELDS)
+    assert rows[0]["cluster"] == rows[1]["cluster"]
+    assert (rows[0]["outlet"], rows[0]["published"]) == ("Beta", "2025-09-02")
+
+
+def test_claims_csv_table_and_parquet(runner, db, tmp_path):
+    out = runner.invoke(main, ["claims", "--db", db, "--format", "csv", "--source", "UK Defence Intelligence"])
+    rows = list(csv.DictReader(io.StringIO(out.stdout)))
+    assert [(r["figure"], r["qualifier"]) for r in rows] == [("over 6,000", "more_than")]
+    table = runner.invoke(main, ["claims", "--db", db, "--since", "2025-09"])
+    lines = table.stdout.splitlines()
+    assert lines[0].split() == ["id", "doc", "figure", "measure", "actor", "source", "as_of", "cluster"]
+    assert len(lines) == 2 + 2
+    pq = tmp_path / "c.parquet"
+    assert runner.invoke(main, ["claims", "--db", db, "--format", "parquet", "-o", str(pq)]).exit_code == 0
+    import pyarrow.parquet as pqm
+
+    assert pqm.read_table(pq).num_rows == 5
+
+
+def test_claims_on_missing_ledger_says_so(runner, tmp_path):
+    result = runner.invoke(main, ["claims", "--db", str(tmp_path / "none.db")])
+    assert result.exit_code == 1
+    assert result.stderr.startswith("figtrace: no ledger at")
+
+
+def test_timeline_jsonl_points(runner, db):
+    result = runner.invoke(main, ["timeline", "--db", db, "--actor", "North Korea", "--measure", "deployed",
+                                  "--format", "jsonl"])
+    rows = [json.loads(line) for line in result.stdout.splitlines()]
+    assert [list(r)[: len(TIMELINE_KEYS)] for r in rows] == [TIMELINE_KEYS, TIMELINE_KEYS]
+    assert [(r["value"], r["as_of"], r["latest"], r["docs"]) for r in rows] == [
+        (11000, "2024-11", False, ["one.txt"]), (8000, "2025-04", True, ["two.txt"])]
+
+
+def test_timeline_table_prints_span(runner, db):
+    result = runner.invoke(main, ["timeline", "--db", db, "--actor", "north korea", "--measure", "killed"])
+    assert result.exit_code == 0
+    assert result.stdout.splitlines()[-1].startswith("span of the latest figures: 2,000  [South Korea NIS")
+    assert "one.txt" not in result.stdout and "two.txt, three.txt" in result.stdout
+    empty = runner.invoke(main, ["timeline", "--db", db, "--actor", "Mars", "--measure", "killed"])
+    assert empty.exit_code == 0 and "no claims about 'Mars'" in empty.stderr
+
+
+def test_conflicts_flagged_by_default_all_adds_explained(runner, db):
+    flagged = runner.invoke(main, ["conflicts", "--db", db, "--format", "jsonl"])
+    rows = [json.loads(line) for line in flagged.stdout.splitlines()]
+    assert [(r["rule"], r["status"]) for r in rows] == [("cumulative_falls", "flagged")]
+    assert list(rows[0])[:4] == ["rule", "status", "explanation", "clusters"]
+    assert "11,000 deployed (2024-11)" in rows[0]["explanation"]
+    everything = runner.invoke(main, ["conflicts", "--db", db, "--format", "jsonl", "--all"])
+    statuses = [json.loads(line)["status"] for line in everything.stdout.splitlines()]
+    assert statuses == ["flagged", "explained"]
+    assert "count different things" in everything.stdout
+
+
+def test_conflicts_factor_option(runner, db):
+    # 6,000+ vs 2,000 is 3×: above factor 4 it is no longer an apparent conflict worth listing
+    wide = runner.invoke(main, ["conflicts", "--db", db, "--all", "--factor", "4", "--format", "jsonl"])
+    assert [json.loads(line)["status"] for line in wide.stdout.splitlines()] == ["flagged"]
+    bad = runner.invoke(main, ["conflicts", "--db", db, "--factor", "1"])
+    assert bad.exit_code == 2 and "not greater than 1" in bad.output
+
+
+def test_sources_table(runner, db):
+    result = runner.invoke(main, ["sources", "--db", db, "--format", "csv"])
+    rows = {r["name"]: r for r in csv.DictReader(io.StringIO(result.stdout))}
+    assert rows["South Korea NIS"]["n_claims"] == "4"
+    assert rows["UK Defence Intelligence"]["n_documents"] == "1"
