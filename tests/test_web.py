@@ -257,3 +257,22 @@ def test_timeline_needs_both_parameters(client: TestClient) -> None:
     assert client.get("/timeline", params={"actor": "North Korea"}).status_code == 400
     assert client.get("/api/timeline", params={"measure": "killed"}).status_code == 400
     assert client.get("/timeline", params={"actor": "Atlantis", "measure": "killed"}).status_code == 404
+
+
+def test_slow_views_are_remembered_until_the_ledger_changes(tmp_path: Path) -> None:
+    from figtrace.web.memo import Memo
+
+    db = tmp_path / "m.db"
+    db.write_bytes(b"one")
+    memo = Memo(db)
+    calls: list[int] = []
+
+    def compute() -> int:
+        calls.append(1)
+        return len(calls)
+
+    assert memo.get("k", compute) == 1
+    assert memo.get("k", compute) == 1  # unchanged file: remembered
+    db.write_bytes(b"two, longer")
+    assert memo.get("k", compute) == 2  # the ledger changed: computed again
+    assert Memo(None).get("k", compute) == 3  # no file to watch: never remembered

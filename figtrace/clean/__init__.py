@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 
 from figtrace.clean import lines as L
 from figtrace.clean.cues import Cues, load_cues
@@ -21,7 +22,7 @@ __all__ = ["load_cues", "segment"]
 TITLE_WINDOW = 4  # titles are among the first few lines that are not furniture …
 LEAD_LONG = 250  # … before the first long paragraph
 BLOCK_MAX = 20  # lines a link list or sources list may run
-CAPTION_MAX = 350  # a line before a credit is its caption only if this short
+CAPTION_MAX = 200  # a line before a credit is its caption only if this short …
 HEADING_MAX = 120
 _INNER_STOP = re.compile(r"[.!?][\"“”’)]?\s+[A-ZÀ-ÖØ-Þ„\"“]")
 
@@ -38,7 +39,8 @@ class _Line:
 def segment(text: str, lang: str | None = None, *, title: str | None = None) -> list[Segment]:
     """Segments covering ``text`` from 0 to ``len(text)``, in order.
 
-    ``lang`` restricts the furniture cues to one language (all known when None);
+    ``lang`` restricts the furniture cues to that language's file (all files when
+    None or when the language has none);
     ``title``, when known (HTML metadata), marks a first line equal to it as the title.
     """
     cues = load_cues((lang,) if lang else None)
@@ -89,14 +91,7 @@ def _blocks(lines: list[_Line], cues: Cues) -> None:
         ln.kind, ln.label = "furniture", kind
         i += 1
         if kind == "transparency":
-            while i < len(lines) and (
-                not lines[i].text.strip() or cues.transparency_continues.search(lines[i].text)
-            ):
-                if lines[i].text.strip():
-                    lines[i].kind, lines[i].label = "furniture", kind
-                i += 1
-                if i < len(lines) and not lines[i].text.strip():
-                    break
+            i = _note(lines, i, cues)
             continue
         count = 0
         bulleted: bool | None = None
@@ -116,6 +111,18 @@ def _blocks(lines: list[_Line], cues: Cues) -> None:
             lines[i].kind, lines[i].label = "furniture", kind
             count += 1
             i += 1
+
+
+def _note(lines: list[_Line], i: int, cues: Cues) -> int:
+    """The lines of a transparency note: those carrying a note cue, right after its header."""
+    j = i
+    while j < len(lines) and not lines[j].text.strip():
+        j += 1
+    start = j
+    while j < len(lines) and lines[j].text.strip() and cues.transparency_continues.search(lines[j].text):
+        lines[j].kind, lines[j].label = "furniture", "transparency"
+        j += 1
+    return j if j > start else i
 
 
 def _captions(lines: list[_Line]) -> None:
@@ -181,7 +188,9 @@ def _teaser(lines: list[_Line], cues: Cues) -> None:
         ln.kind, ln.label = "furniture", "teaser"
 
 
+@lru_cache(maxsize=16)
 def _month_stems(langs: tuple[str, ...]) -> frozenset[str]:
+    """Month names say when, not what: they never tie a teaser to the story."""
     return frozenset(m[:6] for m in date_lexicon(langs or None).months)
 
 

@@ -23,6 +23,8 @@ from figtrace.lang.phrases import compile_phrases
 PREFIX_REACH = 70
 VERB_REACH = 45
 POSTFIX_REACH = 60
+#: How far from a saying verb a pronoun or "the agency" may stand to be its subject.
+PRONOUN_REACH = 30
 UNATTRIBUTED = "unattributed"
 
 
@@ -105,15 +107,16 @@ class SourceReader:
                 return m.group(0)
         return None
 
-    def pronoun_speaker(self, text: str, a: int, b: int) -> bool:
-        """'er sagte', 'she said': a saying verb whose subject is a pronoun."""
+    def pronoun_speaker(self, text: str, a: int, b: int) -> str | None:
+        """'er sagte', 'it told', 'the agency said': a saying verb whose subject points back."""
         if self.verbs is None or self.pronouns is None:
-            return False
+            return None
         for vm in self.verbs.finditer(text, a, b):
-            lo, hi = max(a, vm.start() - 12), min(b, vm.end() + 12)
-            if self.pronouns.search(text, lo, hi):
-                return True
-        return False
+            lo, hi = max(a, vm.start() - PRONOUN_REACH), min(b, vm.end() + PRONOUN_REACH)
+            pm = self.pronouns.search(text, lo, hi)
+            if pm:
+                return pm.group(0)
+        return None
 
 
 @cache

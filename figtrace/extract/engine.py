@@ -17,6 +17,7 @@ boundary, so a teaser's figures are never credited to the main story.
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections import Counter
 from dataclasses import dataclass, field
 
@@ -39,6 +40,9 @@ TERRITORY_OWNER_TAIL = 35
 RIGHT_REACH = 25
 #: Time expressions farther than this from the figure belong to another clause.
 TIME_REACH = 160
+#: Time expressions after the figure count this much farther: "im Januar … 300, im April … 600".
+RIGHT_TIME_PENALTY = 2.0
+_CLAUSE_BREAK = re.compile(r";|\s[–—]\s")
 
 
 @dataclass(slots=True)
@@ -169,25 +173,30 @@ class _DocContext:
         for st in sents:
             st.own = self.sources.own(text, st.s.start, st.s.end, st.sources)
         last: tuple[Attribution, int, int] | None = None  # attribution, sentence index, paragraph
+        named: tuple[Attribution, int, int] | None = None  # the last source named at all: "The NIS … it told"
         for i, st in enumerate(sents):
             nxt = sents[i + 1] if i + 1 < len(sents) else None
             if st.own is not None:
                 st.att, st.att_from, st.att_how = st.own, i, "cue"
-                last = (st.own, i, st.s.paragraph)
+                last = named = (st.own, i, st.s.paragraph)
                 continue
             if nxt is not None and nxt.own is not None and self.sources.is_backward(text, nxt.s.start, nxt.s.end):
                 st.att, st.att_from, st.att_how = nxt.own, i + 1, "named in the next sentence"
                 continue
             word = self.sources.carries(text, st.s.start, st.s.end)
             pron = self.sources.pronoun_speaker(text, st.s.start, st.s.end)
-            if last is not None and (word or pron):
+            if pron and named is not None and (last is None or named[1] > last[1]):
+                st.att, st.att_from, st.att_how = named[0], i, f"a pronoun or '{pron}' for the source named before"
+                last = named
+            elif last is not None and (word or pron):
                 same_para = last[2] == st.s.paragraph
                 if same_para or (word and word.lower() in _strong_carry(self.lang)) or pron:
                     st.att, st.att_from = last[0], last[1]
-                    st.att_how = f"carried by {word or 'a pronoun'!r}"
+                    st.att_how = f"carried by {word or pron!r}"
                     last = (last[0], last[1], st.s.paragraph)
-                    continue
-            last = None
+            if st.sources and st.att is None:
+                s0, e0, name = st.sources[0]
+                named = (Attribution(name, s0, e0, "named"), i, st.s.paragraph)
         # topics for actor context
         for st in sents:
             st.topic = self._topic(st)
@@ -230,7 +239,10 @@ class _DocContext:
                     f.why["measure"] = "shared with the figure before"
                 if f.measure is None:
                     continue
-                claims.append(self._claim(doc, seg, sents, i, m, f, main_actor, published, inferred))
+                figures = [(ms[c].num_start, ms[c].num_end) for c in counted]
+                prev_claim = claims[-1] if claims and claims[-1].quote_start == st.s.start else None
+                claims.append(self._claim(doc, seg, sents, i, m, f, main_actor, published, inferred, figures,
+                                          prev_claim))
         return claims
 
     def _bare_unit(self, sents: list[_Sent], i: int, m: Mention, f: Frame) -> None:
@@ -378,15 +390,20 @@ class _DocContext:
         return None
 
     def _as_of(self, sents: list[_Sent], i: int, m: Mention, published: dt.date | None,
-               inferred: bool) -> tuple[str | None, str]:
+               inferred: bool, figures: list[tuple[int, int]]) -> tuple[str | None, str]:
         st = sents[i]
-        best: tuple[int, TimeExpr] | None = None
+        best: tuple[float, TimeExpr] | None = None
         present: TimeExpr | None = None
         for t in st.times:
+            if t.start < m.end and m.start < t.end or any(a < t.end and t.start < b for a, b in figures):
+                continue  # "rund 2000 Soldaten": a figure, not the year 2000
             if t.kind == "present":
                 present = present or t
                 continue
-            d = m.start - t.end if t.end <= m.start else t.start - m.end
+            lo, hi = (t.end, m.start) if t.end <= m.start else (m.end, t.start)
+            if _CLAUSE_BREAK.search(self.text, lo, hi):
+                continue  # "in January … 2,700 wounded; and in late April …"
+            d = (hi - lo) * (1.0 if t.end <= m.start else RIGHT_TIME_PENALTY)
             if d > TIME_REACH:
                 continue
             if best is None or d < best[0]:
@@ -407,10 +424,14 @@ class _DocContext:
         return None, "no time expression"
 
     def _claim(self, doc: Document, seg: Segment, sents: list[_Sent], i: int, m: Mention, f: Frame,
-               main_actor: str | None, published: dt.date | None, inferred: bool) -> Claim:
+               main_actor: str | None, published: dt.date | None, inferred: bool,
+               figures: list[tuple[int, int]], prev_claim: Claim | None) -> Claim:
         st = sents[i]
-        actor, actor_why = self._actor(sents, i, m, f, main_actor, seg)
-        as_of, as_of_why = self._as_of(sents, i, m, published, inferred)
+        if prev_claim is not None and "inherited" in f.why.get("unit", "") and prev_claim.actor:
+            actor, actor_why = prev_claim.actor, "shared with the figure before"
+        else:
+            actor, actor_why = self._actor(sents, i, m, f, main_actor, seg)
+        as_of, as_of_why = self._as_of(sents, i, m, published, inferred, figures)
         source = st.att.source if st.att else UNATTRIBUTED
         why = {
             "figure": f"{m.kind}: {m.surface!r}",

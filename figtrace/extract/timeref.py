@@ -277,6 +277,8 @@ def _count(s: str | None, lang: str) -> int:
 def _span_back(pub: dt.date | None, n: int, unit: str, point: bool) -> str | None:
     if pub is None:
         return None
+    if unit == "hour":
+        unit, n = "day", max(1, n // 24)
     if unit == "day":
         a = pub - dt.timedelta(days=n)
         return a.isoformat() if point else f"{a.isoformat()}..{pub.isoformat()}"

@@ -11,7 +11,7 @@ from figtrace.meta.lexicon import language_codes
 #: Below this many letters the guess is noise; the caller's default stands.
 MIN_LETTERS = 20
 #: Characters classified: a few sentences decide German vs English; the whole text only costs time.
-SAMPLE = 2500
+SAMPLE = 1200
 _LETTER = re.compile(r"[^\W\d_]")
 
 

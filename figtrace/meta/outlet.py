@@ -11,7 +11,7 @@ import ipaddress
 import re
 from urllib.parse import urlsplit
 
-_EMAIL_DOMAIN = re.compile(r"[\w.+-]+@((?:[\w-]+\.)+[a-z]{2,})", re.IGNORECASE)
+_EMAIL_DOMAIN = re.compile(r"(?<![\w.+-])[\w.+-]+@((?:[\w-]+\.)+[a-z]{2,})", re.IGNORECASE)
 _URL_HOST = re.compile(r"https?://([\w.-]+\.[a-z]{2,})", re.IGNORECASE)
 #: Second-level labels under which a registrable name takes three labels (news.bbc.co.uk → bbc.co.uk).
 _SECOND_LEVEL = frozenset({"co", "com", "org", "net", "gov", "ac", "edu", "or", "ne", "go"})

@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterable, Mapping
 from dataclasses import asdict, dataclass, field
+from functools import lru_cache
 from typing import Any
 
 from figtrace.reconcile.clusters import effective_period
@@ -17,12 +18,21 @@ from figtrace.reconcile.periods import Period
 from figtrace.reconcile.values import format_number, stated_bounds
 
 
+@lru_cache(maxsize=4096)
+def _period_of(as_of: str | None, published: str | None) -> tuple[str | None, str | None, str, int]:
+    """Start, end, basis and length in days; cached because a timeline repeats few distinct as-ofs."""
+    p, basis = effective_period(as_of, published)
+    if p is None:
+        return None, None, basis, 0
+    return p.start.isoformat(), p.end.isoformat(), basis, p.days
+
+
 def _representative_key(c: Mapping[str, Any]) -> tuple[Any, ...]:
     """Prefer the most precise as-of, then the first printing."""
-    p, _ = effective_period(c.get("as_of"), None)
+    start, _, _, days = _period_of(c.get("as_of"), None)
     return (
-        0 if p is not None else 1,
-        p.days if p is not None else 0,
+        0 if start is not None else 1,
+        days,
         c.get("published") or "9999",
         c.get("doc") or "",
         c.get("start") or 0,
@@ -41,10 +51,10 @@ def build_points(claims: Iterable[Mapping[str, Any]]) -> tuple[list[dict[str, An
     for cid, group in members.items():
         group.sort(key=_representative_key)
         rep = group[0]
-        period, basis = effective_period(rep.get("as_of"), None)
-        if period is None:
-            published = sorted(str(m["published"]) for m in group if m.get("published"))
-            period, basis = effective_period(None, published[0] if published else None)
+        start, end, basis, _ = _period_of(rep.get("as_of"), None)
+        if start is None:
+            published = min((str(m["published"]) for m in group if m.get("published")), default=None)
+            start, end, basis, _ = _period_of(None, published)
         printed = sorted(group, key=lambda m: (m.get("published") or "", m.get("doc") or ""))
         docs = list(dict.fromkeys(m["doc"] for m in printed))
         points.append({
@@ -63,8 +73,8 @@ def build_points(claims: Iterable[Mapping[str, Any]]) -> tuple[list[dict[str, An
             "figure": rep.get("figure"),
             "claim_ids": sorted(m["id"] for m in group),
             "as_of_basis": basis,
-            "period_start": period.start.isoformat() if period else None,
-            "period_end": period.end.isoformat() if period else None,
+            "period_start": start,
+            "period_end": end,
             "outlets": sorted({m["outlet"] for m in group if m.get("outlet")}),
             "published": rep.get("published"),
         })

@@ -46,6 +46,16 @@ FROM claims c JOIN documents d ON d.id = c.doc_id
 """
 
 
+_TIMELINE_COLUMNS = ("id", "doc", "cluster", "source", "actor", "measure", "as_of", "value", "low", "high",
+                     "qualifier", "quote", "figure", "published", "outlet", "start")
+_SELECT_TIMELINE = (
+    "SELECT c.id, d.name, c.cluster, c.source, c.actor, c.measure, c.as_of, c.value, c.low, c.high, "
+    "c.qualifier, c.quote, c.figure, d.published, d.outlet, c.start "
+    "FROM claims c JOIN documents d ON d.id = c.doc_id "
+    "WHERE c.actor = ? AND c.measure = ? AND d.superseded_by IS NULL"
+)
+
+
 @dataclass(slots=True)
 class IngestSummary:
     """What one ingest run did; ``failures`` names each input that could not be read or extracted."""
@@ -337,9 +347,16 @@ class Ledger:
 
     def timeline(self, actor: str, measure: str) -> Timeline:
         """Each source's figures for ``actor`` and ``measure`` ordered by as-of, latest per source, span."""
-        sql = _SELECT_CLAIMS + " WHERE c.actor = ? AND c.measure = ? AND d.superseded_by IS NULL"
-        rows = self._query(sql, [actor, measure])
-        tl = build_timeline(actor, measure, (_row_to_claim(r) for r in rows))
+        cur = self.conn.cursor()
+        cur.row_factory = None  # plain tuples: this is the hot path of the dashboard
+        try:
+            rows = cur.execute(_SELECT_TIMELINE, (actor, measure)).fetchall()
+        except sqlite3.Error as e:
+            raise db.ledger_error(e, self.path) from None
+        tl = build_timeline(actor, measure, (dict(zip(_TIMELINE_COLUMNS, r, strict=True)) for r in rows))
+        for p in tl.points:
+            for k in ("value", "low", "high"):
+                p[k] = _num(p[k])
         for k in ("low", "high"):
             tl.span[k] = _num(tl.span.get(k))
         return tl

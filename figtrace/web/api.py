@@ -43,10 +43,6 @@ def _ledger(request: Request) -> Any:
     return request.app.state.open_ledger()
 
 
-def _plain(obj: Any) -> Any:
-    return obj.to_dict() if hasattr(obj, "to_dict") else obj
-
-
 def _claims(request: Request) -> tuple[list[dict[str, Any]], int, int, bool]:
     filters = parse_params(request.query_params, CLAIM_FILTERS, str(request.url.query))
     limit, offset = paging(request.query_params)
