@@ -157,7 +157,11 @@ def main() -> int:
         wall = time.perf_counter() - t0
     finally:
         server.terminate()
-        server.wait(timeout=10)
+        try:
+            server.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            server.kill()
+            server.wait()
     errors = results.pop("__errors__")
     done = sum(len(v) for v in results.values())
     lines = [

@@ -70,7 +70,7 @@ class _Handler(BaseHTTPRequestHandler):
         elif path == "/broken.xml":
             self._send(200, "application/rss+xml", b"<rss><channel><item><title>x</ti")
         elif path == "/slow.xml":
-            time.sleep(2)
+            time.sleep(5)
             self._send(200, "application/rss+xml", _feed(base))
         elif path == "/loop":
             self._send(302, "text/html", b"", {"Location": "/loop"})
@@ -90,6 +90,16 @@ class _Handler(BaseHTTPRequestHandler):
                     self.wfile.write(chunk)
             except (BrokenPipeError, ConnectionResetError):
                 pass
+            self.close_connection = True
+        elif path == "/drip.html":
+            self.send_response(200)
+            self.send_header("Content-Type", "text/html")
+            self.end_headers()
+            with contextlib.suppress(BrokenPipeError, ConnectionResetError):
+                for _ in range(40):  # each byte well within the read timeout, all of them not
+                    self.wfile.write(b" ")
+                    self.wfile.flush()
+                    time.sleep(0.2)
             self.close_connection = True
         elif path == "/doc.pdf":
             self._send(200, "application/pdf", b"%PDF-1.4")
@@ -185,9 +195,16 @@ def test_broken_feed(server):
 def test_feed_that_times_out(server):
     t0 = time.monotonic()
     out = _all([f"{server}/slow.xml", f"{server}/en.html"], timeout=0.5)
-    assert time.monotonic() - t0 < 2.0
+    assert time.monotonic() - t0 < 4.0  # the server answers after 5 s
     assert isinstance(out[0], InputError) and "timed out after 0.5 s" in out[0].message
     assert isinstance(out[1], Document)  # the batch goes on
+
+
+def test_a_dripping_body_is_cut_at_the_timeout(server):
+    t0 = time.monotonic()
+    [err] = _all([f"{server}/drip.html"], timeout=0.5)
+    assert time.monotonic() - t0 < 4.0  # the drip lasts 8 s
+    assert isinstance(err, InputError) and "body too slow" in err.message
 
 
 def test_unreachable_url_is_retried_then_reported(server):

@@ -55,7 +55,7 @@ def test_ingest_reports_summary_and_skips_repeats(runner, tmp_path):
     assert first.stderr == f"figtrace: {dbp}: 3 documents added, 0 already stored, 15 claims, 0 failures\n"
     again = runner.invoke(main, ["ingest", *paths, "--db", dbp, "--lang", "en"], env=EXTRACTOR)
     assert "0 documents added, 3 already stored, 0 claims" in again.stderr
-    quiet = runner.invoke(main, ["ingest", *paths, "--db", dbp, "--quiet"], env=EXTRACTOR)
+    quiet = runner.invoke(main, ["ingest", *paths, "--db", dbp, "--quiet", "--lang", "en"], env=EXTRACTOR)
     assert quiet.exit_code == 0 and quiet.stderr == ""
 
 
@@ -63,7 +63,8 @@ def test_ingest_failure_exits_1_and_names_the_input(runner, tmp_path):
     good = tmp_path / "good.txt"
     good.write_text(next(synthetic_documents(1)).text, encoding="utf-8")
     missing = str(tmp_path / "missing.txt")
-    result = runner.invoke(main, ["ingest", str(good), missing, "--db", str(tmp_path / "x.db")], env=EXTRACTOR)
+    result = runner.invoke(main, ["ingest", str(good), missing, "--db", str(tmp_path / "x.db"), "--lang", "en"],
+                           env=EXTRACTOR)
     assert result.exit_code == 1
     assert "missing.txt" in result.stderr.splitlines()[0]
     assert "1 documents added, 0 already stored, 5 claims, 1 failures" in result.stderr
@@ -162,3 +163,56 @@ def test_sources_table(runner, db):
     rows = {r["name"]: r for r in csv.DictReader(io.StringIO(result.stdout))}
     assert rows["South Korea NIS"]["n_claims"] == "4"
     assert rows["UK Defence Intelligence"]["n_documents"] == "1"
+
+
+def test_ingest_lang_and_published_reach_the_stored_document(runner, tmp_path):
+    p = tmp_path / "plain.txt"
+    p.write_text(next(synthetic_documents(1)).text, encoding="utf-8")
+    dbp = tmp_path / "x.db"
+    result = runner.invoke(main, ["ingest", str(p), "--db", str(dbp), "--lang", "de", "--published", "2025-03-01"],
+                           env=EXTRACTOR)
+    assert result.exit_code == 0, result.output
+    with Ledger(dbp, readonly=True) as led:
+        [d] = led.documents()
+        assert (d["lang"], d["published"]) == ("de", "2025-03-01")
+        assert {c["published"] for c in led.claims()} == {"2025-03-01"}
+
+
+@pytest.fixture
+def local_server(tmp_path):
+    """Serves tmp_path/www on 127.0.0.1 for the duration of one test."""
+    import functools
+    import http.server
+    import threading
+
+    root = tmp_path / "www"
+    root.mkdir()
+    class Quiet(http.server.SimpleHTTPRequestHandler):
+        def log_message(self, *args):
+            pass
+
+    handler = functools.partial(Quiet, directory=str(root))
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield root, f"http://127.0.0.1:{server.server_address[1]}"
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+def test_ingest_allow_private_reaches_the_fetcher(runner, tmp_path, local_server):
+    root, base = local_server
+    paragraphs = "".join(f"<p>{line}</p>" for line in next(synthetic_documents(1)).text.splitlines())
+    (root / "story.html").write_text(f"<html><head><title>Story</title></head><body><article>{paragraphs}"
+                                     f"</article></body></html>", encoding="utf-8")
+    url = f"{base}/story.html"
+    dbp = str(tmp_path / "x.db")
+    refused = runner.invoke(main, ["ingest", url, "--db", dbp, "--lang", "en"], env=EXTRACTOR)
+    assert refused.exit_code == 1 and url in refused.stderr
+    allowed = runner.invoke(main, ["ingest", url, "--db", dbp, "--lang", "en", "--allow-private"], env=EXTRACTOR)
+    assert allowed.exit_code == 0, allowed.stderr
+    assert "1 documents added" in allowed.stderr
+    with Ledger(dbp, readonly=True) as led:
+        assert led.documents()[0]["url"] == url

@@ -91,6 +91,8 @@ def test_claim_page_marks_the_figure_in_its_article_and_lists_every_outlet(clien
     assert '<mark class="fig">etwa 2000</mark>' in r.text
     assert "Nachrichten Nord" in r.text and "Example Wire" in r.text  # both outlets that printed it
     assert client.get("/claim/999999").status_code == 404
+    assert client.get("/claim/" + "9" * 40).status_code == 404  # beyond SQLite's integers: 404, not 500
+    assert client.get("/api/claims/" + "9" * 40).status_code == 404
 
 
 def test_hostile_article_renders_as_text(client: TestClient) -> None:

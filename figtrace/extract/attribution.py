@@ -12,6 +12,7 @@ the last one forward when it is reported speech ("demnach", Konjunktiv I,
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from functools import cache
 
@@ -20,12 +21,19 @@ from figtrace.lang import get_lexicon
 from figtrace.lang.phrases import compile_phrases
 
 #: How far (characters) a source may stand from the cue that binds it.
-PREFIX_REACH = 70
+PREFIX_REACH = 35
 VERB_REACH = 45
 POSTFIX_REACH = 60
 #: How far from a saying verb a pronoun or "the agency" may stand to be its subject.
 PRONOUN_REACH = 30
 UNATTRIBUTED = "unattributed"
+#: A speaker followed by a colon this close to the start of a sentence is a headline's source.
+HEADLINE_REACH = 30
+_CAP = r"[^\W\d_][\w'’\-]*"
+_UPPER = r"(?=[A-ZÄÖÜÀ-ÞŁŚŻŹĆŃ])"
+_NAME = rf"(?P<n>{_UPPER}{_CAP}(?:[ \u00a0]+{_UPPER}{_CAP}){{1,3}})"
+_NAME_BEFORE = re.compile(rf"{_NAME}[ \u00a0]*,?[ \u00a0]*$")
+_NAME_AFTER = re.compile(rf"[ \u00a0]+(?:[^\W\d_]+[ \u00a0]+){{0,2}}?{_NAME}(?=[\s,.;]|$)")
 
 
 @dataclass(frozen=True, slots=True)
@@ -50,6 +58,7 @@ class SourceReader:
         self.relay = compile_phrases(lex.frames.get("relay", []))
         kb = get_kb()
         self.sources = kb.matcher("sources", lang)
+        self.metonyms = kb.matcher("metonyms", lang)
         self.kinds = {name: e.attrs.get("kind", "") for name, e in kb.sources.items()}
 
     def mentions(self, text: str, start: int, end: int) -> list[tuple[int, int, str]]:
@@ -62,8 +71,21 @@ class SourceReader:
             if rx is None:
                 continue
             cues.extend((kind, m.start(), m.end(), m.group(0)) for m in rx.finditer(text, a, b))
-        if not cues or not known:
+        if known:
+            head = known[0]
+            # "Selenskyj: Mehr als 3000 …", "Pentagon: about 10,000 …": a headline's speaker
+            if head[0] - a <= HEADLINE_REACH and re.match(r"\s*:", text[head[1]: head[1] + 3]):
+                return Attribution(head[2], head[0], head[1], ":")
+            for s_, e_, name in known:
+                # "nach UN-Angaben", "according to Israeli tallies": the name carries its own cue
+                if self.prefix is not None and self.prefix.search(text[s_:e_].replace("-", " ")):
+                    return Attribution(name, s_, e_, text[s_:e_])
+        if not cues:
             return None
+        if not known:
+            for s_, e_, name in self._metonyms(text, a, b, cues):
+                return Attribution(name, s_, e_, "a capital or country as speaker")
+            return self._raw_name(text, a, b, cues)
         relay_end = -1
         if self.relay is not None:
             for rm in self.relay.finditer(text, a, b):
@@ -88,7 +110,38 @@ class SourceReader:
                 att = Attribution(name, s, e, word)
                 if best is None or d < best[0]:
                     best = (d, att)
+        if best is None:
+            for s_, e_, name in self._metonyms(text, a, b, cues):
+                return Attribution(name, s_, e_, "a capital or country as speaker")
         return best[1] if best else None
+
+    def _metonyms(self, text: str, a: int, b: int, cues: list[tuple[str, int, int, str]]):  # type: ignore[no-untyped-def]
+        """'Kyiv said', 'Moskau meldete', 'Seoul: …': a country speaking, right next to its verb."""
+        for m in self.metonyms.finditer(text, a, b):
+            if m.start() - a <= HEADLINE_REACH and re.match(r"\s*:", text[m.end(): m.end() + 3]):
+                yield m.start(), m.end(), self.metonyms.label(m)
+                continue
+            for kind, cs, ce, _ in cues:
+                if kind == "verb" and (0 <= cs - m.end() <= 2 or 0 <= m.start() - ce <= 2):
+                    yield m.start(), m.end(), self.metonyms.label(m)
+                    break
+
+    def _raw_name(self, text: str, a: int, b: int, cues: list[tuple[str, int, int, str]]) -> Attribution | None:
+        """A speaker the knowledge base does not know: a capitalised name next to a saying verb.
+
+        "…, regional governor Maksym Kozytskyi said", "sagte Bürgermeister Ihor Terechow".
+        Two or more capitalised words are needed, so a lone noun ("der Kommandeur") is no name.
+        """
+        for kind, cs, ce, word in cues:
+            if kind != "verb":
+                continue
+            before = _NAME_BEFORE.search(text, max(a, cs - 60), cs)
+            if before:
+                return Attribution(before.group("n"), before.start("n"), before.end("n"), word)
+            after = _NAME_AFTER.match(text, ce, min(b, ce + 60))
+            if after:
+                return Attribution(after.group("n"), after.start("n"), after.end("n"), word)
+        return None
 
     def is_backward(self, text: str, a: int, b: int) -> bool:
         """'Das erklärte X': the sentence names the source of the one before it."""
@@ -111,9 +164,16 @@ class SourceReader:
         """'er sagte', 'it told', 'the agency said': a saying verb whose subject points back."""
         if self.verbs is None or self.pronouns is None:
             return None
+        first = None
         for vm in self.verbs.finditer(text, a, b):
+            first = first or vm
             lo, hi = max(a, vm.start() - PRONOUN_REACH), min(b, vm.end() + PRONOUN_REACH)
             pm = self.pronouns.search(text, lo, hi)
+            if pm:
+                return pm.group(0)
+        if first is not None:
+            # "The ministry, which …, said": the subject opens the sentence
+            pm = self.pronouns.match(text, a)
             if pm:
                 return pm.group(0)
         return None

@@ -121,6 +121,7 @@ class _DocContext:
         self.actor_m = kb.matcher("actors", lang)
         self.place_m = kb.matcher("places", lang)
         self.place_actor = {name: e.attrs.get("actor") for name, e in kb.places.items()}
+        self.victims_only = {name for name, e in kb.places.items() if e.attrs.get("victims_only")}
         self.loc_preps = self.frames.loc_preps
         fr = get_lexicon(lang).frames
         self.side = compile_phrases(fr.get("side_nouns", []))
@@ -176,6 +177,9 @@ class _DocContext:
         named: tuple[Attribution, int, int] | None = None  # the last source named at all: "The NIS … it told"
         for i, st in enumerate(sents):
             nxt = sents[i + 1] if i + 1 < len(sents) else None
+            if st.own is not None and last is not None and last[2] == st.s.paragraph and self._vaguer(st.own, last[0]):
+                # "hieß es weiter aus Seoul" after the NIS spoke: the agency, not its government
+                st.own = None
             if st.own is not None:
                 st.att, st.att_from, st.att_how = st.own, i, "cue"
                 last = named = (st.own, i, st.s.paragraph)
@@ -259,6 +263,12 @@ class _DocContext:
             if measure:
                 f.why["measure"] = f.why["unit"]
 
+    def _vaguer(self, new: Attribution, old: Attribution) -> bool:
+        kinds = self.sources.kinds
+        return (kinds.get(new.source) == "government" and new.source != old.source
+                and self.source_side.get(new.source) is not None
+                and self.source_side.get(new.source) == self.source_side.get(old.source))
+
     def _topic(self, st: _Sent) -> str | None:
         used = (st.att.start, st.att.end) if st.att and st.att_from is not None and st.own is st.att else None
         for s, e, name, prep in st.actors:
@@ -285,8 +295,11 @@ class _DocContext:
         victims = self.victims is not None and bool(self.victims.search(text, m.num_end, max(f.np_end, m.num_end)))
         own = self.own is not None and bool(
             self.own.search(text, max(st.s.start, m.start - 12), max(f.np_end, m.num_end)))
-        if own and st.att is not None and self.source_side.get(st.att.source):
-            return self.source_side[st.att.source], f"the source's own people: {st.att.source}"
+        if f.counter_start >= 0:
+            # "North Korea's death toll … at around 2,000": the counter's owner
+            for s, e, name, _ in st.actors:
+                if 0 <= f.counter_start - e <= 3:
+                    return name, f"owner of the count: {text[s:e]!r}"
         left_best: tuple[int, str, str] | None = None
         right_best: tuple[int, str, str] | None = None
         for s, e, name, prep in st.actors:
@@ -314,7 +327,10 @@ class _DocContext:
         best = left_best or right_best
         if best is not None:
             return best[1], best[2]
-        if place_actor:
+        if own and st.att is not None and self.source_side.get(st.att.source):
+            # "The Israeli military says 898 of its soldiers …"
+            return self.source_side[st.att.source], f"the source's own people: {st.att.source}"
+        if place_actor and place_actor[1] not in self.victims_only:
             return place_actor[0], f"place in the sentence: {place_actor[1]}"
         # the paragraph: nearest sentence before, then after
         para = st.s.paragraph

@@ -44,6 +44,7 @@ class Frame:
     unit: str | None = None
     measure: str | None = None
     np_end: int = 0  # end of the noun phrase (the unit noun), or the figure's end
+    counter_start: int = -1  # where a counter noun before the figure starts ("North Korea's death toll")
     why: dict[str, str] = field(default_factory=dict)
 
 
@@ -108,6 +109,8 @@ class FrameReader:
             w = wm.group(0)
             if wm.start() >= next_start and limit != NP_WORDS_PARTITIVE:
                 break  # the next figure starts: "seit 2023 mehr als zwölf Millionen Granaten"
+            if not first and w.lower() in self.loc_preps and limit != NP_WORDS_PARTITIVE:
+                break  # "75 worshippers in a drone strike": the noun phrase ends at a preposition
             if first and w.lower() in self.partitive:
                 limit = NP_WORDS_PARTITIVE
             first = False
@@ -122,6 +125,7 @@ class FrameReader:
             if best is not None:
                 unit, _, measure = self.counter_labels[best.lastgroup or ""].partition("|")
                 f.unit, f.measure = unit, measure or None
+                f.counter_start = best.start()
                 f.why["unit"] = f.why["measure"] = best.group(0)
                 return f
         # "mehr als 127.000 wurden verletzt": a casualty cue right after a bare figure

@@ -19,6 +19,8 @@ from figtrace.errors import LexiconError
 from figtrace.lang.phrases import compile_labelled
 
 KINDS = {"sources": "source", "actors": "actor", "places": "place"}
+#: Extra tables inside a kind's file: names that stand for an entity only in one role.
+EXTRA = {"sources": ("metonym",)}
 
 
 @dataclass(frozen=True)
@@ -50,12 +52,14 @@ class KnowledgeBase:
     sources: dict[str, Entity]
     actors: dict[str, Entity]
     places: dict[str, Entity]
+    metonyms: dict[str, Entity]
 
     def matcher(self, kind: str, lang: str) -> Matcher:
         return _matcher(self, kind, lang)
 
     def _build(self, kind: str, lang: str) -> Matcher:
-        table = {"sources": self.sources, "actors": self.actors, "places": self.places}[kind]
+        table = {"sources": self.sources, "actors": self.actors, "places": self.places,
+                 "metonyms": self.metonyms}[kind]
         entries = [(alias, e.name) for e in table.values() for alias in e.aliases.get(lang, [])]
         pattern, labels = compile_labelled(entries)
         return Matcher(pattern, labels)
@@ -92,6 +96,12 @@ def get_kb() -> KnowledgeBase:
             errors.append(f"{where}: {e}")
             continue
         entities: dict[str, Entity] = {}
+        for sub in EXTRA.get(fname, ()):
+            for name, body in (doc.get(sub) or {}).items():
+                tables.setdefault(sub + "s", {})[name] = Entity(
+                    name, sub, {k: v for k, v in body.items() if isinstance(v, list)}, {})
+                if name not in (doc.get(kind) or {}):
+                    errors.append(f"{where}: [{sub}.{name!r}] names no {kind} of that name")
         for name, body in (doc.get(kind) or {}).items():
             aliases: dict[str, list[str]] = {}
             attrs: dict[str, Any] = {}
@@ -106,10 +116,10 @@ def get_kb() -> KnowledgeBase:
             if not aliases:
                 errors.append(f"{where}: [{kind}.{name!r}] has no aliases")
             entities[name] = Entity(name, kind, aliases, attrs)
-        extra = set(doc) - {kind}
+        extra = set(doc) - {kind} - set(EXTRA.get(fname, ()))
         if extra:
             errors.append(f"{where}: unknown table(s) {', '.join(sorted(extra))}")
         tables[fname] = entities
     if errors:
         raise LexiconError(f"{len(errors)} problem(s) in the knowledge base:\n  " + "\n  ".join(errors))
-    return KnowledgeBase(tables["sources"], tables["actors"], tables["places"])
+    return KnowledgeBase(tables["sources"], tables["actors"], tables["places"], tables.get("metonyms", {}))

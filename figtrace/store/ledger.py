@@ -240,10 +240,7 @@ class Ledger:
         if extractor is None:
             extractor = default_extractor()
         summary = IngestSummary()
-        kwargs: dict[str, Any] = {"lang": lang, "published": published}
-        if allow_private:
-            kwargs["allow_private"] = True
-        items = iter_documents(list(inputs), **kwargs)
+        items = iter_documents(list(inputs), lang=lang, published=published, allow_private=allow_private)
         for item in _progress(items, progress):
             if isinstance(item, InputError):
                 summary.failures.append(item)

@@ -21,7 +21,7 @@ from figtrace.model import SPEC_FIELDS
 from figtrace.output import write_rows
 from figtrace.report.charts import source_colors
 from figtrace.report.view import metric_view
-from figtrace.web.params import CLAIM_FILTERS, PARAMS, paging, parse_params
+from figtrace.web.params import CLAIM_FILTERS, PARAMS, paging, parse_params, path_id
 
 #: Columns of a claims CSV: the spec's fields, then where the claim comes from.
 CLAIM_CSV_FIELDS: tuple[str, ...] = (
@@ -58,9 +58,11 @@ def api_claims(request: Request) -> Response:
 
 
 def api_claim(request: Request) -> Response:
-    claim_id = int(request.path_params["id"])
-    with _ledger(request) as ledger:
-        row = ledger.claim(claim_id)
+    claim_id = path_id(request.path_params["id"])
+    row = None
+    if claim_id is not None:
+        with _ledger(request) as ledger:
+            row = ledger.claim(claim_id)
     if row is None:
         raise HTTPException(404, f"no claim with id {claim_id}")
     return JSON(row)

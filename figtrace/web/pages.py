@@ -21,7 +21,7 @@ from figtrace.report.charts import source_colors
 from figtrace.report.highlight import context_html
 from figtrace.report.render import environment
 from figtrace.report.view import claim_rows, measure_order, metric_view, sorted_metrics
-from figtrace.web.params import CLAIM_FILTERS, paging, parse_params
+from figtrace.web.params import CLAIM_FILTERS, DEFAULT_LIMIT, paging, parse_params, path_id
 
 TEMPLATES = Path(__file__).with_name("templates")
 _env = environment(TEMPLATES)
@@ -103,7 +103,7 @@ def claims(request: Request) -> HTMLResponse:
     rows = rows[:limit]
     measures = sorted({m.get("measure") for m in metrics if m.get("measure")}, key=measure_order)
     actors = sorted({m.get("actor") for m in metrics if m.get("actor")})
-    keep = {**filters, "limit": limit if limit != 100 else None}
+    keep = {**filters, "limit": limit if limit != DEFAULT_LIMIT else None}
     return render(
         request, "claims.html", title="claims", claims=claim_rows(rows), filters=filters, sources=sources,
         measures=measures, actors=actors, langs=langs, offset=offset, limit=limit,
@@ -114,9 +114,11 @@ def claims(request: Request) -> HTMLResponse:
 
 
 def claim(request: Request) -> HTMLResponse:
-    claim_id = int(request.path_params["id"])
-    with _ledger(request) as ledger:
-        row = ledger.claim(claim_id)
+    claim_id = path_id(request.path_params["id"])
+    row = None
+    if claim_id is not None:
+        with _ledger(request) as ledger:
+            row = ledger.claim(claim_id)
     if row is None:
         raise HTTPException(404, f"no claim with id {claim_id}")
     members = [m for m in row.get("cluster_members") or [] if m.get("id") != claim_id]

@@ -138,6 +138,16 @@ def parse_params(query: Mapping[str, str], names: tuple[str, ...], raw_query: st
     return out
 
 
+#: Largest id SQLite can hold; a bigger one in a URL names no claim.
+MAX_ID = 2**63 - 1
+
+
+def path_id(raw: object) -> int | None:
+    """A claim id from the path, or None when it cannot name a stored claim."""
+    n = int(str(raw))
+    return n if 0 < n <= MAX_ID else None
+
+
 def paging(query: Mapping[str, str]) -> tuple[int, int]:
     """``(limit, offset)`` with defaults, bounded."""
     p = parse_params(query, ("limit", "offset"))

@@ -12,9 +12,9 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
-from test_reconcile_golden import GOLDEN, load, snapshot  # noqa: E402
+from test_reconcile_golden import GOLDEN, load, snapshot
 
-from figtrace.store import Ledger  # noqa: E402
+from figtrace.store import Ledger
 
 
 def main() -> None:
