@@ -27,8 +27,10 @@ def main() -> None:
 @click.option("--published", metavar="YYYY-MM-DD", default=None,
               help="Publication date, for relative dates ('am Dienstag', 'last week').")
 @click.option("--spec-only", is_flag=True, help="Emit only the spec's fields (no offsets or reasons).")
+@click.option("--allow-private", is_flag=True,
+              help="Allow fetching URLs on loopback, private or link-local addresses (refused by default).")
 def extract(inputs: tuple[str, ...], fmt: str, output: str, lang: str, published: str | None,
-            spec_only: bool) -> None:
+            spec_only: bool, allow_private: bool) -> None:
     """Extract claims from articles (files, folders, URLs; '-' reads stdin)."""
     from figtrace.extract import extract_document
     from figtrace.ingest import iter_documents
@@ -39,7 +41,8 @@ def extract(inputs: tuple[str, ...], fmt: str, output: str, lang: str, published
 
     def rows():
         nonlocal failed
-        for item in iter_documents(inputs, lang=None if lang == "auto" else lang, published=published):
+        for item in iter_documents(inputs, lang=None if lang == "auto" else lang, published=published,
+                                   allow_private=allow_private):
             if isinstance(item, InputError):
                 failed += 1
                 click.echo(f"figtrace: {item}", err=True)
@@ -56,6 +59,59 @@ def extract(inputs: tuple[str, ...], fmt: str, output: str, lang: str, published
     write_rows(rows(), fmt, path=output, table_fields=CLAIM_TABLE_FIELDS)
     if failed:
         sys.exit(1)
+
+
+@main.command("eval")
+@click.argument("gold", type=click.Path(exists=True, dir_okay=False))
+@click.argument("pred", type=click.Path(exists=True, dir_okay=False))
+@click.option("--min-f1", "min_f1", multiple=True, metavar="LEVEL=F1",
+              help="Fail (exit 1) when a level's F1 is below this, e.g. --min-f1 typed=0.9.")
+@click.option("--verbose", is_flag=True, help="List missed and spurious claims per level.")
+@click.option("--json", "as_json", is_flag=True, help="Print the scores as JSON.")
+def eval_cmd(gold: str, pred: str, min_f1: tuple[str, ...], verbose: bool, as_json: bool) -> None:
+    """Score predicted claims (JSON Lines) against annotated ones (spec/claims.md rules)."""
+    import json
+
+    from figtrace.evaluate import LEVELS, score
+
+    result = score(_read_jsonl(gold), _read_jsonl(pred))
+    if as_json:
+        click.echo(json.dumps(result.to_dict(), indent=2))
+    else:
+        click.echo(f"{'level':<11} {'P':>6} {'R':>6} {'F1':>6}  tp/gold/pred")
+        for level in LEVELS:
+            r = result.levels[level]
+            click.echo(f"{level:<11} {r.precision:6.3f} {r.recall:6.3f} {r.f1:6.3f}  {r.tp}/{r.gold}/{r.pred}")
+    if verbose:
+        keys = ("doc", "figure", "value", "measure", "actor", "source", "sources", "qualifier", "as_of")
+        for level in LEVELS:
+            for kind, rows in (("missed", result.missed[level]), ("spurious", result.spurious[level])):
+                for c in rows:
+                    click.echo(f"[{level}] {kind}: " + json.dumps({k: c[k] for k in keys if k in c}, ensure_ascii=False))
+    failed = False
+    for spec in min_f1:
+        level, _, want = spec.partition("=")
+        if level not in result.levels:
+            raise click.BadParameter(f"unknown level {level!r} (one of {', '.join(LEVELS)})", param_hint="--min-f1")
+        if result.f1(level) < float(want):
+            click.echo(f"{level} F1 {result.f1(level):.3f} < {float(want):.3f}", err=True)
+            failed = True
+    if failed:
+        sys.exit(1)
+
+
+def _read_jsonl(path: str) -> list[dict]:
+    import json
+
+    rows = []
+    with open(path, encoding="utf-8") as f:
+        for n, line in enumerate(f, 1):
+            if line.strip():
+                try:
+                    rows.append(json.loads(line))
+                except json.JSONDecodeError as e:
+                    raise click.ClickException(f"{path}:{n}: not JSON: {e}") from None
+    return rows
 
 
 def _check_date(value: str) -> None:

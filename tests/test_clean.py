@@ -78,19 +78,14 @@ def test_german_furniture_kinds(de, line, expected):
 def test_german_body_and_teaser(de):
     _text, labels = de
     body = [ln for ln, lab in labels.items() if lab == "body/"]
-    assert any(
-        ln.startswith("Die ukrainische Armee hat nach eigenen Angaben in der vergangenen Woche")
-        for ln in body
-    )
+    assert any(ln.startswith("Die ukrainische Armee hat nach eigenen Angaben in der vergangenen Woche") for ln in body)
     assert any(ln.startswith("Russland bestreitet die Zahl.") for ln in body)
     # the last on-topic paragraph is after the furniture and stays body
     assert any(ln.startswith("Die ukrainische Armee hat seit Jahresbeginn") for ln in body)
     teaser = [ln for ln, lab in labels.items() if lab == "furniture/teaser"]
     assert len(teaser) == 1 and teaser[0].startswith("In Chile hat ein Erdbeben")
     # transparency note continues over its text, including the contact address
-    assert (
-        labels[next(ln for ln in labels if ln.startswith("Dieser Text entstand"))] == "furniture/transparency"
-    )
+    assert labels[next(ln for ln in labels if ln.startswith("Dieser Text entstand"))] == "furniture/transparency"
 
 
 def test_english_furniture_and_teaser():

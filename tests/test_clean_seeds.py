@@ -14,9 +14,7 @@ SHARED = Path(__file__).resolve().parents[2] / "shared"
 SEEDS = SHARED / "seeds"
 GOLD = SHARED / "gold" / "seeds.jsonl"
 
-pytestmark = pytest.mark.skipif(
-    not SEEDS.is_dir() or not GOLD.is_file(), reason="../shared seeds not present"
-)
+pytestmark = pytest.mark.skipif(not SEEDS.is_dir() or not GOLD.is_file(), reason="../shared seeds not present")
 
 
 @pytest.fixture(scope="module")

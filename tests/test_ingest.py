@@ -248,9 +248,7 @@ def test_jsonl_long_line_is_skipped_with_bounded_memory(tmp_path):
         peak = tracemalloc.get_traced_memory()[1]
     finally:
         tracemalloc.stop()
-    assert (
-        isinstance(out[0], InputError) and out[0].input.endswith("big.jsonl#1") and "limit" in out[0].message
-    )
+    assert isinstance(out[0], InputError) and out[0].input.endswith("big.jsonl#1") and "limit" in out[0].message
     assert isinstance(out[1], Document) and out[1].name == "after"
     assert peak < 4 * 1024 * 1024  # a 20 MB line never sits in memory
 
@@ -278,8 +276,7 @@ PAGES = [
         "https://news.example.org/b.html",
         _page(
             "Troops moved",
-            "About 2,000 troops were moved to the region, "
-            "the ministry said in a statement on Tuesday morning.",
+            "About 2,000 troops were moved to the region, the ministry said in a statement on Tuesday morning.",
         ),
     ),
     (
@@ -300,12 +297,8 @@ def _write_warc(path: Path, *, gzip: bool = True) -> None:
         w = WARCWriter(f, gzip=gzip)
         w.write_record(w.create_warcinfo_record(path.name, {"software": "figtrace-test"}))
         for i, (url, html) in enumerate(PAGES):
-            headers = StatusAndHeaders(
-                "200 OK", [("Content-Type", "text/html; charset=utf-8")], protocol="HTTP/1.1"
-            )
-            w.write_record(
-                w.create_warc_record(url, "response", payload=io.BytesIO(html), http_headers=headers)
-            )
+            headers = StatusAndHeaders("200 OK", [("Content-Type", "text/html; charset=utf-8")], protocol="HTTP/1.1")
+            w.write_record(w.create_warc_record(url, "response", payload=io.BytesIO(html), http_headers=headers))
             if i == 0:  # records that are not articles are skipped
                 png = StatusAndHeaders("200 OK", [("Content-Type", "image/png")], protocol="HTTP/1.1")
                 w.write_record(
@@ -382,20 +375,14 @@ def test_warc_record_charset_is_used(tmp_path):
     from warcio.statusandheaders import StatusAndHeaders
     from warcio.warcwriter import WARCWriter
 
-    html = _page(
-        "Größere Übung", "Die Übung war größer als geplant, hieß es; außerdem wären mehr Soldaten nötig."
-    )
+    html = _page("Größere Übung", "Die Übung war größer als geplant, hieß es; außerdem wären mehr Soldaten nötig.")
     p = tmp_path / "latin.warc"
     with p.open("wb") as f:
         w = WARCWriter(f, gzip=False)
-        headers = StatusAndHeaders(
-            "200 OK", [("Content-Type", 'text/html; charset="ISO-8859-1"')], protocol="HTTP/1.1"
-        )
+        headers = StatusAndHeaders("200 OK", [("Content-Type", 'text/html; charset="ISO-8859-1"')], protocol="HTTP/1.1")
         body = html.decode().encode("latin-1")
         w.write_record(
-            w.create_warc_record(
-                "https://x.example/", "response", payload=io.BytesIO(body), http_headers=headers
-            )
+            w.create_warc_record("https://x.example/", "response", payload=io.BytesIO(body), http_headers=headers)
         )
     [doc] = _all([p])
     assert isinstance(doc, Document) and "größer als geplant, hieß es" in doc.text
@@ -414,9 +401,7 @@ def test_cli_reports_bad_inputs_and_goes_on(tmp_path):
     bad = tmp_path / "bad.txt"
     bad.write_bytes(b"\x00\x01binary")
     good = tmp_path / "good.txt"
-    good.write_text(
-        "Titel der Meldung\nDie Armee meldete neue Angriffe, hieß es am Morgen.\n", encoding="utf-8"
-    )
+    good.write_text("Titel der Meldung\nDie Armee meldete neue Angriffe, hieß es am Morgen.\n", encoding="utf-8")
     result = CliRunner().invoke(main, ["extract", str(bad), str(tmp_path / "nope.txt"), str(good)])
     assert result.exit_code == 1
     assert f"figtrace: {bad}: binary file, not text" in result.stderr

@@ -236,9 +236,7 @@ def test_retry_with_backoff(server):
 
 def test_redirects(server):
     [doc] = _all([f"{server}/redirect"])
-    assert (
-        isinstance(doc, Document) and doc.url == f"{server}/article.html" and doc.name == f"{server}/redirect"
-    )
+    assert isinstance(doc, Document) and doc.url == f"{server}/article.html" and doc.name == f"{server}/redirect"
     [err] = _all([f"{server}/loop"], max_redirects=3)
     assert isinstance(err, InputError) and "more than 3 redirects" in err.message
     [err] = _all([f"{server}/to-file"])

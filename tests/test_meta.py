@@ -126,8 +126,7 @@ def test_given_values_are_kept():
             "contact",
         ),
         (
-            "Titel der Meldung\n![Bild](https://images.beispiel-online.de/2025/01/a.jpg)\n"
-            "Text in einem Satz.\n",
+            "Titel der Meldung\n![Bild](https://images.beispiel-online.de/2025/01/a.jpg)\nText in einem Satz.\n",
             "beispiel-online.de",
             "image_host",
         ),
@@ -150,12 +149,8 @@ def test_outlet_from_url_wins():
 
 
 def test_detect_language():
-    assert (
-        detect_language("Die Soldaten wurden nach Russland geschickt, teilte der Geheimdienst mit.") == "de"
-    )
-    assert (
-        detect_language("The soldiers were sent to Russia, the intelligence agency said on Tuesday.") == "en"
-    )
+    assert detect_language("Die Soldaten wurden nach Russland geschickt, teilte der Geheimdienst mit.") == "de"
+    assert detect_language("The soldiers were sent to Russia, the intelligence agency said on Tuesday.") == "en"
     assert detect_language("", default="en") == "en"
     # only languages with a lexicon folder come out
     assert detect_language("Les soldats ont été envoyés en Russie, selon les services de renseignement.") in (

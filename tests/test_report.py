@@ -128,6 +128,8 @@ def test_spec_rules_go_up_for_floors_and_span_the_range() -> None:
     rows = {r["source"]: r for r in spec["data"]["values"]}
     assert rows["Western intelligence"]["y1"] == 1000 and rows["Western intelligence"]["y2"] > 1000
     assert (rows["Analysts"]["y1"], rows["Analysts"]["y2"]) == (1200, 1800)
+    points = [layer for layer in spec["layer"] if layer["mark"]["type"] == "point"]
+    assert points and all("datum.qclass != 'range'" in p["transform"][0]["filter"] for p in points)
     assert rows["South Korea NIS"]["y1"] < 2000 < rows["South Korea NIS"]["y2"]
     assert "1,000–2,000" in spec["title"]["subtitle"][0]
     assert any("hollow" in s for s in spec["title"]["subtitle"])

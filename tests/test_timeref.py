@@ -245,3 +245,12 @@ def test_an_inferred_publication_date_is_not_an_as_of() -> None:
 
 def test_relative_as_of_without_publication_date_is_none() -> None:
     assert claim_as_of("Am Dienstag wurden 40 Soldaten getötet.", "de", None) == [None]
+
+
+@pytest.mark.xfail(reason="a relative time is resolved against an inferred 'not before' publication bound, "
+                          "giving a date earlier than the bound itself", strict=True)
+def test_a_weekday_is_not_resolved_before_an_inferred_lower_bound() -> None:
+    doc = Document(text="Am Dienstag wurden 40 Soldaten getötet.", lang="de", published="2024-01-01",
+                   published_inferred=True, meta={"published_bound": "not_before"})
+    for c in extract_document(doc):
+        assert c.as_of is None or c.as_of >= "2024-01-01", c.as_of

@@ -67,11 +67,7 @@ def classify(line: str, cues: Cues) -> str:
         label = _timestamp(s, cues)
         if label:
             return label
-    if (
-        n <= SHORT
-        and cues.reading_time.search(s)
-        and _residue(cues.reading_time.sub(" ", s)) <= TIMESTAMP_RESIDUE
-    ):
+    if n <= SHORT and cues.reading_time.search(s) and _residue(cues.reading_time.sub(" ", s)) <= TIMESTAMP_RESIDUE:
         return "reading_time"
     if "|" in s and _is_table_row(s):
         return "table"
@@ -92,9 +88,7 @@ def _is_table_row(s: str) -> bool:
     edged = s.startswith("|") or s.endswith("|")
     cells = [c for c in cells if c]
     return (
-        (len(cells) >= 2 or edged)
-        and all(len(c) <= 60 for c in cells)
-        and not ends_sentence(cells[0] if cells else "")
+        (len(cells) >= 2 or edged) and all(len(c) <= 60 for c in cells) and not ends_sentence(cells[0] if cells else "")
     )
 
 

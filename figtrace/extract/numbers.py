@@ -222,6 +222,8 @@ class NumberFinder:
                 continue  # "521907833Vergrößern", "3rd": an id or an ordinal
             if s.isdigit() and len(s) >= MAX_PLAIN_DIGITS:
                 continue
+            if len(s) > 1 and s[0] == "0" and s[1] != self.dec:
+                continue  # "0 800 300 529", "007": a phone number or a code, never a count
             v = self._digit_value(s)
             mention = Mention(m.start(), m.end(), m.start(), m.end(), v, v, v, "exact", s, "digits")
             self._scale(text, mention, end)

@@ -64,9 +64,7 @@ def iter_documents(
         reader.close()
 
 
-def read_text(
-    text: str, name: str = "", *, lang: str | None = None, published: str | None = None
-) -> Document:
+def read_text(text: str, name: str = "", *, lang: str | None = None, published: str | None = None) -> Document:
     """One article's text, cleaned and enriched like any input."""
     from figtrace.meta import enrich
 
@@ -179,9 +177,7 @@ class _Reader:
         else:
             yield self._text(data, name, display)
 
-    def _stream(
-        self, kind: Kind, stream: BinaryIO, name: str, display: str
-    ) -> Iterator[Document | InputError]:
+    def _stream(self, kind: Kind, stream: BinaryIO, name: str, display: str) -> Iterator[Document | InputError]:
         if kind == "warc":
             from figtrace.ingest.warc import iter_warc
 

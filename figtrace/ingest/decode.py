@@ -25,9 +25,7 @@ _BOMS = (
 SNIFF = 4096
 #: Non-ASCII characters Western European text is made of; if a Windows-1252
 #: reading is mostly these, it is the right reading.
-_WESTERN = frozenset(
-    "ÄÖÜäöüßÀÁÂÃÅÆÇÈÉÊËÌÍÎÏÑÒÓÔÕØÙÚÛÝàáâãåæçèéêëìíîïñòóôõøùúûýÿœŒšŠžŽ„“”‚‘’–—…€«»‹›°§£¥©®±·×÷\u00a0"
-)
+_WESTERN = frozenset("ÄÖÜäöüßÀÁÂÃÅÆÇÈÉÊËÌÍÎÏÑÒÓÔÕØÙÚÛÝàáâãåæçèéêëìíîïñòóôõøùúûýÿœŒšŠžŽ„“”‚‘’–—…€«»‹›°§£¥©®±·×÷\u00a0")
 WESTERN_SHARE = 0.8
 #: … and Western text is mostly ASCII: German runs at a few percent of umlauts and quotes.
 MAX_HIGH_SHARE = 0.3

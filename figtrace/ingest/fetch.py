@@ -143,14 +143,10 @@ def _fetch_once(url: str, policy: FetchPolicy, client: httpx.Client) -> Fetched:
                 elif ctype in _FEED_TYPES:
                     kind = "feed"
                 else:
-                    raise ReadError(
-                        f"refusing content type {ctype or '(none)'!r}: not an HTML page or a feed"
-                    )
+                    raise ReadError(f"refusing content type {ctype or '(none)'!r}: not an HTML page or a feed")
                 declared = r.headers.get("content-length")
                 if declared and declared.isdigit() and int(declared) > policy.max_bytes:
-                    raise ReadError(
-                        f"response of {int(declared)} bytes is over the {policy.max_bytes}-byte limit"
-                    )
+                    raise ReadError(f"response of {int(declared)} bytes is over the {policy.max_bytes}-byte limit")
                 body = bytearray()
                 for chunk in r.iter_bytes():
                     body += chunk

@@ -11,9 +11,7 @@ from figtrace.errors import InputError
 _SKIP_CHUNK = 1 << 16
 
 
-def iter_jsonl(
-    stream: BinaryIO, name: str, max_record: int
-) -> Iterator[tuple[str, dict[str, Any]] | InputError]:
+def iter_jsonl(stream: BinaryIO, name: str, max_record: int) -> Iterator[tuple[str, dict[str, Any]] | InputError]:
     """(record name, record) per line; a line's own problem is its own InputError."""
     lineno = 0
     while True:

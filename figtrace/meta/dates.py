@@ -55,9 +55,7 @@ class DateLexicon:
 def date_lexicon(langs: tuple[str, ...] | None = None) -> DateLexicon:
     """Patterns of the given languages (all present when None), merged."""
     codes = (
-        languages_with("dates.toml")
-        if langs is None
-        else [c for c in langs if (LANG_DIR / c / "dates.toml").is_file()]
+        languages_with("dates.toml") if langs is None else [c for c in langs if (LANG_DIR / c / "dates.toml").is_file()]
     )
     months: dict[str, int] = {}
     full: list[re.Pattern[str]] = [_ISO]
@@ -81,11 +79,7 @@ def date_lexicon(langs: tuple[str, ...] | None = None) -> DateLexicon:
         pats = data.get("patterns", {})
         for key, bucket in (("full_re", full), ("month_year_re", month_year), ("year_re", year)):
             raw = pats.get(key, [])
-            wrapped = (
-                [_LEAD + p + _TAIL if isinstance(p, str) else p for p in raw]
-                if isinstance(raw, list)
-                else raw
-            )
+            wrapped = [_LEAD + p + _TAIL if isinstance(p, str) else p for p in raw] if isinstance(raw, list) else raw
             bucket.extend(compile_patterns(path, f"patterns.{key}", wrapped, problems, subst={"MONTH": alt}))
     if problems:
         raise LexiconError("; ".join(problems))
@@ -107,9 +101,7 @@ def url_dates(text: str) -> list[DateMention]:
                 date = dt.date(int(m.group("y")), int(m.group("m")), int(d or 1))
             except ValueError:
                 continue
-            out.append(
-                DateMention(u.start() + m.start() + 1, u.start() + m.end() - 1, date, "day" if d else "month")
-            )
+            out.append(DateMention(u.start() + m.start() + 1, u.start() + m.end() - 1, date, "day" if d else "month"))
     return out
 
 

@@ -19,13 +19,13 @@ from typing import Any
 from figtrace.report.figures import fmt_claim, fmt_number, measure_label, qualifier_class
 from figtrace.report.periods import parse_date, parse_period
 
-#: Shapes per qualifier class; the legend explains them.
+#: Shapes per qualifier class; the legend explains them. A range has no
+#: point at all: it is drawn as a bar from its low to its high end.
 SHAPES: dict[str, str] = {
     "exact": "circle",
     "approx.": "circle",
     "lower bound": "triangle-up",
     "upper bound": "triangle-down",
-    "range": "square",
 }
 
 #: Colour-blind-safe palette (Okabe–Ito, then Tableau); sources keep one colour everywhere.
@@ -237,7 +237,7 @@ def _point_layer(x: dict[str, Any], y: dict[str, Any], color: dict[str, Any], *,
         "legend": {"orient": "bottom"} if filled else None,
     }
     return {
-        "transform": [{"filter": "!datum.hollow" if filled else "datum.hollow"}],
+        "transform": [{"filter": ("!datum.hollow" if filled else "datum.hollow") + " && datum.qclass != 'range'"}],
         "mark": {"type": "point", "filled": filled, "size": 80, "strokeWidth": 2, "opacity": 1},
         "encoding": {"x": x, "y": y, "color": color, "shape": shape},
     }
