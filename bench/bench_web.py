@@ -46,6 +46,7 @@ MIX: list[tuple[str, str, int]] = [
     ("csv download", "/download/claims.csv?measure=deployed&limit=200", 200),
     ("static css", "/static/figtrace.css", 200),
     ("openapi", "/api/openapi.json", 200),
+    ("conflicts page", "/conflicts?actor=Gaza&limit=50", 200),
     ("bad limit", "/api/claims?limit=ten", 400),
     ("long query", "/api/claims?q=" + "x" * 300, 400),
     ("traversal", "/download/..%2f..%2fpyproject.toml", 404),

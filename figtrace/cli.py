@@ -29,36 +29,69 @@ def main() -> None:
 @click.option("--spec-only", is_flag=True, help="Emit only the spec's fields (no offsets or reasons).")
 @click.option("--allow-private", is_flag=True,
               help="Allow fetching URLs on loopback, private or link-local addresses (refused by default).")
+@click.option("--jobs", "-j", type=click.IntRange(min=1), default=1, show_default=True,
+              help="Worker processes (local engine) or local Dask workers; output order is the same for any N.")
+@click.option("--engine", type=click.Choice(["local", "dask"]), default="local", show_default=True,
+              help="local: this machine (a process pool with --jobs); dask: a dask.distributed cluster.")
+@click.option("--scheduler", metavar="ADDRESS", default=None,
+              help="Dask scheduler (tcp://host:8786); without it --engine dask starts a local cluster.")
+@click.option("--shards", metavar="DIR", type=click.Path(file_okay=False), default=None,
+              help="With --engine dask: keep the Parquet shards (documents, claims) in this empty folder.")
 def extract(inputs: tuple[str, ...], fmt: str, output: str, lang: str, published: str | None,
-            spec_only: bool, allow_private: bool) -> None:
+            spec_only: bool, allow_private: bool, jobs: int, engine: str, scheduler: str | None,
+            shards: str | None) -> None:
     """Extract claims from articles (files, folders, URLs; '-' reads stdin)."""
-    from figtrace.extract import extract_document
-    from figtrace.ingest import iter_documents
+    from figtrace.parallel import iter_extracted
 
     if published is not None:
         _check_date(published)
-    failed = 0
+    if engine == "local" and (scheduler or shards):
+        raise click.UsageError(f"{'--scheduler' if scheduler else '--shards'} needs --engine dask")
+    language = None if lang == "auto" else lang
+    if engine == "dask":
+        failed = _extract_dask(inputs, fmt, output, language, published, spec_only, allow_private, jobs,
+                               scheduler, shards)
+    else:
+        failed = 0
 
-    def rows():
-        nonlocal failed
-        for item in iter_documents(inputs, lang=None if lang == "auto" else lang, published=published,
-                                   allow_private=allow_private):
-            if isinstance(item, InputError):
-                failed += 1
-                click.echo(f"figtrace: {item}", err=True)
-                continue
-            try:
-                claims = extract_document(item)
-            except FigtraceError as e:
-                failed += 1
-                click.echo(f"figtrace: {item.name}: {e}", err=True)
-                continue
-            for c in claims:
-                yield c.to_dict(spec_only=spec_only)
+        def rows():
+            nonlocal failed
+            for item, claims in iter_extracted(inputs, jobs=jobs, lang=language, published=published,
+                                               allow_private=allow_private):
+                if isinstance(item, InputError):
+                    failed += 1
+                    click.echo(f"figtrace: {item}", err=True)
+                    continue
+                for c in claims:
+                    yield c.to_dict(spec_only=spec_only)
 
-    write_rows(rows(), fmt, path=output, table_fields=CLAIM_TABLE_FIELDS)
+        try:
+            write_rows(rows(), fmt, path=output, table_fields=CLAIM_TABLE_FIELDS)
+        except FigtraceError as e:
+            raise click.ClickException(str(e)) from None
     if failed:
         sys.exit(1)
+
+
+def _extract_dask(inputs: tuple[str, ...], fmt: str, output: str, lang: str | None, published: str | None,
+                  spec_only: bool, allow_private: bool, jobs: int, scheduler: str | None,
+                  shards: str | None) -> int:
+    """``extract --engine dask``: shards first (kept with --shards), then the claims in input order."""
+    import tempfile
+
+    from figtrace.parallel import iter_shard_claims, run_dask
+
+    with tempfile.TemporaryDirectory(prefix="figtrace-shards-") as tmp:
+        try:
+            report = run_dask(inputs, shards or tmp, scheduler=scheduler, workers=jobs, lang=lang,
+                              published=published, allow_private=allow_private)
+            for failure in report.failures:
+                click.echo(f"figtrace: {failure}", err=True)
+            rows = (c.to_dict(spec_only=spec_only) for c in iter_shard_claims(report.shards))
+            write_rows(rows, fmt, path=output, table_fields=CLAIM_TABLE_FIELDS)
+        except FigtraceError as e:
+            raise click.ClickException(str(e)) from None
+    return len(report.failures)
 
 
 @main.command("eval")

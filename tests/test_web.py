@@ -278,3 +278,16 @@ def test_slow_views_are_remembered_until_the_ledger_changes(tmp_path: Path) -> N
     db.write_bytes(b"two, longer")
     assert memo.get("k", compute) == 2  # the ledger changed: computed again
     assert Memo(None).get("k", compute) == 3  # no file to watch: never remembered
+
+
+def test_conflicts_are_paged_contradictions_first(client: TestClient) -> None:
+    everything = client.get("/api/conflicts").json()
+    assert everything["total"] == len(everything["conflicts"]) > 2
+    page = client.get("/api/conflicts", params={"limit": 2, "offset": 1}).json()
+    assert page["conflicts"] == everything["conflicts"][1:3]
+    assert page["next_offset"] == 3
+    statuses = [f["status"] for f in everything["conflicts"]]
+    assert statuses == sorted(statuses, key=lambda s: s == "explained")
+    html = client.get("/conflicts", params={"limit": 2}).text
+    assert html.count('class="finding ') == 2
+    assert 'href="/conflicts?limit=2&amp;offset=2"' in html

@@ -38,6 +38,8 @@ TERRITORY_OWNER_TAIL = 35
 #: A side named after the figure's noun phrase counts only this close (characters):
 #: farther right stands an object or an adjunct ("mit russischen Schiffen").
 RIGHT_REACH = 25
+#: Two figures this close (characters between them) share a predicate: "82 soldiers and 47 civilians".
+COORD_GAP = 12
 #: Time expressions farther than this from the figure belong to another clause.
 TIME_REACH = 160
 #: Time expressions after the figure count this much farther: "im Januar … 300, im April … 600".
@@ -241,7 +243,17 @@ class _DocContext:
                     # "20 Kinder und zwei Lehrer getötet", "390 freed, among them 120 civilians"
                     f.measure = frames[pk].measure
                     f.why["measure"] = "shared with the figure before"
-                if f.measure is None:
+            # "82 soldiers and 47 civilians were killed": the first takes the predicate of the next
+            for pos in range(len(counted) - 2, -1, -1):
+                k, k2 = counted[pos], counted[pos + 1]
+                f, f2 = frames[k], frames[k2]
+                if (f.measure is None and f.unit and f2.measure and f2.unit == f.unit
+                        and ms[k2].start - f.np_end <= COORD_GAP):
+                    f.measure = f2.measure
+                    f.why["measure"] = "shared with the figure after"
+            for k in counted:
+                m, f = ms[k], frames[k]
+                if f.measure is None or not f.unit:
                     continue
                 figures = [(ms[c].num_start, ms[c].num_end) for c in counted]
                 prev_claim = claims[-1] if claims and claims[-1].quote_start == st.s.start else None

@@ -31,6 +31,9 @@ ELLIPSIS_GAP = 80
 BARE_CUE_WORDS = 4
 #: Characters before a deployment verb (or the figure) in which a modal makes it a plan.
 PLAN_REACH = 30
+#: A figure with no noun of its own may count what its sentence counts only from this value on,
+#: and only when written in digits: "two officials told …" is no elided count.
+BARE_MIN = 10
 
 CASUALTY = {"killed", "wounded", "killed_or_wounded", "captured", "missing"}
 DEPLOYMENT = {"deployed", "reinforcement", "planned"}
@@ -63,6 +66,7 @@ class FrameReader:
             counters.extend((w, label) for w in entry["words"])
         self.counter, self.counter_labels = compile_labelled(counters)
         self.not_counted = compile_phrases(ms.get("not_counted", {}).get("words", []))
+        self.money_signs = tuple(sorted(ms.get("not_counted_before", []), key=len, reverse=True))
         # one phrase may cue several measures ("captured": people or territory), told apart by unit
         by_phrase: dict[str, list[str]] = {}
         for i, entry in enumerate(ms.get("cue", [])):
@@ -83,6 +87,9 @@ class FrameReader:
                 prev: tuple[Mention, Frame] | None) -> Frame:
         """The unit noun after the figure, a counter noun before it, or an elided noun."""
         f = Frame(np_end=m.num_end)
+        if self.money_signs and text[max(sent_start, m.num_start - 5): m.num_start].rstrip().endswith(self.money_signs):
+            f.why["not_counted"] = "money"
+            return f
         pos = m.end
         words = 0
         limit = NP_WORDS
@@ -143,7 +150,7 @@ class FrameReader:
             return f
         # "the estimate had climbed to more than 10,000": a bare figure counts what an
         # earlier noun of its sentence or paragraph counts (checked by the caller)
-        if not _year_like(m):
+        if m.kind in ("digits", "range") and m.value >= BARE_MIN and not _year_like(m):
             f.why["bare"] = "1"
         return f
 
@@ -185,7 +192,11 @@ class FrameReader:
                     break
                 if bm.end() <= m.start:
                     left = bm.end()
-            for stop in re.finditer(r"\s[–—]\s|;", text[f.np_end:right]):
+            zone = text[f.np_end:right]
+            dashes = len(re.findall(r"\s[–—]\s", text[left:right]))
+            for stop in re.finditer(r"\s[–—]\s|;", zone):
+                if stop.group(0) != ";" and dashes % 2 == 0:
+                    continue  # a dash pair encloses an aside: "390 Ukrainer – 270 Soldaten … – zurückgekehrt"
                 right = f.np_end + stop.start()
                 break
         if f.measure is None and self.cue is not None and f.unit:
@@ -204,6 +215,10 @@ class FrameReader:
                 key = (int(entry.get("priority", 5)), max(dist, 0), entry["measure"], cm.group(0), cm.end())
                 if best is None or key[:2] < best[:2]:
                     best = key
+            if best is not None and best[2] == "none":
+                f.unit = None  # "3 million people displaced": counted, but no claim of the spec
+                f.why["not_counted"] = best[3]
+                return best[4]
             if best is not None:
                 f.measure = best[2]
                 f.why["measure"] = best[3]

@@ -27,7 +27,10 @@ SCHEMA: dict[str, dict[str, str]] = {
         "prefix": "map_str", "prefix_blocked_after": "map_strs", "suffix": "map_str",
         "figure_words": "table", "range": "table",
     },
-    "measures": {"noun": "tables", "counter": "tables", "not_counted": "table", "cue": "tables", "modifiers": "table"},
+    "measures": {
+        "noun": "tables", "counter": "tables", "not_counted": "table", "cue": "tables", "modifiers": "table",
+        "not_counted_before": "strs",
+    },
     "attribution": {
         "prefix": "strs", "postfix": "strs", "verbs": "strs", "backward": "strs", "carry": "strs",
         "reported": "strs", "pronouns": "strs",
@@ -168,7 +171,7 @@ def validate(stem: str, doc: dict[str, Any], where: str) -> list[str]:
                 if not _check("strs", entry.get("words")):
                     errors.append(f"{label}: 'words' must be a list of non-empty strings")
                 m = entry.get("measure")
-                if m is not None and m not in MEASURES:
+                if m is not None and m not in MEASURES and not (table == "cue" and m == "none"):
                     errors.append(f"{label}: measure {m!r} is not one of {', '.join(MEASURES)}")
                 if table == "cue" and m is None:
                     errors.append(f"{label}: a cue needs a measure")

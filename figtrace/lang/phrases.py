@@ -1,7 +1,8 @@
 """The little pattern language of lexicon files, compiled to regular expressions.
 
 Lexicon authors write words, not regexes: ``*`` ends a word with any
-inflection (``nordkoreanisch*``), ``...`` is a gap of up to five words
+inflection (``nordkoreanisch*``) or, in front, begins it with any compound
+head (``*drohnen`` matches "Kampfdrohnen"), ``...`` is a gap of up to five words
 (``teilte ... mit``), and an entry written in capitals (``NIS``) only matches
 in capitals. Everything else is literal and matched case-insensitively on
 word boundaries. Keeping regex syntax out of the data means a new language
@@ -11,16 +12,20 @@ is written by a linguist, and no entry can backtrack catastrophically.
 from __future__ import annotations
 
 import re
+from bisect import bisect_left
 from collections.abc import Iterable, Sequence
+from functools import lru_cache
 
-GAP = r"(?:[^\W_]|[-'’])*(?:\W+(?:[^\W_]|[-'’])+){0,5}?\W+"
 _WORD_TAIL = r"[\w\-]*"
 
 
 def _word(w: str) -> str:
+    head = ""
+    if w.startswith("*") and len(w) > 1:
+        head, w = r"[\w\-]*", w[1:]  # "*drohnen": any compound ending in it ("Kampfdrohnen")
     if w.endswith("*"):
-        return re.escape(w[:-1]) + _WORD_TAIL
-    return re.escape(w)
+        return head + re.escape(w[:-1]) + _WORD_TAIL
+    return head + re.escape(w)
 
 
 def phrase_pattern(phrase: str) -> str:
@@ -52,27 +57,124 @@ def boundary(body: str) -> str:
     return rf"(?<![\w\-]){body}(?![\w])"
 
 
-def compile_phrases(phrases: Iterable[str]) -> re.Pattern[str] | None:
+_TOKEN = re.compile(r"[^\W_][\w\-'’.]*")
+#: Length of the first-word prefix used to pick candidate positions.
+KEY_LEN = 3
+
+
+@lru_cache(maxsize=64)
+def _token_index(text: str) -> tuple[list[int], list[str]]:
+    """Word starts of a text and their lowercased first letters, computed once per document."""
+    starts: list[int] = []
+    lows: list[str] = []
+    for tm in _TOKEN.finditer(text):
+        starts.append(tm.start())
+        lows.append(text[tm.start(): tm.start() + KEY_LEN].lower())
+    return starts, lows
+
+
+class PhrasePattern:
+    """A compiled alternation that only tries entries where they can start.
+
+    A big alternation of aliases tried at every character is the engine's
+    hottest spot. Here the entries are grouped by the first letters of their
+    first word; at each word of the text only the groups those letters name
+    are tried. Results are those of the one big alternation: leftmost,
+    non-overlapping, and at one position the entry listed first (longest)
+    wins. Every entry is a named group ``a<i>`` (``i`` its rank), so
+    ``m.lastgroup`` tells which entry matched.
+    """
+
+    def __init__(self, phrases: Sequence[str]):
+        alts = [f"(?P<a{i}>{phrase_pattern(p)})" for i, p in enumerate(phrases)]
+        self.regex = re.compile(boundary("(?:" + "|".join(alts) + ")"))
+        self.pattern = self.regex.pattern
+        by_key: dict[str, list[int]] = {}
+        odd: list[int] = []
+        for i, p in enumerate(phrases):
+            words = p.split()
+            stem = (words[0] if words else p).rstrip("*").lower()
+            if not stem or not stem[0].isalnum() or stem.startswith("*"):
+                odd.append(i)
+                continue
+            by_key.setdefault(stem[:KEY_LEN], []).append(i)
+        self.groups = {k: re.compile(boundary("(?:" + "|".join(alts[i] for i in ix) + ")"))
+                       for k, ix in by_key.items()}
+        self.lens = sorted({len(k) for k in by_key})
+        # entries that start with a sign ("%", "€", "-jährige") are few: scan for them directly
+        self.odd = re.compile(boundary("(?:" + "|".join(alts[i] for i in odd) + ")")) if odd else None
+
+    def _at(self, text: str, pos: int, low: str, endpos: int) -> re.Match[str] | None:
+        best: re.Match[str] | None = None
+        for k in self.lens:
+            rx = self.groups.get(low[:k])
+            if rx is None:
+                continue
+            m = rx.match(text, pos, endpos)
+            if m and (best is None or _rank(m) < _rank(best)):
+                best = m
+        return best
+
+    def finditer(self, text: str, pos: int = 0, endpos: int | None = None):  # type: ignore[no-untyped-def]
+        endpos = len(text) if endpos is None else endpos
+        starts, lows = _token_index(text)
+        found: list[re.Match[str]] = []
+        last = -1
+        i = bisect_left(starts, pos)
+        n = len(starts)
+        while i < n and starts[i] < endpos:
+            if starts[i] >= last:
+                m = self._at(text, starts[i], lows[i], endpos)
+                if m:
+                    found.append(m)
+                    last = m.end()
+            i += 1
+        if self.odd is not None:
+            extra = list(self.odd.finditer(text, pos, endpos))
+            if extra:
+                merged = sorted(found + extra, key=lambda m: (m.start(), _rank(m)))
+                found, last = [], -1
+                for m in merged:
+                    if m.start() >= last:
+                        found.append(m)
+                        last = m.end()
+        return iter(found)
+
+    def search(self, text: str, pos: int = 0, endpos: int | None = None) -> re.Match[str] | None:
+        return next(self.finditer(text, pos, endpos), None)
+
+    def match(self, text: str, pos: int = 0, endpos: int | None = None) -> re.Match[str] | None:
+        endpos = len(text) if endpos is None else endpos
+        m = self._at(text, pos, text[pos: pos + KEY_LEN].lower(), endpos)
+        if self.odd is not None:
+            o = self.odd.match(text, pos, endpos)
+            if o and (m is None or _rank(o) < _rank(m)):
+                m = o
+        return m
+
+    def fullmatch(self, text: str, pos: int = 0, endpos: int | None = None) -> re.Match[str] | None:
+        return self.regex.fullmatch(text, pos, len(text) if endpos is None else endpos)
+
+
+def _rank(m: re.Match[str]) -> int:
+    return int((m.lastgroup or "a0")[1:])
+
+
+def compile_phrases(phrases: Iterable[str]) -> PhrasePattern | None:
     """One alternation for many entries, longest first so the longest entry wins."""
     uniq = sorted(set(phrases), key=lambda p: (-len(p), p))
     if not uniq:
         return None
-    return re.compile(boundary("(?:" + "|".join(phrase_pattern(p) for p in uniq) + ")"))
+    return PhrasePattern(uniq)
 
 
-def compile_labelled(entries: Sequence[tuple[str, str]]) -> tuple[re.Pattern[str] | None, dict[str, str]]:
+def compile_labelled(entries: Sequence[tuple[str, str]]) -> tuple[PhrasePattern | None, dict[str, str]]:
     """Alternation whose match tells which label (canonical name, measure …) it came from.
 
-    Each entry gets a named group ``g<i>``; ``m.lastgroup`` maps back to its label.
+    ``labels[m.lastgroup]`` is the label of the entry that matched.
     """
     order = sorted(range(len(entries)), key=lambda i: (-len(entries[i][0]), entries[i][0]))
-    labels: dict[str, str] = {}
-    alts: list[str] = []
-    for n, i in enumerate(order):
-        phrase, label = entries[i]
-        name = f"g{n}"
-        labels[name] = label
-        alts.append(f"(?P<{name}>{phrase_pattern(phrase)})")
-    if not alts:
-        return None, labels
-    return re.compile(boundary("(?:" + "|".join(alts) + ")")), labels
+    if not order:
+        return None, {}
+    labels = {f"a{n}": entries[i][1] for n, i in enumerate(order)}
+    return PhrasePattern([entries[i][0] for i in order]), labels

@@ -123,6 +123,16 @@ def safe_url(url: str | None) -> str | None:
     return None
 
 
+#: Findings a report lists; a large ledger can have hundreds of thousands
+#: (every pair of points is checked), which no reader scrolls through.
+MAX_REPORT_FINDINGS = 300
+
+
+def flagged_first(findings: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Contradictions before the ones explained away, otherwise in the ledger's order."""
+    return sorted(findings, key=lambda f: f.get("status") == "explained")
+
+
 def report_context(ledger: LedgerView, *, actor: str | None = None, factor: float = 2.0) -> dict[str, Any]:
     """Everything the HTML report shows, in the order it shows it."""
     metrics = sorted_metrics(ledger.metrics(), actor)
@@ -132,7 +142,7 @@ def report_context(ledger: LedgerView, *, actor: str | None = None, factor: floa
     views = [metric_view(ledger, m["actor"], m["measure"], colors=colors,
                          n_claims=int(m.get("n_claims") or 0), n_sources=int(m.get("n_sources") or 0))
              for m in metrics]
-    conflicts = [_as_dict(f) for f in ledger.conflicts(factor=factor, actor=actor)]
+    conflicts = flagged_first([_as_dict(f) for f in ledger.conflicts(factor=factor, actor=actor)])
     used = {c.get("source") for c in claims}
     return {
         "actor": actor,
@@ -141,7 +151,8 @@ def report_context(ledger: LedgerView, *, actor: str | None = None, factor: floa
         "claims": claim_rows(sorted(claims, key=lambda c: (
             c.get("actor") or "", measure_order(c.get("measure") or ""), c.get("as_of") or "",
             c.get("published") or ""))),
-        "conflicts": conflicts,
+        "conflicts": conflicts[:MAX_REPORT_FINDINGS],
+        "n_conflicts": len(conflicts),
         "sources": [s for s in sources if not actor or s.get("name") in used],
         "n_documents": len({c.get("doc_id") or c.get("doc") for c in claims}),
     }

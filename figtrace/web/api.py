@@ -94,10 +94,11 @@ def api_sources(request: Request) -> Response:
 
 
 def api_conflicts(request: Request) -> Response:
-    from figtrace.web.pages import findings
+    from figtrace.web.pages import findings_page
 
-    params = parse_params(request.query_params, ("actor", "factor"), str(request.url.query))
-    return JSON({"conflicts": findings(request, params.get("factor", 2.0), params.get("actor"))})
+    rows, total, limit, offset, _ = findings_page(request)
+    return JSON({"conflicts": rows, "total": total, "limit": limit, "offset": offset,
+                 "next_offset": offset + limit if offset + limit < total else None})
 
 
 def _csv(rows: list[dict[str, Any]], fields: tuple[str, ...], filename: str) -> Response:
@@ -139,7 +140,8 @@ ENDPOINTS: tuple[tuple[str, str, tuple[str, ...]], ...] = (
      ("actor", "measure")),
     ("/api/metrics", "Every (actor, measure) with how many claims and sources.", ()),
     ("/api/sources", "Canonical sources with their aliases.", ()),
-    ("/api/conflicts", "Consistency findings with explanations.", ("actor", "factor")),
+    ("/api/conflicts", "Consistency findings with explanations, contradictions first.",
+     ("actor", "factor", "limit", "offset")),
     ("/download/{name}", "The claims or timeline on a page as CSV or JSON.",
      (*CLAIM_FILTERS, "limit", "offset")),
 )

@@ -25,6 +25,7 @@ class Memo:
         self._lock = threading.Lock()
         self._version: tuple[Any, ...] | None = None
         self._data: dict[Hashable, Any] = {}
+        self._computing: dict[Hashable, threading.Lock] = {}
 
     def version(self) -> tuple[Any, ...] | None:
         if not self.files:
@@ -39,7 +40,11 @@ class Memo:
         return tuple(sig)
 
     def get(self, key: Hashable, compute: Callable[[], T]) -> T:
-        """``compute()``'s result, reused while the ledger is unchanged."""
+        """``compute()``'s result, reused while the ledger is unchanged.
+
+        Concurrent callers of one key wait for the first one's result instead
+        of all computing it (a burst of requests must not multiply the work).
+        """
         version = self.version()
         if version is None:
             return compute()
@@ -48,8 +53,14 @@ class Memo:
                 self._version, self._data = version, {}
             if key in self._data:
                 return self._data[key]  # type: ignore[no-any-return]
-        value = compute()
-        with self._lock:
-            if version == self._version and len(self._data) < MAX_ENTRIES:
-                self._data[key] = value
+            gate = self._computing.setdefault(key, threading.Lock())
+        with gate:
+            with self._lock:
+                if version == self._version and key in self._data:
+                    return self._data[key]  # type: ignore[no-any-return]
+            value = compute()
+            with self._lock:
+                if version == self._version and len(self._data) < MAX_ENTRIES:
+                    self._data[key] = value
+                self._computing.pop(key, None)
         return value

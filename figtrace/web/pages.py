@@ -20,7 +20,7 @@ from figtrace import __version__
 from figtrace.report.charts import source_colors
 from figtrace.report.highlight import context_html
 from figtrace.report.render import environment
-from figtrace.report.view import claim_rows, measure_order, metric_view, sorted_metrics
+from figtrace.report.view import claim_rows, flagged_first, measure_order, metric_view, sorted_metrics
 from figtrace.web.params import CLAIM_FILTERS, DEFAULT_LIMIT, paging, parse_params, path_id
 
 TEMPLATES = Path(__file__).with_name("templates")
@@ -50,14 +50,22 @@ def query_string(params: dict[str, Any], **changes: Any) -> str:
 
 
 def findings(request: Request, factor: float = 2.0, actor: str | None = None) -> list[dict[str, Any]]:
-    """Consistency findings as dicts, remembered until the ledger changes (they are slow)."""
+    """Consistency findings as dicts, contradictions first, remembered until the ledger changes (slow)."""
 
     def compute() -> list[dict[str, Any]]:
         with _ledger(request) as ledger:
-            return [f.to_dict() if hasattr(f, "to_dict") else dict(f)
-                    for f in ledger.conflicts(factor=factor, actor=actor)]
+            return flagged_first([f.to_dict() if hasattr(f, "to_dict") else dict(f)
+                                  for f in ledger.conflicts(factor=factor, actor=actor)])
 
     return request.app.state.memo.get(("conflicts", factor, actor), compute)  # type: ignore[no-any-return]
+
+
+def findings_page(request: Request) -> tuple[list[dict[str, Any]], int, int, int, dict[str, Any]]:
+    """One page of findings (contradictions first): ``(rows, total, limit, offset, params)``."""
+    params = parse_params(request.query_params, ("actor", "factor"), str(request.url.query))
+    limit, offset = paging(request.query_params)
+    found = findings(request, params.get("factor", 2.0), params.get("actor"))
+    return found[offset:offset + limit], len(found), limit, offset, params
 
 
 def overview(request: Request) -> HTMLResponse:
@@ -72,7 +80,7 @@ def overview(request: Request) -> HTMLResponse:
                     "n_claims": sum(int(m.get("n_claims") or 0) for m in metrics)}
 
     ctx = request.app.state.memo.get("overview", compute)
-    return render(request, "overview.html", n_conflicts=len(findings(request)), **ctx)
+    return render(request, "overview.html", **ctx)
 
 
 def timeline(request: Request) -> HTMLResponse:
@@ -129,9 +137,11 @@ def claim(request: Request) -> HTMLResponse:
 
 
 def conflicts(request: Request) -> HTMLResponse:
-    params = parse_params(request.query_params, ("actor", "factor"), str(request.url.query))
-    found = findings(request, params.get("factor", 2.0), params.get("actor"))
-    return render(request, "conflicts.html", title="conflicts", conflicts=found, params=params)
+    rows, total, limit, offset, params = findings_page(request)
+    keep = {**params, "limit": limit if limit != DEFAULT_LIMIT else None}
+    return render(request, "conflicts.html", title="conflicts", conflicts=rows, total=total, offset=offset,
+                  prev_qs=query_string(keep, offset=max(0, offset - limit) or None) if offset else None,
+                  next_qs=query_string(keep, offset=offset + limit) if offset + limit < total else None)
 
 
 def sources(request: Request) -> HTMLResponse:
