@@ -9,18 +9,22 @@ messages), not how good extraction is.
 from __future__ import annotations
 
 import csv
+import http.server
+import importlib
 import io
 import json
 import shutil
 import subprocess
 import sys
+import threading
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from click.testing import CliRunner, Result
 
 from figtrace.cli import CLAIM_TABLE_FIELDS, main
-from figtrace.model import SPEC_FIELDS
+from figtrace.model import SPEC_FIELDS, Document
 
 GERMAN = (
     "Verluste in Kursk\n"
@@ -122,13 +126,23 @@ def test_a_bad_published_date_is_a_usage_error(articles: Path, bad: str) -> None
     assert r.stdout == ""
 
 
-@pytest.mark.xfail(reason="a valid but extreme --published (0001-01-01) crashes with OverflowError in "
-                          "timeref when a weekday is resolved before year 1", strict=True)
-def test_an_extreme_published_date_does_not_crash(tmp_path: Path) -> None:
-    path = tmp_path / "t.txt"
-    path.write_text("Am Dienstag wurden 40 Soldaten getötet.\n", encoding="utf-8")
-    r = CliRunner().invoke(main, ["extract", str(path), "--published", "0001-01-01"])
-    assert r.exception is None or isinstance(r.exception, SystemExit), repr(r.exception)
+def test_an_engine_failure_on_one_document_is_one_line_not_a_traceback(
+    articles: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    engine = importlib.import_module("figtrace.extract")
+    real = engine.extract_document
+
+    def flaky(doc: Document) -> list:
+        if doc.name == "de.txt":
+            raise RuntimeError("boom")
+        return real(doc)
+
+    monkeypatch.setattr(engine, "extract_document", flaky)
+    r = run(str(articles / "de.txt"), str(articles / "en.txt"))
+    assert r.exit_code == 1
+    err = r.stderr.splitlines()
+    assert len(err) == 1 and "de.txt" in err[0] and "boom" in err[0]
+    assert {row["doc"] for row in jsonl(r.stdout)} == {"en.txt"}
 
 
 def test_lang_is_detected_or_forced(articles: Path) -> None:
@@ -261,6 +275,50 @@ def test_inputs_are_required() -> None:
     r = CliRunner().invoke(main, ["extract"])
     assert r.exit_code == 2
     assert "INPUTS" in r.stderr
+
+
+_PAGE = (
+    "<html><head><title>Verluste in Kursk</title></head><body><article><h1>Verluste in Kursk</h1>"
+    "<p>Laut UN wurden mindestens 50 Menschen getötet. Nordkorea hat rund 11.000 Soldaten nach Russland "
+    "entsandt.</p><p>Die Lage bleibt nach Einschätzung von Beobachtern vor Ort weiterhin angespannt.</p>"
+    "</article></body></html>"
+).encode()
+
+
+class _Page(http.server.BaseHTTPRequestHandler):
+    def do_GET(self) -> None:
+        self.send_response(200)
+        self.send_header("Content-Type", "text/html; charset=utf-8")
+        self.send_header("Content-Length", str(len(_PAGE)))
+        self.end_headers()
+        self.wfile.write(_PAGE)
+
+    def log_message(self, *args: object) -> None:
+        pass
+
+
+@pytest.fixture
+def page_url() -> Iterator[str]:
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), _Page)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}/kursk"
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+def test_a_local_url_needs_allow_private(page_url: str) -> None:
+    refused = run(page_url, "--spec-only")
+    assert refused.exit_code == 1 and refused.stdout == ""
+    err = refused.stderr.splitlines()
+    assert len(err) == 1 and page_url in err[0] and "--allow-private" in err[0]
+    allowed = run(page_url, "--spec-only", "--allow-private")
+    assert allowed.exit_code == 0, allowed.stderr
+    rows = jsonl(allowed.stdout)
+    assert {r["doc"] for r in rows} == {page_url}
+    assert "mindestens 50" in [r["figure"] for r in rows]
 
 
 def _figtrace_script() -> str | None:

@@ -29,6 +29,8 @@ PRONOUN_REACH = 30
 UNATTRIBUTED = "unattributed"
 #: A speaker followed by a colon this close to the start of a sentence is a headline's source.
 HEADLINE_REACH = 30
+#: A name the knowledge base does not know loses a tie against one it knows (characters).
+RAW_PENALTY = 5
 _CAP = r"[^\W\d_][\w'’\-]*"
 _UPPER = r"(?=[A-ZÄÖÜÀ-ÞŁŚŻŹĆŃ])"
 _NAME = rf"(?P<n>{_UPPER}{_CAP}(?:[ \u00a0]+{_UPPER}{_CAP}){{1,3}})"
@@ -56,7 +58,12 @@ class SourceReader:
         self.reported = compile_phrases(a.get("reported", []))
         self.pronouns = compile_phrases(a.get("pronouns", []))
         self.relay = compile_phrases(lex.frames.get("relay", []))
+        self.addressees = {w.lower() for w in a.get("addressee_verbs", [])}
+        self.name_stop = set(a.get("name_stopwords", []))
+        self.titles = {w for t in a.get("titles", []) for w in t.split()}
+        self.lang = lang
         kb = get_kb()
+        self.kb = kb
         self.sources = kb.matcher("sources", lang)
         self.metonyms = kb.matcher("metonyms", lang)
         self.kinds = {name: e.attrs.get("kind", "") for name, e in kb.sources.items()}
@@ -65,33 +72,37 @@ class SourceReader:
         return [(m.start(), m.end(), self.sources.label(m)) for m in self.sources.finditer(text, start, end)]
 
     def own(self, text: str, a: int, b: int, known: list[tuple[int, int, str]]) -> Attribution | None:
-        """The source a sentence names for itself, if a cue binds one."""
+        """The source a sentence names for itself, if a cue binds one.
+
+        Candidates are the known sources, then names the knowledge base does not
+        know (a capitalised name next to a saying verb), then a country or capital
+        as the subject of a saying verb; the one closest to its cue wins.
+        """
         cues: list[tuple[str, int, int, str]] = []
         for kind, rx in (("prefix", self.prefix), ("postfix", self.postfix), ("verb", self.verbs)):
             if rx is None:
                 continue
             cues.extend((kind, m.start(), m.end(), m.group(0)) for m in rx.finditer(text, a, b))
-        if known:
-            head = known[0]
-            # "Selenskyj: Mehr als 3000 …", "Pentagon: about 10,000 …": a headline's speaker
-            if head[0] - a <= HEADLINE_REACH and re.match(r"\s*:", text[head[1]: head[1] + 3]):
-                return Attribution(head[2], head[0], head[1], ":")
-            for s_, e_, name in known:
-                # "nach UN-Angaben", "according to Israeli tallies": the name carries its own cue
-                if self.prefix is not None and self.prefix.search(text[s_:e_].replace("-", " ")):
-                    return Attribution(name, s_, e_, text[s_:e_])
+        heads = known + [(m.start(), m.end(), self.metonyms.label(m)) for m in self.metonyms.finditer(text, a, b)]
+        for s_, e_, name in sorted(heads):
+            # "Selenskyj: Mehr als 3000 …", "Kiew: Russland verliert …": a headline's speaker
+            if s_ - a <= HEADLINE_REACH and re.match(r"\s*:", text[e_: e_ + 3]):
+                return Attribution(name, s_, e_, ":")
+            break
+        for s_, e_, name in known:
+            # "nach UN-Angaben", "according to Israeli tallies": the name carries its own cue
+            if self.prefix is not None and self.prefix.search(text[s_:e_].replace("-", " ")):
+                return Attribution(name, s_, e_, text[s_:e_])
         if not cues:
             return None
-        if not known:
-            for s_, e_, name in self._metonyms(text, a, b, cues):
-                return Attribution(name, s_, e_, "a capital or country as speaker")
-            return self._raw_name(text, a, b, cues)
         relay_end = -1
         if self.relay is not None:
             for rm in self.relay.finditer(text, a, b):
                 relay_end = max(relay_end, rm.end())
+        candidates = [(s_, e_, name, 0) for s_, e_, name in known]
+        candidates += [(s_, e_, name, RAW_PENALTY) for s_, e_, name in self._raw_names(text, a, b, cues, known)]
         best: tuple[float, Attribution] | None = None
-        for s, e, name in known:
+        for s, e, name, penalty in candidates:
             for kind, cs, ce, word in cues:
                 if s <= cs and ce <= e:
                     continue  # the cue is inside the name ("Lagebericht des ISW")
@@ -101,15 +112,17 @@ class SourceReader:
                     d = s - ce
                 elif kind == "postfix" and e <= cs and cs - e <= POSTFIX_REACH:
                     d = cs - e
-                elif kind == "verb" and (0 <= s - ce <= VERB_REACH or 0 <= cs - e <= VERB_REACH):
-                    d = min(abs(s - ce), abs(cs - e))
+                elif kind == "verb" and 0 <= cs - e <= VERB_REACH:
+                    d = cs - e
+                elif kind == "verb" and 0 <= s - ce <= VERB_REACH and word.lower() not in self.addressees:
+                    d = s - ce  # "said the ministry"; but "told Reuters" names the listener
                 else:
                     continue
                 if relay_end >= 0 and s >= relay_end - 1 and s - relay_end <= PREFIX_REACH:
                     d -= 1000  # the relayed agency, not the person passing it on
-                att = Attribution(name, s, e, word)
+                d += penalty
                 if best is None or d < best[0]:
-                    best = (d, att)
+                    best = (d, Attribution(name, s, e, word))
         if best is None:
             for s_, e_, name in self._metonyms(text, a, b, cues):
                 return Attribution(name, s_, e_, "a capital or country as speaker")
@@ -126,22 +139,51 @@ class SourceReader:
                     yield m.start(), m.end(), self.metonyms.label(m)
                     break
 
-    def _raw_name(self, text: str, a: int, b: int, cues: list[tuple[str, int, int, str]]) -> Attribution | None:
-        """A speaker the knowledge base does not know: a capitalised name next to a saying verb.
+    def _raw_names(self, text: str, a: int, b: int, cues: list[tuple[str, int, int, str]],
+                   known: list[tuple[int, int, str]]) -> list[tuple[int, int, str]]:
+        """Speakers the knowledge base does not know: capitalised names next to a saying verb.
 
-        "…, regional governor Maksym Kozytskyi said", "sagte Bürgermeister Ihor Terechow".
-        Two or more capitalised words are needed, so a lone noun ("der Kommandeur") is no name.
+        "…, regional governor Maksym Kozytskyi said", "teilte Bürgermeister Vitali
+        Klitschko mit". Titles and articles are stripped; two or more capitalised
+        words must remain, so a lone noun ("der Kommandeur") is no name, and a
+        name that is a known place, side or source is left to those.
         """
+        out: list[tuple[int, int, str]] = []
         for kind, cs, ce, word in cues:
             if kind != "verb":
                 continue
+            spans = []
             before = _NAME_BEFORE.search(text, max(a, cs - 60), cs)
             if before:
-                return Attribution(before.group("n"), before.start("n"), before.end("n"), word)
-            after = _NAME_AFTER.match(text, ce, min(b, ce + 60))
-            if after:
-                return Attribution(after.group("n"), after.start("n"), after.end("n"), word)
-        return None
+                spans.append(before.span("n"))
+            first_word_end = cs + len(word.split()[0])
+            if word.lower() not in self.addressees:
+                after = _NAME_AFTER.match(text, first_word_end, min(b, first_word_end + 70))
+                if after:
+                    spans.append(after.span("n"))
+            for s_, e_ in spans:
+                s_, name = self._clean_name(text, s_, e_)
+                if name and not any(ks < e_ and s_ < ke for ks, ke, _ in known) and not self._is_entity(name):
+                    out.append((s_, e_, name))
+        return out
+
+    def _clean_name(self, text: str, s: int, e: int) -> tuple[int, str | None]:
+        words = text[s:e].split()
+        pos = s
+        while words and (words[0] in self.name_stop or words[0] in self.titles):
+            pos = text.index(words[0], pos) + len(words[0])
+            words.pop(0)
+        if len(words) < 2:
+            return s, None
+        start = text.index(words[0], pos)
+        return start, " ".join(words).rstrip(".,;:")
+
+    def _is_entity(self, name: str) -> bool:
+        for kind in ("places", "actors"):
+            m = self.kb.matcher(kind, self.lang).match(name)
+            if m and m.end() >= len(name) - 2:
+                return True
+        return False
 
     def is_backward(self, text: str, a: int, b: int) -> bool:
         """'Das erklärte X': the sentence names the source of the one before it."""

@@ -340,7 +340,7 @@ class _DocContext:
         if best is not None:
             return best[1], best[2]
         if own and st.att is not None and self.source_side.get(st.att.source):
-            # "The Israeli military says 898 of its soldiers …"
+            # "The Israel Defense Forces say 898 of its soldiers …"
             return self.source_side[st.att.source], f"the source's own people: {st.att.source}"
         if place_actor and place_actor[1] not in self.victims_only:
             return place_actor[0], f"place in the sentence: {place_actor[1]}"
@@ -447,7 +447,10 @@ class _DocContext:
             for t in src.times:
                 if t.period:
                     return t.period, f"the time of the source's statement: {self.text[t.start:t.end]!r}"
-        if published is not None and not inferred:
+        if published is not None:
+            if inferred:
+                # a lower bound on the publication date: better than nothing, and marked as such
+                return published.isoformat(), "inferred publication date (no time expression)"
             return published.isoformat(), "publication date (no time expression)"
         return None, "no time expression"
 

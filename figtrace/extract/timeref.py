@@ -19,6 +19,9 @@ from functools import cache
 from figtrace.lang import get_lexicon
 from figtrace.lang.phrases import compile_phrases
 
+#: "seit … <date>": how far before a date (characters, words) its "since" may stand.
+SINCE_REACH = 45
+SINCE_WORDS = 5
 _URL = re.compile(r"https?://\S+|www\.\S+|\S+@\S+\.\w+|!\[[^\]\n]{0,300}\]\([^)\n]{0,500}\)|\]\([^)\n]{0,500}\)")
 _TIME = re.compile(r"(?<!\d)\d{1,2}:\d{2}(?::\d{2})?(?!\d)|(?<![\d.])\d{1,2}\.\d{2}(?=\s*(?:Uhr|h)\b)")
 _NUMDATE = re.compile(
@@ -198,11 +201,14 @@ class TimeFinder:
             return found
         out = []
         for t in found:
-            lead = text[max(0, t.start - 25): t.start]
+            lead = text[max(0, t.start - SINCE_REACH): t.start]
             m = None
             for m2 in self.since.finditer(lead):
                 m = m2
-            if t.kind == "explicit" and t.period and m and not lead[m.end():].strip(" \u00a0").split()[1:]:
+            between = lead[m.end():].split() if m else []
+            if t.kind == "explicit" and t.period and m and len(between) <= SINCE_WORDS and not re.search(
+                    r"[,;.]", lead[m.end():]):
+                # "seit Kriegsbeginn im Oktober 2023", "since the war began in October 2023"
                 begin = t.period.split("..")[0]
                 end = pub.isoformat() if pub else None
                 out.append(TimeExpr(t.start, t.end, f"{begin}..{end}" if end else None, "period"))

@@ -43,6 +43,9 @@ class Matcher:
             return iter(())
         return self.pattern.finditer(text, pos, len(text) if endpos is None else endpos)
 
+    def match(self, text: str, pos: int = 0) -> re.Match[str] | None:
+        return None if self.pattern is None else self.pattern.match(text, pos)
+
     def label(self, m: re.Match[str]) -> str:
         return self.labels[m.lastgroup or ""]
 

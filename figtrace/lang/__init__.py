@@ -33,7 +33,8 @@ SCHEMA: dict[str, dict[str, str]] = {
     },
     "attribution": {
         "prefix": "strs", "postfix": "strs", "verbs": "strs", "backward": "strs", "carry": "strs",
-        "reported": "strs", "pronouns": "strs",
+        "reported": "strs", "pronouns": "strs", "name_stopwords": "strs", "titles": "strs",
+        "addressee_verbs": "strs",
     },
     "time": {
         "months": "map_num", "weekdays": "map_num", "seasons": "map_pair", "parts_of_year": "map_pair",

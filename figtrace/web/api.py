@@ -19,7 +19,6 @@ from starlette.routing import BaseRoute, Route
 from figtrace import __version__
 from figtrace.model import SPEC_FIELDS
 from figtrace.output import write_rows
-from figtrace.report.charts import source_colors
 from figtrace.report.view import metric_view
 from figtrace.web.params import CLAIM_FILTERS, PARAMS, paging, parse_params, path_id
 
@@ -73,8 +72,7 @@ def _timeline(request: Request) -> dict[str, Any]:
     if "actor" not in params or "measure" not in params:
         raise HTTPException(400, "a timeline needs both 'actor' and 'measure'")
     with _ledger(request) as ledger:
-        colors = source_colors(s.get("name") for s in ledger.sources())
-        view = metric_view(ledger, params["actor"], params["measure"], colors=colors, chart=False)
+        view = metric_view(ledger, params["actor"], params["measure"], chart=False)
     return {"actor": view.actor, "measure": view.measure, "points": view.points,
             "latest": view.latest, "span": view.span}
 

@@ -68,6 +68,27 @@ def findings_page(request: Request) -> tuple[list[dict[str, Any]], int, int, int
     return found[offset:offset + limit], len(found), limit, offset, params
 
 
+def filter_options(request: Request) -> dict[str, list[str]]:
+    """The choices of the filter form (every source, measure, actor, language in the ledger)."""
+
+    def compute() -> dict[str, list[str]]:
+        with _ledger(request) as ledger:
+            metrics = ledger.metrics()
+            return {
+                "sources": sorted({s.get("name") for s in ledger.sources() if s.get("name")}),
+                "measures": sorted({m.get("measure") for m in metrics if m.get("measure")}, key=measure_order),
+                "actors": sorted({m.get("actor") for m in metrics if m.get("actor")}),
+                "langs": sorted({d.get("lang") for d in ledger.documents() if d.get("lang")}),
+            }
+
+    return request.app.state.memo.get("filter_options", compute)  # type: ignore[no-any-return]
+
+
+def source_palette(request: Request) -> dict[str, str]:
+    """One colour per source, the same on every chart of the ledger."""
+    return source_colors(filter_options(request)["sources"])
+
+
 def overview(request: Request) -> HTMLResponse:
     def compute() -> dict[str, Any]:
         with _ledger(request) as ledger:
@@ -87,8 +108,8 @@ def timeline(request: Request) -> HTMLResponse:
     params = parse_params(request.query_params, ("actor", "measure"), str(request.url.query))
     if "actor" not in params or "measure" not in params:
         raise HTTPException(400, "a timeline needs both 'actor' and 'measure'")
+    colors = source_palette(request)
     with _ledger(request) as ledger:
-        colors = source_colors(s.get("name") for s in ledger.sources())
         view = metric_view(ledger, params["actor"], params["measure"], colors=colors)
         if not view.points:
             raise HTTPException(404, f"no claims for {params['actor']} / {params['measure']}")
@@ -104,17 +125,12 @@ def claims(request: Request) -> HTMLResponse:
     limit, offset = paging(request.query_params)
     with _ledger(request) as ledger:
         rows = ledger.claims(**filters, limit=limit + 1, offset=offset)
-        sources = sorted({s.get("name") for s in ledger.sources() if s.get("name")})
-        metrics = ledger.metrics()
-        langs = sorted({d.get("lang") for d in ledger.documents() if d.get("lang")})
     more = len(rows) > limit
     rows = rows[:limit]
-    measures = sorted({m.get("measure") for m in metrics if m.get("measure")}, key=measure_order)
-    actors = sorted({m.get("actor") for m in metrics if m.get("actor")})
     keep = {**filters, "limit": limit if limit != DEFAULT_LIMIT else None}
     return render(
-        request, "claims.html", title="claims", claims=claim_rows(rows), filters=filters, sources=sources,
-        measures=measures, actors=actors, langs=langs, offset=offset, limit=limit,
+        request, "claims.html", title="claims", claims=claim_rows(rows), filters=filters,
+        **filter_options(request), offset=offset, limit=limit,
         qs=query_string(keep, offset=offset or None),
         prev_qs=query_string(keep, offset=max(0, offset - limit) or None) if offset else None,
         next_qs=query_string(keep, offset=offset + limit) if more else None,
