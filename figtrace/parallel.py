@@ -354,10 +354,6 @@ def run_dask(
     return report
 
 
-#: Columns of a claims shard beyond the claim's own fields: where it came from, in order.
-_CLAIM_ORDER = ("unit", "doc_seq", "claim_seq")
-
-
 def write_shard(unit: Unit, options: ReadOptions, shards: str) -> tuple[int, int, int, list[tuple[str, str]]]:
     """Run one unit and write its documents and claims as Parquet; return counts and failures."""
     import pyarrow as pa
@@ -373,8 +369,8 @@ def write_shard(unit: Unit, options: ReadOptions, shards: str) -> tuple[int, int
         docs.append(_doc_row(item, unit.index, seq))
         for k, c in enumerate(found):
             row = c.to_dict()
-            row["why"] = json.dumps(row["why"], ensure_ascii=False, sort_keys=True)
-            row.update(unit=unit.index, doc_seq=seq, claim_seq=k, doc_key=item.id)
+            row["why"] = json.dumps(row["why"], ensure_ascii=False)  # key order kept: output is byte-identical
+            row.update(shard=unit.index, doc_seq=seq, claim_seq=k, doc_key=item.id)
             claims.append(row)
     stem = f"{unit.index:06d}"
     base = Path(shards)
@@ -386,9 +382,9 @@ def write_shard(unit: Unit, options: ReadOptions, shards: str) -> tuple[int, int
     return unit.index, len(docs), len(claims), failed
 
 
-def _doc_row(doc: Document, unit: int, seq: int) -> dict[str, Any]:
+def _doc_row(doc: Document, shard: int, seq: int) -> dict[str, Any]:
     return {
-        "unit": unit, "doc_seq": seq, "id": doc.id, "name": doc.name, "text": doc.text, "title": doc.title,
+        "shard": shard, "doc_seq": seq, "id": doc.id, "name": doc.name, "text": doc.text, "title": doc.title,
         "url": doc.url, "outlet": doc.outlet, "published": doc.published,
         "published_inferred": doc.published_inferred, "lang": doc.lang,
         "segments": json.dumps([[s.start, s.end, s.kind, s.label] for s in doc.segments]),
@@ -400,7 +396,7 @@ def _doc_schema() -> Any:
     import pyarrow as pa
 
     s, i, b = pa.string(), pa.int64(), pa.bool_()
-    return pa.schema([("unit", i), ("doc_seq", i), ("id", s), ("name", s), ("text", s), ("title", s), ("url", s),
+    return pa.schema([("shard", i), ("doc_seq", i), ("id", s), ("name", s), ("text", s), ("title", s), ("url", s),
                       ("outlet", s), ("published", s), ("published_inferred", b), ("lang", s), ("segments", s),
                       ("meta", s)])
 
@@ -412,7 +408,7 @@ def _claim_schema() -> Any:
     types = {"value": f, "low": f, "high": f, "confidence": f, "start": i, "end": i, "quote_start": i,
              "quote_end": i}
     cols = [(name, types.get(name, s)) for name in Claim.__dataclass_fields__]
-    return pa.schema([*cols, ("unit", i), ("doc_seq", i), ("claim_seq", i), ("doc_key", s)])
+    return pa.schema([*cols, ("shard", i), ("doc_seq", i), ("claim_seq", i), ("doc_key", s)])
 
 
 def _shard_dir(shards: str | Path) -> Path:

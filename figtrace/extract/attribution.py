@@ -62,6 +62,7 @@ class SourceReader:
         self.name_stop = set(a.get("name_stopwords", []))
         self.titles = {w for t in a.get("titles", []) for w in t.split()}
         self.lang = lang
+        self.metonym_after = bool(a.get("metonym_after_verb"))
         kb = get_kb()
         self.kb = kb
         self.sources = kb.matcher("sources", lang)
@@ -135,7 +136,7 @@ class SourceReader:
                 yield m.start(), m.end(), self.metonyms.label(m)
                 continue
             for kind, cs, ce, _ in cues:
-                if kind == "verb" and (0 <= cs - m.end() <= 2 or 0 <= m.start() - ce <= 2):
+                if kind == "verb" and (0 <= cs - m.end() <= 2 or (self.metonym_after and 0 <= m.start() - ce <= 2)):
                     yield m.start(), m.end(), self.metonyms.label(m)
                     break
 

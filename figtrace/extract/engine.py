@@ -239,8 +239,10 @@ class _DocContext:
                 used = self.frames.measure_of(text, m, f, left, right, inner=inner)
                 if used > 0 and not inner:
                     consumed = max(consumed, used)
-                if f.measure is None and pk is not None and frames[pk].measure and frames[pk].unit == f.unit:
-                    # "20 Kinder und zwei Lehrer getötet", "390 freed, among them 120 civilians"
+                subset = pk is not None and self.frames.subset is not None and frames[pk].measure and bool(
+                    self.frames.subset.search(text, frames[pk].np_end, m.start))
+                if pk is not None and frames[pk].measure and frames[pk].unit == f.unit and (f.measure is None or subset):
+                    # "20 Kinder und zwei Lehrer getötet", "11 killed, including four children"
                     f.measure = frames[pk].measure
                     f.why["measure"] = "shared with the figure before"
             # "82 soldiers and 47 civilians were killed": the first takes the predicate of the next
@@ -329,7 +331,8 @@ class _DocContext:
                 d = m.start - e
                 if left_best is None or d < left_best[0]:
                     left_best = (d, name, f"in the sentence: {text[s:e]!r}")
-            elif s >= f.np_end and s - f.np_end <= RIGHT_REACH:
+            elif s >= f.np_end and s - f.np_end <= RIGHT_REACH and f.measure != "captured":
+                # (after a count of prisoners stands their captor: "50 Geiseln in der Gewalt der Hamas")
                 d = s - f.np_end
                 if right_best is None or d < right_best[0]:
                     right_best = (d, name, f"after the figure: {text[s:e]!r}")

@@ -81,6 +81,7 @@ class FrameReader:
         self.partitive = {p.lower() for p in fr.get("partitive", [])}
         self.loc_preps = {p.lower() for p in fr.get("location_prepositions", [])}
         self.barriers = compile_phrases(fr.get("cue_barriers", []))
+        self.subset = compile_phrases(fr.get("subset_markers", []))
 
     # -- unit -------------------------------------------------------------------
     def unit_of(self, text: str, m: Mention, sent_start: int, sent_end: int, next_start: int,

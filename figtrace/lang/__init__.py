@@ -34,7 +34,7 @@ SCHEMA: dict[str, dict[str, str]] = {
     "attribution": {
         "prefix": "strs", "postfix": "strs", "verbs": "strs", "backward": "strs", "carry": "strs",
         "reported": "strs", "pronouns": "strs", "name_stopwords": "strs", "titles": "strs",
-        "addressee_verbs": "strs",
+        "addressee_verbs": "strs", "metonym_after_verb": "bool",
     },
     "time": {
         "months": "map_num", "weekdays": "map_num", "seasons": "map_pair", "parts_of_year": "map_pair",
@@ -47,7 +47,7 @@ SCHEMA: dict[str, dict[str, str]] = {
     "frames": {
         "partitive": "strs", "location_prepositions": "strs", "relay": "strs", "side_nouns": "strs",
         "attack_nouns": "strs", "cue_barriers": "strs", "genitive_after_noun": "bool", "own_markers": "strs",
-        "victim_nouns": "strs",
+        "victim_nouns": "strs", "subset_markers": "strs",
     },
 }
 #: Files other modules own and validate themselves (furniture cues, date formats).

@@ -34,12 +34,12 @@ Extractor = Callable[[Document], list[Claim]]
 _CLAIM_COLUMNS = (
     "quote", "figure", "value", "low", "high", "qualifier", "measure", "actor", "unit", "source", "as_of",
     "location", "start", "end", "quote_start", "quote_end", "lang", "segment", "confidence", "why",
-    "t_start", "t_end", "as_of_basis", "ckey",
+    "t_start", "t_end", "as_of_basis", "ckey", "doc_name", "published", "outlet",
 )
 
 _SELECT_CLAIMS = """
-SELECT c.id, d.name AS doc, c.quote, c.figure, c.value, c.low, c.high, c.qualifier, c.measure, c.actor,
-       c.unit, c.source, c.as_of, c.location, c.cluster, d.outlet, d.published, d.url, c.doc_id, d.title,
+SELECT c.id, c.doc_name AS doc, c.quote, c.figure, c.value, c.low, c.high, c.qualifier, c.measure, c.actor,
+       c.unit, c.source, c.as_of, c.location, c.cluster, c.outlet, c.published, d.url, c.doc_id, d.title,
        coalesce(c.lang, d.lang) AS lang, c.start, c."end", c.quote_start, c.quote_end, c.segment, c.why,
        c.confidence, c.as_of_basis, c.t_start, c.t_end
 FROM claims c JOIN documents d ON d.id = c.doc_id
@@ -49,10 +49,9 @@ FROM claims c JOIN documents d ON d.id = c.doc_id
 _TIMELINE_COLUMNS = ("id", "doc", "cluster", "source", "actor", "measure", "as_of", "value", "low", "high",
                      "qualifier", "quote", "figure", "published", "outlet", "start")
 _SELECT_TIMELINE = (
-    "SELECT c.id, d.name, c.cluster, c.source, c.actor, c.measure, c.as_of, c.value, c.low, c.high, "
-    "c.qualifier, c.quote, c.figure, d.published, d.outlet, c.start "
-    "FROM claims c JOIN documents d ON d.id = c.doc_id "
-    "WHERE c.actor = ? AND c.measure = ? AND d.superseded_by IS NULL"
+    "SELECT c.id, c.doc_name, c.cluster, c.source, c.actor, c.measure, c.as_of, c.value, c.low, c.high, "
+    "c.qualifier, c.quote, c.figure, c.published, c.outlet, c.start "
+    "FROM claims c WHERE c.actor = ? AND c.measure = ? AND c.current = 1"
 )
 
 
@@ -184,7 +183,7 @@ class Ledger:
             "why": json.dumps(c.why, ensure_ascii=False, sort_keys=True) if c.why else None,
             "t_start": period.start.isoformat() if period else None,
             "t_end": period.end.isoformat() if period else None,
-            "as_of_basis": basis,
+            "as_of_basis": basis, "doc_name": doc.name, "published": doc.published, "outlet": doc.outlet,
         }
         d["ckey"] = claim_key(d)
         return (doc.id, idx, *(d[k] for k in _CLAIM_COLUMNS))
@@ -205,6 +204,8 @@ class Ledger:
              json.dumps(doc.meta, ensure_ascii=False, default=str) if doc.meta else None),
         )
         if doc.url and version > 1:
+            conn.execute("UPDATE claims SET current = 0 WHERE doc_id IN (SELECT id FROM documents "
+                         "WHERE url = ? AND id != ? AND superseded_by IS NULL)", (doc.url, doc.id))
             conn.execute("UPDATE documents SET superseded_by = ? WHERE url = ? AND id != ? "
                          "AND superseded_by IS NULL", (doc.id, doc.url, doc.id))
         conn.executemany(
@@ -224,8 +225,7 @@ class Ledger:
         conn = self.conn
         for key in keys:
             rows = conn.execute(
-                "SELECT c.id, c.ckey, c.as_of, d.published, c.cluster FROM claims c "
-                "JOIN documents d ON d.id = c.doc_id WHERE c.ckey = ?", (key,)).fetchall()
+                "SELECT id, ckey, as_of, published, cluster FROM claims WHERE ckey = ?", (key,)).fetchall()
             new = assign_clusters(dict(r) for r in rows)
             changed = [(new[r["id"]], r["id"]) for r in rows if r["cluster"] != new[r["id"]]]
             conn.executemany("UPDATE claims SET cluster = ? WHERE id = ?", changed)
@@ -272,7 +272,7 @@ class Ledger:
     ) -> tuple[str, list[Any]]:
         where, args = [], []
         if current:
-            where.append("d.superseded_by IS NULL")
+            where.append("c.current = 1")
         if actor:
             where.append("c.actor = ?")
             args.append(actor)
@@ -292,7 +292,7 @@ class Ledger:
             where.append("coalesce(c.lang, d.lang) = ?")
             args.append(lang)
         if outlet:
-            where.append("d.outlet = ? COLLATE NOCASE")
+            where.append("c.outlet = ? COLLATE NOCASE")
             args.append(outlet)
         if q:
             where.append("c.id IN (SELECT rowid FROM claims_fts WHERE claims_fts MATCH ?)")
@@ -317,7 +317,7 @@ class Ledger:
         """Stored claims matching every given filter, in publication and text order."""
         where, args = self._claim_where(actor=actor, measure=measure, source=source, since=since, until=until,
                                         lang=lang, outlet=outlet, q=q, current=not include_superseded)
-        sql = _SELECT_CLAIMS + where + " ORDER BY d.published, d.name, c.start, c.id"
+        sql = _SELECT_CLAIMS + where + " ORDER BY c.published, c.doc_name, c.start, c.id"
         if limit is not None or offset:
             sql += " LIMIT ? OFFSET ?"
             args += [-1 if limit is None else int(limit), int(offset)]
@@ -337,7 +337,7 @@ class Ledger:
         d["document_text"] = self.conn.execute("SELECT text FROM documents WHERE id = ?",
                                                (d["doc_id"],)).fetchone()[0]
         members = self.conn.execute(
-            _SELECT_CLAIMS + " WHERE c.cluster = ? ORDER BY d.published, d.name, c.id", (d["cluster"],)
+            _SELECT_CLAIMS + " WHERE c.cluster = ? ORDER BY c.published, c.doc_name, c.id", (d["cluster"],)
         ).fetchall()
         d["cluster_members"] = [_row_to_claim(r) for r in members]
         return d
@@ -372,7 +372,7 @@ class Ledger:
         rows = self.conn.execute(
             "SELECT c.actor, c.measure, count(*) AS n_claims, count(DISTINCT c.source) AS n_sources, "
             "count(DISTINCT c.cluster) AS n_clusters, count(DISTINCT c.doc_id) AS n_documents "
-            "FROM claims c JOIN documents d ON d.id = c.doc_id WHERE d.superseded_by IS NULL "
+            "FROM claims c WHERE c.current = 1 "
             "GROUP BY c.actor, c.measure ORDER BY n_claims DESC, c.actor, c.measure").fetchall()
         return [dict(r) for r in rows]
 
@@ -382,8 +382,7 @@ class Ledger:
         folded = {k.casefold(): v for k, v in aliases.items()}
         rows = self.conn.execute(
             "SELECT s.name, count(c.id) AS n_claims, count(DISTINCT c.doc_id) AS n_documents "
-            "FROM sources s LEFT JOIN claims c ON c.source = s.name "
-            "LEFT JOIN documents d ON d.id = c.doc_id AND d.superseded_by IS NULL "
+            "FROM sources s LEFT JOIN claims c ON c.source = s.name AND c.current = 1 "
             "GROUP BY s.name ORDER BY n_claims DESC, s.name").fetchall()
         return [{"name": r["name"], "aliases": folded.get(r["name"].casefold(), []),
                  "n_claims": r["n_claims"], "n_documents": r["n_documents"]} for r in rows]
