@@ -31,6 +31,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from figtrace.model import content_id
 from figtrace.reconcile.clusters import assign_clusters, claim_key, effective_period
 from figtrace.store import Ledger
+from figtrace.store.ledger import _SELECT_TIMELINE
 
 MEASURES = ("deployed", "killed", "wounded", "killed_or_wounded", "captured", "missing", "equipment",
             "territory_captured", "advance", "withdrawn", "planned", "reinforcement")
@@ -93,7 +94,8 @@ def generate(path: Path, n_claims: int, seed: int = 7) -> dict[str, float]:
                 text = " ".join(f"Report {c['id']}: {c['source']} puts {c['measure']} of {c['actor']} at "
                                 f"{int(c['value'])}." for c in group)
                 doc_id = content_id(text)
-                docs.append((doc_id, f"gen-{group[0]['id']:07d}.txt", group[0]["published"], text))
+                name = f"gen-{group[0]['id']:07d}.txt"
+                docs.append((doc_id, name, group[0]["published"], text))
                 offset = 0
                 for idx, c in enumerate(group):
                     quote = f"Report {c['id']}: {c['source']} puts {c['measure']} of {c['actor']} at " \
@@ -102,15 +104,17 @@ def generate(path: Path, n_claims: int, seed: int = 7) -> dict[str, float]:
                     rows.append((c["id"], doc_id, idx, quote, str(int(c["value"])), c["value"], c["low"], c["high"],
                                  c["qualifier"], c["measure"], c["actor"], "personnel", c["source"], c["as_of"],
                                  offset, offset + len(quote), basis, period.start.isoformat(),
-                                 period.end.isoformat(), c["ckey"], clusters[c["id"]]))
+                                 period.end.isoformat(), c["ckey"], clusters[c["id"]], name, group[0]["published"],
+                                 f"outlet{c['id'] % 13}"))
                     offset += len(quote) + 1
             conn.execute("BEGIN")
             conn.executemany("INSERT INTO documents(id, name, published, lang, text, ingested_at) "
                              "VALUES (?, ?, ?, 'en', ?, 'bench')", docs)
             conn.executemany(
                 'INSERT INTO claims(id, doc_id, idx, quote, figure, value, low, high, qualifier, measure, actor, '
-                'unit, source, as_of, quote_start, quote_end, as_of_basis, t_start, t_end, ckey, cluster) '
-                'VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)', rows)
+                'unit, source, as_of, quote_start, quote_end, as_of_basis, t_start, t_end, ckey, cluster, '
+                'doc_name, published, outlet) '
+                'VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)', rows)
             conn.execute("COMMIT")
         conn.executemany("INSERT OR IGNORE INTO sources(name) VALUES (?)", [(s,) for s in SOURCES])
         conn.execute("ANALYZE")
@@ -143,7 +147,7 @@ def measure(path: Path, repeat: int, seed: int = 11) -> dict:
             "SELECT DISTINCT actor, measure FROM claims WHERE actor LIKE 'Actor 0%' LIMIT 2000")]
         sample = rng.sample(pairs, k=min(20, len(pairs)))
         plan = " ".join(r[3] for r in ledger.conn.execute(
-            "EXPLAIN QUERY PLAN SELECT id FROM claims c WHERE c.actor = ? AND c.measure = ?", HOT))
+            "EXPLAIN QUERY PLAN " + _SELECT_TIMELINE, HOT))
         first = time.perf_counter()
         ledger.timeline(*sample[0])
         first_ms = (time.perf_counter() - first) * 1000
@@ -153,7 +157,16 @@ def measure(path: Path, repeat: int, seed: int = 11) -> dict:
             typical += t
             sizes.append(n)
         hot, hot_claims, hot_points = _time(ledger, *HOT, repeat)
+        page = []
+        for _ in range(5):
+            t = time.perf_counter()
+            ledger.claims(limit=50, offset=1000)
+            page.append((time.perf_counter() - t) * 1000)
+        t = time.perf_counter()
+        ledger.metrics()
+        metrics_ms = (time.perf_counter() - t) * 1000
     return {
+        "page_median_ms": statistics.median(page), "metrics_ms": metrics_ms,
         "claims": n_claims, "plan": plan, "first_ms": first_ms,
         "typical_median_ms": statistics.median(typical), "typical_p95_ms": _p(typical, 0.95),
         "typical_claims": statistics.median(sizes),
@@ -195,6 +208,8 @@ def main() -> None:
         f"- hot pair North Korea / killed ({result['hot_claims']:,} claims, {result['hot_points']:,} points): "
         f"median {result['hot_median_ms']:.1f} ms, p95 {result['hot_p95_ms']:.1f} ms",
         f"- query plan: `{result['plan']}`",
+        f"- one page of the claim list (`claims(limit=50)`): median {result['page_median_ms']:.1f} ms; "
+        f"the overview (`metrics()`, a scan of every claim): {result['metrics_ms']:.0f} ms",
     ]
     if built:
         lines.append(f"- generating {result['claims']:,} claims with clusters took {built['generate_s']:.0f} s, "

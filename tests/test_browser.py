@@ -198,4 +198,8 @@ def test_report_file_renders_charts_and_runs_no_script(page: Any, db: Path, tmp_
     assert page.evaluate(_PROVOKE) == []
     assert page.evaluate("typeof window.__pwned") == "undefined"
     assert page.locator("script").count() == 0
+    page.emulate_media(media="print")
+    page.set_viewport_size({"width": 718, "height": 1000})  # A4 less margins
+    assert page.evaluate("document.documentElement.scrollWidth") <= 718  # nothing cut off on paper
+    assert page.locator("nav.toc").is_hidden()
     assert page.dialogs == [] and page.errors == []

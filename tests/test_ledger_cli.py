@@ -216,3 +216,15 @@ def test_ingest_allow_private_reaches_the_fetcher(runner, tmp_path, local_server
     assert "1 documents added" in allowed.stderr
     with Ledger(dbp, readonly=True) as led:
         assert led.documents()[0]["url"] == url
+
+
+def test_conflicts_table_shows_whole_explanations(runner, db, tmp_path):
+    result = runner.invoke(main, ["conflicts", "--db", db, "--all"])
+    blocks = result.stdout.split("\n\n")
+    assert [b.splitlines()[0] for b in blocks] == [
+        "FLAGGED  cumulative_falls  (North Korea)", "EXPLAINED  measure_hierarchy  (North Korea)"]
+    assert "a cumulative figure of one source should not fall over time." in " ".join(blocks[0].split())
+    assert blocks[0].splitlines()[-1].startswith("  claims: ")
+    out = tmp_path / "c.txt"
+    runner.invoke(main, ["conflicts", "--db", db, "-o", str(out)])
+    assert out.read_text(encoding="utf-8").startswith("FLAGGED  cumulative_falls")

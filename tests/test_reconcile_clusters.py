@@ -59,3 +59,9 @@ def test_claims_without_any_date_share_one_cluster():
 def test_cluster_ids_do_not_depend_on_ingest_order(claims):
     reference = assign_clusters(sorted(claims, key=lambda x: x["id"]))
     assert assign_clusters(claims) == reference
+
+
+def test_one_briefing_dated_differently_by_two_outlets_still_merges():
+    # "on Monday" in one outlet, the print date two days later in the next
+    claims = [c(1, "2025-01-13"), c(2, "2025-01-15"), c(3, "2025-01-30")]
+    assert groups(assign_clusters(claims)) == [[1, 2], [3]]

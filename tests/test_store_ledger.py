@@ -297,3 +297,18 @@ def test_read_only_ledger_refuses_writes(tmp_path):
         assert led.claims() == []
         with pytest.raises(LedgerError, match="read-only"):
             led.add_document(Document(text="x", name="x.txt"), [])
+
+
+def test_an_invalid_claim_fails_its_document_only(ledger, tmp_path):
+    (tmp_path / "bad.txt").write_text("bad one", encoding="utf-8")
+    (tmp_path / "good.txt").write_text("good one", encoding="utf-8")
+
+    def extractor(d):
+        if d.text == "bad one":
+            return [make_claim(d.name, measure=None), make_claim(d.name, value=float("nan"))]
+        return [make_claim(d.name)]
+
+    summary = ledger.ingest([str(tmp_path / "bad.txt"), str(tmp_path / "good.txt")], extractor=extractor)
+    assert summary.documents_added == 1
+    assert [str(f) for f in summary.failures] == ["bad.txt: claim 0 ('1000'): measure is empty"]
+    assert [d["name"] for d in ledger.documents()] == ["good.txt"]

@@ -40,6 +40,8 @@ TERRITORY_OWNER_TAIL = 35
 RIGHT_REACH = 25
 #: Two figures this close (characters between them) share a predicate: "82 soldiers and 47 civilians".
 COORD_GAP = 12
+#: Measures whose active verb before the figure has the other side as subject.
+AGENT_MEASURES = ("killed", "wounded", "captured")
 #: Time expressions farther than this from the figure belong to another clause.
 TIME_REACH = 160
 #: Time expressions after the figure count this much farther: "im Januar … 300, im April … 600".
@@ -145,11 +147,15 @@ class _DocContext:
         return len(before) >= 2 and before[-1][:1].islower() and before[-2].lower() in self.loc_preps
 
     def main_actor(self, segments: list[Segment]) -> str | None:
+        """The side most named in the story's own text, not counting names of sources."""
         counts: Counter[str] = Counter()
+        sources = [(m.start(), m.end()) for m in self.sources.sources.finditer(self.text)]
         for seg in segments:
             if seg.kind == "furniture":
                 continue
             for m in self.actor_m.finditer(self.text, seg.start, seg.end):
+                if any(a <= m.start() and m.end() <= b for a, b in sources):
+                    continue
                 counts[self.actor_m.label(m)] += 1 if self._prep_before(m.start()) else 2
         return counts.most_common(1)[0][0] if counts else None
 
@@ -211,7 +217,7 @@ class _DocContext:
             ms = self.nums.find(text, st.s.start, st.s.end, self.blocked)
             if not ms:
                 continue
-            st.times = self.times.find(text, st.s.start, st.s.end, published)
+            st.times = self.times.find(text, st.s.start, st.s.end, published, inferred)
             prev: tuple[Mention, Frame] | None = None
             frames: list[Frame] = []
             for k, m in enumerate(ms):
@@ -316,9 +322,14 @@ class _DocContext:
                     return name, f"owner of the count: {text[s:e]!r}"
         left_best: tuple[int, str, str] | None = None
         right_best: tuple[int, str, str] | None = None
+        agent_end = f.cue_start if f.measure in AGENT_MEASURES and 0 <= f.cue_start < m.start else -1
+        agents: set[str] = set()
         for s, e, name, prep in st.actors:
             if territory and m.num_start <= s < f.np_end + TERRITORY_OWNER_TAIL:
                 continue
+            if e <= agent_end and not self._in_np(m, f, s):
+                agents.add(name)
+                continue  # "Russian troops captured 25 soldiers": the one who did it, not whose people
             if not territory and self._in_np(m, f, s):
                 return name, f"in the figure's noun phrase: {text[s:e]!r}"
             if self._not_actor(st, s, e):
@@ -347,7 +358,15 @@ class _DocContext:
             return self.source_side[st.att.source], f"the source's own people: {st.att.source}"
         if place_actor and place_actor[1] not in self.victims_only:
             return place_actor[0], f"place in the sentence: {place_actor[1]}"
-        # the paragraph: nearest sentence before, then after
+        found = self._context_actor(sents, i, main_actor, seg)
+        if found[0] in agents:
+            return None, f"context gives only the agent ({found[0]})"
+        return found
+
+    def _context_actor(self, sents: list[_Sent], i: int, main_actor: str | None,
+                       seg: Segment) -> tuple[str | None, str]:
+        """The side of the paragraph (nearest sentence before, then after), the segment, the story."""
+        st = sents[i]
         para = st.s.paragraph
         for j in range(i - 1, -1, -1):
             if sents[j].s.paragraph != para:
@@ -446,7 +465,7 @@ class _DocContext:
         if st.att_from is not None and st.att_from != i:
             src = sents[st.att_from]
             if not src.times:
-                src.times = self.times.find(self.text, src.s.start, src.s.end, published)
+                src.times = self.times.find(self.text, src.s.start, src.s.end, published, inferred)
             for t in src.times:
                 if t.period:
                     return t.period, f"the time of the source's statement: {self.text[t.start:t.end]!r}"

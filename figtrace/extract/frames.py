@@ -48,6 +48,7 @@ class Frame:
     measure: str | None = None
     np_end: int = 0  # end of the noun phrase (the unit noun), or the figure's end
     counter_start: int = -1  # where a counter noun before the figure starts ("North Korea's death toll")
+    cue_start: int = -1  # where the measure's cue starts
     why: dict[str, str] = field(default_factory=dict)
 
 
@@ -225,6 +226,7 @@ class FrameReader:
                 f.why["measure"] = best[3]
                 used = best[4]
                 cue_start = used - len(best[3])
+                f.cue_start = cue_start
         if f.measure == "deployed":
             # a plan is marked next to its verb ("könnten … entsandt werden", "would send")
             lo = max(left, min(cue_start, m.start) - PLAN_REACH)

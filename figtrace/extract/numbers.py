@@ -19,6 +19,8 @@ from figtrace.lang.phrases import compile_labelled, compile_phrases
 
 #: Digit strings this long without separators are ids, not counts.
 MAX_PLAIN_DIGITS = 7
+#: More scale words than this in one number ("one million billion …") is no figure.
+MAX_SCALE_WORDS = 3
 #: How far left of a figure a qualifier may start (characters).
 QUALIFIER_WINDOW = 40
 
@@ -94,6 +96,9 @@ class NumberFinder:
         self.scales: dict[str, int] = {k.lower(): v for k, v in words.get("scales", {}).items()}
         self.joiners = {w.lower() for w in words.get("joiners", [])}
         self.weak = {w.lower() for w in words.get("weak", [])}
+        self.ordinal_dot = bool(lex.sentences.get("ordinal_dot"))
+        self.glued = sorted(((k.lower(), float(v)) for k, v in n.get("glued_scales", {}).items()),
+                            key=lambda kv: -len(kv[0]))
         morphemes = sorted(
             set(self.units) | set(self.teens) | set(self.tens) | self.hundred | set(self.scales) | self.joiners,
             key=len, reverse=True,
@@ -178,6 +183,8 @@ class NumberFinder:
         total = 0
         current = 0
         seen_scale = False
+        if sum(p in self.scales or p in self.hundred for p in parts) > MAX_SCALE_WORDS:
+            return None  # "tausend tausend tausend …": not a figure, and it would overflow
         for p in parts:
             if p in self.joiners:
                 continue
@@ -218,7 +225,8 @@ class NumberFinder:
         for m in self.digit_scan.finditer(text, start, end):
             s = m.group(0)
             nxt = text[m.end(): m.end() + 2]
-            if nxt[:1].isalpha() and not self._glued_unit_ok(text, m.end()):
+            glued = self._glued_scale(text, m.end())
+            if nxt[:1].isalpha() and not glued and not self._glued_unit_ok(text, m.end()):
                 continue  # "521907833Vergrößern", "3rd": an id or an ordinal
             if s.isdigit() and len(s) >= MAX_PLAIN_DIGITS:
                 continue
@@ -226,16 +234,26 @@ class NumberFinder:
                 continue  # "0 800 300 529", "007": a phone number or a code, never a count
             v = self._digit_value(s)
             mention = Mention(m.start(), m.end(), m.start(), m.end(), v, v, v, "exact", s, "digits")
-            self._scale(text, mention, end)
-            if mention.num_end == m.end() and nxt[:1] == "-" and nxt[1:].isalpha():
-                continue  # a compound modifier: "23-year-old", "1,000-for-1,000", "24-Stunden-Bilanz"
+            if glued:
+                factor, length = glued
+                mention.value = mention.low = mention.high = round(v * factor, 6)
+                mention.num_end = mention.end = m.end() + length
+                mention.surface = text[m.start(): mention.num_end]
+            else:
+                self._scale(text, mention, end)
+            if mention.num_end == m.end() and nxt[:1] == "-" and nxt[1:].isalpha() and not (
+                    self._suffix is not None and self._suffix.match(text, m.end(), end)):
+                continue  # a compound modifier: "23-year-old", "1,000-for-1,000"; not "10,000-plus"
+            if self.ordinal_dot and text[m.end(): m.end() + 1] == "." and m.end() + 2 < end and \
+                    text[m.end() + 1: m.end() + 2].isspace() and len(s) <= 3:
+                continue  # "im 2. Weltkrieg", "die 47. Brigade": an ordinal inside the sentence
             raw.append(mention)
         mentions = _drop_overlaps(raw)
         if blocked:
             mentions = [x for x in mentions if not _inside(x.num_start, x.num_end, blocked)]
-        mentions = self._ranges(text, mentions)
+        mentions = self._ranges(text, mentions, start)
         for x in mentions:
-            self._qualify(text, x, start)
+            self._qualify(text, x, start, end)
         return mentions
 
     def _trim_joiners(self, text: str, a: int, b: int) -> tuple[int, int]:
@@ -248,6 +266,13 @@ class NumberFinder:
         if not words:
             return a, a
         return a + words[0].start(), a + words[-1].end()
+
+    def _glued_scale(self, text: str, pos: int) -> tuple[float, int] | None:
+        """'1.5m', '2bn': a scale letter written onto the digits, then no more letters."""
+        for suffix, factor in self.glued:
+            if text[pos: pos + len(suffix)].lower() == suffix and not text[pos + len(suffix): pos + len(suffix) + 1].isalnum():
+                return factor, len(suffix)
+        return None
 
     def _glued_unit_ok(self, text: str, pos: int) -> bool:
         tail = text[pos: pos + 4].lower()
@@ -266,7 +291,7 @@ class NumberFinder:
             x.num_end = x.end = sm.end()
             x.surface = text[x.num_start: x.num_end]
 
-    def _ranges(self, text: str, ms: list[Mention]) -> list[Mention]:
+    def _ranges(self, text: str, ms: list[Mention], floor: int = 0) -> list[Mention]:
         """Join '10.000 bis 12.000' and 'zwischen 10.000 und 12.000' into one range."""
         out: list[Mention] = []
         i = 0
@@ -280,14 +305,15 @@ class NumberFinder:
                     joined = True
                 elif self._between_mid and b.value > a.value:
                     mid = self._between_mid.fullmatch(gap.strip()) if gap.strip() else None
-                    lead = text[max(0, a.num_start - 30): a.num_start]
+                    lead_start = max(floor, a.num_start - 30)
+                    lead = text[lead_start: a.num_start]
                     op = None
                     if mid and self._between_open:
                         for om in self._between_open.finditer(lead):
                             op = om
                     if mid and op and not lead[op.end():].strip(" \u00a0"):
                         joined = True
-                        a.start = a.num_start = max(0, a.num_start - 30) + op.start()
+                        a.start = a.num_start = lead_start + op.start()
                 if joined:
                     a.low, a.high, a.value = a.value, b.value, a.value
                     a.num_end = a.end = b.num_end
@@ -301,7 +327,7 @@ class NumberFinder:
             i += 1
         return out
 
-    def _qualify(self, text: str, x: Mention, floor: int) -> None:
+    def _qualify(self, text: str, x: Mention, floor: int, ceiling: int) -> None:
         """Read the qualifier before (and after) a figure into qualifier/low/high."""
         if x.qualifier == "range":
             return
@@ -325,7 +351,7 @@ class NumberFinder:
                 break
             start = m.start()
         if self._suffix is not None and q is None and not x.is_vague:
-            sm = self._suffix.match(text, x.num_end, min(len(text), x.num_end + 12))
+            sm = self._suffix.match(text, x.num_end, min(ceiling, x.num_end + 12))
             if sm:
                 q = self.suffix_q[sm.group("s").lower()]
                 x.end = sm.end()

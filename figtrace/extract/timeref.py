@@ -73,7 +73,8 @@ class TimeFinder:
             rf"(?<!\w)(?:(?P<part>{parts})[\s\u00a0]+)?(?P<m>{mon})\.?"
             rf"(?:[\s\u00a0]+\w{{1,4}}[\s\u00a0]+(?P<m2>{mon}))?(?:[\s\u00a0]+(?P<y>\d{{4}}))?(?!\w)"
         )
-        self.season = re.compile(rf"(?<!\w)(?P<s>{season})(?:[\s\u00a0]+(?P<y>\d{{4}}))?(?!\w)", re.IGNORECASE)
+        self.season = re.compile(
+            rf"(?<!\w)(?P<s>{season})(?:(?:[\s\u00a0]+\w{{1,3}})?[\s\u00a0]+(?P<y>\d{{4}}))?(?!\w)", re.IGNORECASE)
         self.part_year = re.compile(
             rf"(?<!\w)(?P<part>{parts})[\s\u00a0]+(?:\w{{1,4}}[\s\u00a0]+){{0,2}}(?:(?:{yw})[\s\u00a0]+)?(?P<y>\d{{4}})(?!\d)",
             re.IGNORECASE,
@@ -125,9 +126,25 @@ class TimeFinder:
         return spans
 
     # -- time expressions -------------------------------------------------------
-    def find(self, text: str, start: int, end: int, published: dt.date | None) -> list[TimeExpr]:
+    def find(self, text: str, start: int, end: int, published: dt.date | None,
+             inferred: bool = False) -> list[TimeExpr]:
+        """Time expressions in ``text[start:end]``.
+
+        With an ``inferred`` publication date (a lower bound), only year- and
+        month-level relative times are resolved; a weekday or "yesterday" against
+        a bound would give a date before the bound.
+        """
+        try:
+            return self._find(text, start, end, published, inferred)
+        except (OverflowError, ValueError):
+            # a publication date at the edge of the calendar: resolve nothing relative
+            return self._find(text, start, end, None, False)
+
+    def _find(self, text: str, start: int, end: int, published: dt.date | None,
+              inferred: bool) -> list[TimeExpr]:
         found: list[TimeExpr] = []
         pub = published
+        day_pub = None if inferred else published
         for m in _NUMDATE.finditer(text, start, end):
             d = _parse_numdate(m.group(0))
             if d:
@@ -173,15 +190,16 @@ class TimeFinder:
         for m in _YEAR.finditer(text, start, end):
             found.append(TimeExpr(m.start(), m.end(), m.group(1), "explicit"))
         for m in self.weekday.finditer(text, start, end):
-            if pub is None:
+            if day_pub is None:
                 found.append(TimeExpr(m.start(), m.end(), None, "relative"))
                 continue
             wd = self.weekdays[m.group("w").lower()]
-            back = (pub.weekday() - wd) % 7
-            found.append(TimeExpr(m.start(), m.end(), (pub - dt.timedelta(days=back)).isoformat(), "relative"))
+            back = (day_pub.weekday() - wd) % 7
+            found.append(TimeExpr(m.start(), m.end(), (day_pub - dt.timedelta(days=back)).isoformat(), "relative"))
         for rx, key in self.rel:
             for m in rx.finditer(text, start, end):
-                found.append(TimeExpr(m.start(), m.end(), _relative(key, pub), "relative"))
+                ref = pub if key in ("this_year", "last_year", "this_month", "last_month") else day_pub
+                found.append(TimeExpr(m.start(), m.end(), _relative(key, ref), "relative"))
         for rx, sign in ((self.period_last, 0), (self.ago_before, 1), (self.ago_after, 1)):
             if rx is None:
                 continue

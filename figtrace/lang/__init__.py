@@ -21,7 +21,7 @@ from figtrace.errors import LexiconError, UnknownLanguageError
 SCHEMA: dict[str, dict[str, str]] = {
     "numbers": {
         "decimal_separator": "str", "group_separators": "chars", "compound_words": "bool",
-        "words": "table", "scale_suffixes": "map_num", "vague": "map_num",
+        "words": "table", "scale_suffixes": "map_num", "vague": "map_num", "glued_scales": "map_num",
     },
     "qualifiers": {
         "prefix": "map_str", "prefix_blocked_after": "map_strs", "suffix": "map_str",
@@ -131,6 +131,10 @@ def _check(kind: str, value: Any) -> bool:
             return isinstance(value, dict)
         case "tables":
             return isinstance(value, list) and all(isinstance(x, dict) for x in value)
+        case "num":
+            return _is_num(value)
+        case "pair":
+            return isinstance(value, list) and len(value) == 2 and all(isinstance(x, int) for x in value)
         case "map_num":
             return isinstance(value, dict) and all(_is_num(v) for v in value.values())
         case "map_str":
@@ -153,6 +157,11 @@ def validate(stem: str, doc: dict[str, Any], where: str) -> list[str]:
     for key, value in doc.items():
         if key not in schema:
             errors.append(f"{where}: unknown key {key!r}")
+        elif schema[key].startswith("map_") and isinstance(value, dict):
+            inner = {"map_num": "num", "map_str": "str", "map_strs": "strs", "map_pair": "pair"}[schema[key]]
+            for k, v in value.items():
+                if not _check(inner, v):
+                    errors.append(f"{where}: [{key}] {k!r} = {v!r} should be {inner}")
         elif not _check(schema[key], value):
             errors.append(f"{where}: {key!r} should be {schema[key]}")
     if stem == "qualifiers":

@@ -57,7 +57,7 @@ def boundary(body: str) -> str:
     return rf"(?<![\w\-]){body}(?![\w])"
 
 
-_TOKEN = re.compile(r"[^\W_][\w\-'’.]*")
+_TOKEN = re.compile(r"[^\W_][\w\-'’]*")
 #: Length of the first-word prefix used to pick candidate positions.
 KEY_LEN = 3
 

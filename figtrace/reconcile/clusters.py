@@ -2,7 +2,7 @@
 
 Two claims are the same claim when they share source, actor, measure and
 value class and their as-of periods overlap (design.md, "Reconciliation
-rules"). Overlap is not transitive, so a cluster is a connected component of
+rules"), or nearly: see ``MERGE_GAP_DAYS``. Overlap is not transitive, so a cluster is a connected component of
 the overlap graph: on intervals that is one sweep in start order.
 
 Cluster ids are a hash of the key and the component's first day, so they do
@@ -18,7 +18,7 @@ from collections.abc import Iterable, Mapping
 from typing import Any
 
 from figtrace.reconcile.periods import Period, published_period, try_parse_period
-from figtrace.reconcile.settings import UNDATED_WINDOW_DAYS
+from figtrace.reconcile.settings import MERGE_GAP_DAYS, UNDATED_WINDOW_DAYS
 from figtrace.reconcile.values import value_class
 
 
@@ -56,15 +56,15 @@ def _cluster_id(key: str, first_day: str) -> str:
     return "c" + hashlib.sha1(f"{key}|{first_day}".encode()).hexdigest()[:11]
 
 
-def components(items: list[tuple[Any, Period | None]]) -> list[list[Any]]:
-    """Connected components of overlapping periods; all undated items form one component."""
+def components(items: list[tuple[Any, Period | None]], gap: int = MERGE_GAP_DAYS) -> list[list[Any]]:
+    """Connected components of periods at most ``gap`` days apart; all undated items form one component."""
     dated = sorted(((p, i) for i, p in items if p is not None), key=lambda t: (t[0].start, t[0].end))
     undated = [i for i, p in items if p is None]
     out: list[list[Any]] = []
     current: list[Any] = []
     end: dt.date | None = None
     for p, i in dated:
-        if end is not None and p.start <= end:
+        if end is not None and (p.start - end).days <= gap:
             current.append(i)
             end = max(end, p.end)
         else:

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import itertools
 from collections import defaultdict
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
@@ -63,6 +63,24 @@ def _gap(a: Point, b: Point) -> int | None:
     if pa is None or pb is None:
         return None
     return pa.gap_days(pb)
+
+
+def _pairs_within(points: list[Point], max_gap: int) -> Iterator[tuple[Point, Point]]:
+    """Each unordered pair of dated points at most ``max_gap`` days apart.
+
+    A sweep in start order, so a timeline of thousands of points does not
+    compare every point with every other (the rules only look at near dates).
+    """
+    dated = sorted(((point_period(p), p) for p in points if p.get("period_start")),
+                   key=lambda t: (t[0].start, t[0].end))  # type: ignore[union-attr]
+    for i, (pa, a) in enumerate(dated):
+        assert pa is not None
+        for pb, b in dated[i + 1:]:
+            assert pb is not None
+            if (pb.start - pa.end).days > max_gap:
+                break
+            if pa.gap_days(pb) <= max_gap:
+                yield a, b
 
 
 def _by(points: Iterable[Point], *keys: str) -> dict[tuple[Any, ...], list[Point]]:
@@ -169,7 +187,7 @@ def source_factor(points: list[Point], members: Members, factor: float = DEFAULT
     """
     out: list[Finding] = []
     for (_actor, _measure), pts in sorted(_by(points, "actor", "measure").items(), key=str):
-        for a, b in itertools.combinations(pts, 2):
+        for a, b in _pairs_within(pts, RELATED_DAYS):
             if a.get("source") == b.get("source"):
                 continue
             gap = _gap(a, b)
@@ -204,7 +222,8 @@ def lower_bound(points: list[Point], members: Members, factor: float = DEFAULT_F
     """
     out: list[Finding] = []
     for (_actor, _measure), pts in sorted(_by(points, "actor", "measure").items(), key=str):
-        for p, q in itertools.permutations(pts, 2):
+        near = list(_pairs_within(pts, CLOSE_DAYS))
+        for p, q in near + [(b, a) for a, b in near]:
             if qualifier_class(p.get("qualifier")) != "lower":
                 continue
             gap = _gap(p, q)

@@ -28,6 +28,12 @@ RELATED_DAYS: int = 120
 #: against another figure, so rounding alone never raises a flag.
 APPROX_TOLERANCE: float = 0.10
 
+#: Same figure, same source, as-of periods at most this many days apart: one
+#: claim. Outlets date one briefing differently ("on Monday" in one, the
+#: print date in the next), and a source seldom repeats an exact figure a few
+#: days later unless it is the same report.
+MERGE_GAP_DAYS: int = 7
+
 #: A claim without an as-of is ordered by its article's publication date; for
 #: merging it is taken to hold during the window before publication, so two
 #: outlets printing the same undated figure weeks apart still share a cluster.

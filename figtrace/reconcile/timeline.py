@@ -46,17 +46,24 @@ def build_points(claims: Iterable[Mapping[str, Any]]) -> tuple[list[dict[str, An
     """One point per cluster, plus each cluster's member claims (for evidence)."""
     members: dict[str, list[dict[str, Any]]] = defaultdict(list)
     for c in claims:
-        members[str(c["cluster"])].append(dict(c))
+        members[str(c["cluster"])].append(c)  # type: ignore[arg-type]  # read, never written
     points = []
     for cid, group in members.items():
-        group.sort(key=_representative_key)
+        single = len(group) == 1  # most clusters: skip the sorting
+        if not single:
+            group.sort(key=_representative_key)
         rep = group[0]
         start, end, basis, _ = _period_of(rep.get("as_of"), None)
         if start is None:
             published = min((str(m["published"]) for m in group if m.get("published")), default=None)
             start, end, basis, _ = _period_of(None, published)
-        printed = sorted(group, key=lambda m: (m.get("published") or "", m.get("doc") or ""))
-        docs = list(dict.fromkeys(m["doc"] for m in printed))
+        if single:
+            docs, ids, outlets = [rep["doc"]], [rep["id"]], [rep["outlet"]] if rep.get("outlet") else []
+        else:
+            printed = sorted(group, key=lambda m: (m.get("published") or "", m.get("doc") or ""))
+            docs = list(dict.fromkeys(m["doc"] for m in printed))
+            ids = sorted(m["id"] for m in group)
+            outlets = sorted({m["outlet"] for m in group if m.get("outlet")})
         points.append({
             "actor": rep.get("actor"),
             "measure": rep.get("measure"),
@@ -71,11 +78,11 @@ def build_points(claims: Iterable[Mapping[str, Any]]) -> tuple[list[dict[str, An
             "latest": False,
             "quote": rep.get("quote"),
             "figure": rep.get("figure"),
-            "claim_ids": sorted(m["id"] for m in group),
+            "claim_ids": ids,
             "as_of_basis": basis,
             "period_start": start,
             "period_end": end,
-            "outlets": sorted({m["outlet"] for m in group if m.get("outlet")}),
+            "outlets": outlets,
             "published": rep.get("published"),
         })
     points.sort(key=point_order)

@@ -172,7 +172,28 @@ def conflicts(db_path: str, factor: float, actor: str | None, show_all: bool, fm
         d = f.to_dict()
         d["claim_ids"] = sorted({c["id"] for c in f.claims})
         rows.append({k: d.get(k) for k in CONFLICT_FIELDS})
-    write_rows(rows, fmt, fields=CONFLICT_FIELDS, path=output, table_fields=CONFLICT_TABLE_FIELDS)
+    if fmt == "table":
+        _write_findings(rows, output)
+    else:
+        write_rows(rows, fmt, fields=CONFLICT_FIELDS, path=output, table_fields=CONFLICT_TABLE_FIELDS)
+
+
+def _write_findings(rows: list[dict[str, Any]], output: str) -> None:
+    """Findings as readable blocks: the explanation is the point, so it is never cut off."""
+    import textwrap
+
+    blocks = []
+    for r in rows:
+        head = f"{r['status'].upper()}  {r['rule']}  ({r['actor']})"
+        body = textwrap.fill(r["explanation"], width=100, initial_indent="  ", subsequent_indent="  ")
+        ids = ", ".join(str(i) for i in r["claim_ids"])
+        blocks.append(f"{head}\n{body}\n  claims: {ids}\n")
+    text = "\n".join(blocks) if blocks else "no findings\n"
+    if output in (None, "-"):
+        click.echo(text, nl=False)
+    else:
+        with open(output, "w", encoding="utf-8") as fh:
+            fh.write(text)
 
 
 @click.command()

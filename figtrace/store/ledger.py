@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import math
 import sqlite3
 import sys
 from collections.abc import Callable, Iterable, Iterator
@@ -82,6 +83,28 @@ class IngestAborted(db.LedgerError):
         self.summary = summary
 
 
+class InvalidClaim(FigtraceError):
+    """An extractor produced a claim the ledger cannot store; the document is skipped, not the batch."""
+
+
+def _check_claim(doc: Document, idx: int, c: Claim) -> None:
+    problems = []
+    try:
+        if not math.isfinite(float(c.value)):
+            problems.append(f"value {c.value!r} is not finite")
+    except (TypeError, ValueError):
+        problems.append(f"value {c.value!r} is not a number")
+    for name in ("low", "high"):
+        v = getattr(c, name)
+        if v is not None and not isinstance(v, int | float):
+            problems.append(f"{name} {v!r} is not a number")
+    for name in ("measure", "qualifier", "unit", "quote", "figure"):
+        if not isinstance(getattr(c, name), str) or not getattr(c, name):
+            problems.append(f"{name} is empty")
+    if problems:
+        raise InvalidClaim(f"{doc.name}: claim {idx} ({c.figure!r}): {'; '.join(problems)}")
+
+
 def _now() -> str:
     return dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
 
@@ -148,12 +171,17 @@ class Ledger:
 
     # -- writing -------------------------------------------------------------
     def has_document(self, doc_id: str) -> bool:
-        return self.conn.execute("SELECT 1 FROM documents WHERE id = ?", (doc_id,)).fetchone() is not None
+        try:
+            return self.conn.execute("SELECT 1 FROM documents WHERE id = ?", (doc_id,)).fetchone() is not None
+        except sqlite3.Error as e:
+            raise db.ledger_error(e, self.path) from None
 
     def add_document(self, doc: Document, claims: list[Claim]) -> bool:
         """Store one document with its claims in one transaction; False if its text is already stored."""
         if self.readonly:
             raise db.LedgerError(f"{self.path} was opened read-only: cannot add {doc.name}")
+        for i, c in enumerate(claims):
+            _check_claim(doc, i, c)
         rows = [self._claim_row(doc, i, c) for i, c in enumerate(claims)]
         conn = self.conn
         try:
@@ -245,7 +273,11 @@ class Ledger:
             if isinstance(item, InputError):
                 summary.failures.append(item)
                 continue
-            if self.has_document(item.id):
+            try:
+                stored = self.has_document(item.id)
+            except db.LedgerError as e:
+                raise IngestAborted(f"{e} ({summary.line()} before it stopped)", summary) from None
+            if stored:
                 summary.documents_skipped += 1
                 continue
             try:
@@ -255,6 +287,9 @@ class Ledger:
                 continue
             try:
                 added = self.add_document(item, claims)
+            except InvalidClaim as e:
+                summary.failures.append(InputError(item.name, str(e).removeprefix(f"{item.name}: ")))
+                continue
             except db.LedgerError as e:
                 raise IngestAborted(f"{e} ({summary.line()} before it stopped)", summary) from None
             if added:

@@ -110,11 +110,13 @@ END;
 INSERT INTO claims_fts(claims_fts) VALUES ('rebuild');
 """
 
+#: ``claims_listing`` serves the unfiltered, paged claim list in its order.
 #: The timeline index covers every column a timeline reads, so the points of
 #: one (actor, measure) are one contiguous range instead of a row lookup per
 #: claim scattered over the file (measured in bench/bench_ledger.py).
 _OVERVIEW = """
 CREATE INDEX documents_published ON documents(published);
+CREATE INDEX claims_listing ON claims(published, doc_name, start, id);
 CREATE INDEX claims_timeline ON claims(
     actor, measure, current, source, t_start, cluster, id, as_of, value, low, high, qualifier, start,
     doc_name, published, outlet, figure, quote

@@ -1,0 +1,88 @@
+"""Peak memory while ingesting a JSON Lines corpus into a ledger (run by ``run.py`` in its own process).
+
+    python bench/memory.py CORPUS.jsonl LEDGER.db --jobs 2 --every 1000
+
+Why its own process: the number must be figtrace's, not the benchmark's
+(which holds samples of the corpus for the throughput runs). A thread samples
+the resident memory of this process and its workers every half second; at
+every ``--every`` documents the current and peak figures are recorded, so the
+report shows whether memory grows with the corpus (it must not: documents
+stream from the file through the pool into SQLite one unit at a time).
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import json
+import threading
+import time
+from pathlib import Path
+
+import psutil
+
+from figtrace.errors import InputError
+from figtrace.parallel import iter_extracted
+from figtrace.store import Ledger
+
+
+class Sampler(threading.Thread):
+    """Resident memory of a process tree, sampled until stopped."""
+
+    def __init__(self, interval: float = 0.5):
+        super().__init__(daemon=True)
+        self.interval = interval
+        self.peak = 0
+        self.now = 0
+        self._halt = threading.Event()
+
+    def rss(self) -> int:
+        me = psutil.Process()
+        total = me.memory_info().rss
+        for child in me.children(recursive=True):
+            with contextlib.suppress(psutil.Error):
+                total += child.memory_info().rss
+        return total
+
+    def run(self) -> None:
+        while not self._halt.is_set():
+            self.now = self.rss()
+            self.peak = max(self.peak, self.now)
+            self._halt.wait(self.interval)
+
+    def stop(self) -> None:
+        self._halt.set()
+        self.join()
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("corpus", type=Path)
+    ap.add_argument("db", type=Path)
+    ap.add_argument("--jobs", type=int, default=2)
+    ap.add_argument("--every", type=int, default=1000)
+    args = ap.parse_args()
+    sampler = Sampler()
+    sampler.start()
+    marks = []
+    docs = claims = failed = 0
+    t0 = time.perf_counter()
+    with Ledger(args.db) as ledger:
+        for item, found in iter_extracted([str(args.corpus)], jobs=args.jobs):
+            if isinstance(item, InputError):
+                failed += 1
+                continue
+            ledger.add_document(item, found)
+            docs += 1
+            claims += len(found)
+            if docs % args.every == 0:
+                marks.append({"documents": docs, "rss_mb": sampler.rss() / 2**20, "peak_mb": sampler.peak / 2**20,
+                              "seconds": time.perf_counter() - t0})
+    sampler.stop()
+    print(json.dumps({"documents": docs, "claims": claims, "failed": failed, "jobs": args.jobs,
+                      "seconds": time.perf_counter() - t0, "peak_mb": sampler.peak / 2**20, "marks": marks,
+                      "db_mb": args.db.stat().st_size / 2**20}))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,260 @@
+"""figtrace benchmarks: one command, writes ``BENCHMARKS.md``.
+
+    .venv/bin/python bench/run.py            # default run (~12-15 min on 2 cores)
+    .venv/bin/python bench/run.py --quick    # smoke run (~2 min): small sizes, same report
+    .venv/bin/python bench/run.py --memory-size 100000   # the 100,000-article memory run (~1 h on 2 cores)
+
+Generates its corpus into ``bench/data/`` (git-ignored) from the bundled
+sample articles (see ``bench/corpus.py``), measures every figure against a
+peer in the same run (``bench/measure.py``), and writes medians over
+repeated runs with the machine they ran on. Ledger and web results written
+by ``bench/bench_ledger.py`` and ``bench/bench_web.py`` into
+``bench/results/`` are included as they are.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import hashlib
+import json
+import os
+import platform
+import shutil
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+HERE = Path(__file__).resolve().parent
+ROOT = HERE.parent
+sys.path.insert(0, str(HERE))
+sys.path.insert(0, str(ROOT))
+
+import corpus  # noqa: E402
+import measure  # noqa: E402
+
+DATA = HERE / "data"
+RESULTS = HERE / "results"
+
+PROFILES: dict[str, dict[str, int]] = {
+    #        corpus size, throughput sample, html pages, scaling run, memory run, timeline claims, repeats
+    "default": {"size": 10_000, "sample": 400, "html": 300, "scale": 2_000, "memory": 10_000,
+                "timeline": 1_000_000, "repeat": 3},
+    "quick": {"size": 1_000, "sample": 60, "html": 40, "scale": 200, "memory": 1_000, "timeline": 100_000,
+              "repeat": 3},
+}
+
+
+def log(msg: str) -> None:
+    print(f"[{time.strftime('%H:%M:%S')}] {msg}", file=sys.stderr, flush=True)
+
+
+def machine() -> dict[str, Any]:
+    import sqlite3
+
+    import psutil
+
+    cpu = platform.processor() or ""
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    versions = {}
+    for mod in ("trafilatura", "quantulum3", "dask", "distributed", "duckdb", "pyarrow"):
+        try:
+            from importlib.metadata import version
+
+            versions[mod] = version(mod)
+        except Exception:
+            versions[mod] = "absent"
+    commit = subprocess.run(["git", "-C", str(ROOT), "rev-parse", "--short", "HEAD"], capture_output=True,
+                            text=True).stdout.strip()
+    dirty = subprocess.run(["git", "-C", str(ROOT), "status", "--porcelain", "--", "figtrace"],
+                           capture_output=True, text=True).stdout.strip()
+    return {"cpu": cpu, "cores": os.cpu_count(), "ram_gb": psutil.virtual_memory().total / 2**30,
+            "python": platform.python_version(), "os": f"{platform.system()} {platform.release()}",
+            "sqlite": sqlite3.sqlite_version, "versions": versions, "load_start": os.getloadavg(),
+            "commit": commit + (" + uncommitted changes" if dirty else ""),
+            "date": dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M UTC")}
+
+
+# -- corpus ----------------------------------------------------------------------------
+
+def _stamp() -> str:
+    """Changes when the generator or the samples change, so stale data is regenerated."""
+    h = hashlib.sha256((HERE / "corpus.py").read_bytes())
+    for p in sorted(corpus.SAMPLES.glob("*/*.txt")):
+        h.update(p.read_bytes())
+    return h.hexdigest()[:12]
+
+
+def ensure(path: Path, n: int, writer: Any) -> Path:
+    """Generate ``path`` with ``n`` articles unless the same generation is already there."""
+    mark = path.parent / f".{path.name}.stamp"
+    want = f"{n} {_stamp()}"
+    if path.exists() and mark.exists() and mark.read_text() == want:
+        return path
+    if path.is_dir():
+        shutil.rmtree(path)
+    elif path.exists():
+        path.unlink()
+    log(f"generating {n:,} articles into {path.relative_to(ROOT)}")
+    writer(path, n)
+    mark.write_text(want)
+    return path
+
+
+# -- runs --------------------------------------------------------------------------------------
+
+def claim_digest(results: Any) -> tuple[int, int, str]:
+    """Documents, claims, and a digest of the claims as a sorted set of JSON lines."""
+    from figtrace.errors import InputError
+
+    lines, docs = [], 0
+    for item, found in results:
+        if isinstance(item, InputError):
+            continue
+        docs += 1
+        lines.extend(json.dumps(c.to_dict(), sort_keys=True, ensure_ascii=False) for c in found)
+    return docs, len(lines), hashlib.sha256("\n".join(sorted(lines)).encode()).hexdigest()[:16]
+
+
+def scaling(folder: Path, n_workers: int = 2) -> dict[str, Any]:
+    """The same folder on one process, ``--jobs 2`` and a 2-worker Dask LocalCluster; claims must match."""
+    from distributed import Client, LocalCluster
+
+    from figtrace.parallel import iter_shards, run_dask
+
+    out: dict[str, Any] = {}
+    for jobs in (1, n_workers):
+        log(f"scaling: --jobs {jobs}")
+        from figtrace.parallel import iter_extracted
+
+        t = time.perf_counter()
+        docs, claims, digest = claim_digest(iter_extracted([str(folder)], jobs=jobs))
+        out[f"jobs{jobs}"] = {"wall_s": time.perf_counter() - t, "documents": docs, "claims": claims,
+                              "digest": digest}
+    log("scaling: dask LocalCluster")
+    shards = DATA / "shards"
+    shutil.rmtree(shards, ignore_errors=True)
+    with LocalCluster(n_workers=n_workers, threads_per_worker=1, processes=True, dashboard_address=None) as cl, \
+            Client(cl) as client:
+        client.run(lambda: __import__("figtrace.extract").extract.extract_document)  # import on workers
+        t = time.perf_counter()
+        report = run_dask([str(folder)], shards, scheduler=client)
+        run_s = time.perf_counter() - t
+    t = time.perf_counter()
+    docs, claims, digest = claim_digest(iter_shards(shards))
+    out["dask"] = {"wall_s": run_s, "read_s": time.perf_counter() - t, "documents": docs, "claims": claims,
+                   "digest": digest, "units": report.units}
+    return out
+
+
+def memory(path: Path, jobs: int) -> dict[str, Any]:
+    db = DATA / "memory.db"
+    for p in DATA.glob("memory.db*"):
+        p.unlink()
+    every = max(100, _count_lines(path) // 10)
+    log(f"memory: ingesting {path.name} with --jobs {jobs}")
+    r = subprocess.run([sys.executable, str(HERE / "memory.py"), str(path), str(db), "--jobs", str(jobs),
+                        "--every", str(every)], capture_output=True, text=True, check=True)
+    return json.loads(r.stdout)
+
+
+def _count_lines(path: Path) -> int:
+    with path.open("rb") as f:
+        return sum(1 for _ in f)
+
+
+def timeline(n_claims: int, times: int) -> dict[str, Any]:
+    import bench_ledger
+
+    db = DATA / f"ledger-{n_claims}.db"
+    mark = DATA / f".{db.name}.stamp"
+    if not (db.exists() and mark.exists()):
+        for p in DATA.glob(db.name + "*"):
+            p.unlink()
+        log(f"timeline: generating a ledger of {n_claims:,} claims (bench_ledger.generate)")
+        t = time.perf_counter()
+        bench_ledger.generate(db, n_claims)
+        mark.write_text(f"{time.perf_counter() - t:.0f}")
+    from figtrace.store import Ledger
+
+    with Ledger(db, readonly=True) as ledger:
+        typical = ledger.conn.execute(
+            "SELECT actor, measure FROM claims WHERE actor LIKE 'Actor 0%' GROUP BY actor, measure "
+            "ORDER BY count(*) DESC LIMIT 1").fetchone()
+    return measure.timeline_latency(db, [bench_ledger.HOT, tuple(typical)], times * 5)
+
+
+# -- report -------------------------------------------------------------------------------------------
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--quick", action="store_true", help="small sizes: a smoke run of every measurement")
+    ap.add_argument("--size", type=int, help="articles in the generated plain-text corpus")
+    ap.add_argument("--memory-size", type=int, help="articles ingested in the memory run (e.g. 100000)")
+    ap.add_argument("--jobs", type=int, default=2, help="workers for the memory run and the scaling runs")
+    ap.add_argument("--repeat", type=int, help="runs per measurement (medians are reported)")
+    ap.add_argument("--out", type=Path, default=ROOT / "BENCHMARKS.md")
+    args = ap.parse_args()
+    cfg = dict(PROFILES["quick" if args.quick else "default"])
+    for key, value in (("size", args.size), ("memory", args.memory_size), ("repeat", args.repeat)):
+        if value:
+            cfg[key] = value
+    DATA.mkdir(exist_ok=True)
+    info = machine()
+    started = time.perf_counter()
+    log(f"profile {'quick' if args.quick else 'default'}: {cfg}")
+
+    text_dir = ensure(DATA / f"text-{cfg['size']}", cfg["size"], corpus.write_text)
+    html_dir = ensure(DATA / f"html-{cfg['html']}", cfg["html"], corpus.write_html)
+    mem_file = ensure(DATA / f"memory-{cfg['memory']}.jsonl", cfg["memory"], corpus.write_jsonl)
+    scale_dir = DATA / f"scale-{cfg['scale']}"
+    if not scale_dir.exists() or len(list(scale_dir.glob("*.txt"))) != cfg["scale"]:
+        shutil.rmtree(scale_dir, ignore_errors=True)
+        scale_dir.mkdir()
+        for p in sorted(text_dir.glob("*/*.txt"))[: cfg["scale"]]:
+            os.link(p, scale_dir / p.name)
+
+    sample = list(corpus.iter_articles(cfg["sample"], seed=11))
+    res: dict[str, Any] = {"machine": info, "config": cfg}
+    log(f"plain text throughput on {len(sample)} articles x {cfg['repeat']}")
+    res["text"] = measure.text_throughput(sample, cfg["repeat"])
+    log(f"html pipeline on {cfg['html']} pages x {cfg['repeat']}")
+    res["html"] = measure.html_pipeline(sorted(html_dir.glob("*/*.html")), cfg["repeat"])
+    log("sqlite ingest")
+    from figtrace.extract import extract_document
+    from figtrace.ingest import read_text
+
+    pairs = []
+    for a in sample:
+        d = read_text(a.text, a.name)
+        pairs.append((d, extract_document(d)))
+    res["ingest"] = measure.sqlite_ingest(pairs, DATA, cfg["repeat"])
+    log("profile")
+    res["profile"] = measure.profile(sample[: min(150, len(sample))])
+    res["scaling"] = scaling(scale_dir, args.jobs)
+    res["memory"] = memory(mem_file, args.jobs)
+    res["timeline"] = timeline(cfg["timeline"], cfg["repeat"])
+    info["load_end"] = os.getloadavg()
+    res["total_s"] = time.perf_counter() - started
+    RESULTS.mkdir(exist_ok=True)
+    (RESULTS / "run.json").write_text(json.dumps(res, indent=1, default=str))
+    args.out.write_text(render(res), encoding="utf-8")
+    log(f"wrote {args.out} ({res['total_s'] / 60:.1f} min)")
+
+
+def render(r: dict[str, Any]) -> str:
+    import report
+
+    return report.render(r, RESULTS)
+
+
+if __name__ == "__main__":
+    main()
