@@ -120,7 +120,8 @@ def eval_cmd(gold: str, pred: str, min_f1: tuple[str, ...], verbose: bool, as_js
         for level in LEVELS:
             for kind, rows in (("missed", result.missed[level]), ("spurious", result.spurious[level])):
                 for c in rows:
-                    click.echo(f"[{level}] {kind}: " + json.dumps({k: c[k] for k in keys if k in c}, ensure_ascii=False))
+                    short = {k: c[k] for k in keys if k in c}
+                    click.echo(f"[{level}] {kind}: " + json.dumps(short, ensure_ascii=False))
     failed = False
     for spec in min_f1:
         level, _, want = spec.partition("=")

@@ -137,7 +137,11 @@ def test_spec_rules_go_up_for_floors_and_span_the_range() -> None:
 
 def test_reinforcements_stack_on_the_deployed_figure() -> None:
     deployed = [{"source": "UK Defence Intelligence", "as_of": "2024-09..2024-11", "value": 11000,
-                 "low": 11000, "high": 11000, "qualifier": "exact"}]
+                 "low": 11000, "high": 11000, "qualifier": "exact"},
+                {"source": "South Korea NIS", "as_of": "2024-12", "value": 1000, "low": 1000, "high": 1000,
+                 "qualifier": "exact"},  # a part (engineers), later but smaller: not the base
+                {"source": "Western intelligence", "as_of": "2025-06", "value": 15000, "low": 15000,
+                 "high": 15000, "qualifier": "exact"}]  # after the addition: not the base either
     extra = [{"source": "South Korea JCS", "as_of": "2025-01..2025-02", "value": 3000, "low": 3000,
               "high": 3000, "qualifier": "approx"}]
     spec = timeline_spec(deployed, actor="North Korea", measure="deployed", additions=extra)

@@ -111,9 +111,8 @@ class SourceReader:
                     d = 0  # "teilten die Streitkräfte mit": the source inside a split verb
                 elif kind == "prefix" and ce <= s and s - ce <= PREFIX_REACH:
                     d = s - ce
-                elif kind == "postfix" and e <= cs and cs - e <= POSTFIX_REACH:
-                    d = cs - e
-                elif kind == "verb" and 0 <= cs - e <= VERB_REACH:
+                elif (kind == "postfix" and e <= cs and cs - e <= POSTFIX_REACH) or (
+                        kind == "verb" and 0 <= cs - e <= VERB_REACH):
                     d = cs - e
                 elif kind == "verb" and 0 <= s - ce <= VERB_REACH and word.lower() not in self.addressees:
                     d = s - ce  # "said the ministry"; but "told Reuters" names the listener
@@ -150,7 +149,7 @@ class SourceReader:
         name that is a known place, side or source is left to those.
         """
         out: list[tuple[int, int, str]] = []
-        for kind, cs, ce, word in cues:
+        for kind, cs, _ce, word in cues:
             if kind != "verb":
                 continue
             spans = []

@@ -247,7 +247,8 @@ class _DocContext:
                     consumed = max(consumed, used)
                 subset = pk is not None and self.frames.subset is not None and frames[pk].measure and bool(
                     self.frames.subset.search(text, frames[pk].np_end, m.start))
-                if pk is not None and frames[pk].measure and frames[pk].unit == f.unit and (f.measure is None or subset):
+                shares = pk is not None and frames[pk].measure and frames[pk].unit == f.unit
+                if shares and (f.measure is None or subset):
                     # "20 Kinder und zwei Lehrer getötet", "11 killed, including four children"
                     f.measure = frames[pk].measure
                     f.why["measure"] = "shared with the figure before"
@@ -426,7 +427,7 @@ class _DocContext:
     def _location(self, sents: list[_Sent], i: int, m: Mention) -> str | None:
         st = sents[i]
         best = None
-        for s, e, place, _ in st.places:
+        for s, _e, place, _ in st.places:
             d = abs(s - m.start)
             if best is None or d < best[0]:
                 best = (d, place)
@@ -445,7 +446,7 @@ class _DocContext:
         best: tuple[float, TimeExpr] | None = None
         present: TimeExpr | None = None
         for t in st.times:
-            if t.start < m.end and m.start < t.end or any(a < t.end and t.start < b for a, b in figures):
+            if (t.start < m.end and m.start < t.end) or any(a < t.end and t.start < b for a, b in figures):
                 continue  # "rund 2000 Soldaten": a figure, not the year 2000
             if t.kind == "present":
                 present = present or t

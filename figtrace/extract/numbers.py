@@ -270,7 +270,8 @@ class NumberFinder:
     def _glued_scale(self, text: str, pos: int) -> tuple[float, int] | None:
         """'1.5m', '2bn': a scale letter written onto the digits, then no more letters."""
         for suffix, factor in self.glued:
-            if text[pos: pos + len(suffix)].lower() == suffix and not text[pos + len(suffix): pos + len(suffix) + 1].isalnum():
+            after = pos + len(suffix)
+            if text[pos: after].lower() == suffix and not text[after: after + 1].isalnum():
                 return factor, len(suffix)
         return None
 

@@ -65,9 +65,12 @@ class TimeFinder:
         parts = _alt(self.parts_year, cap=None)
         yw = _alt(t.get("year_words", []), cap=None)
         # "15. Juni 2025", "15 June 2025"
-        self.dmy = re.compile(rf"(?<!\d)(?P<d>\d{{1,2}})\.?[\s\u00a0]+(?P<m>{mon})\.?(?:[\s\u00a0]+(?P<y>\d{{4}}))?(?!\w)")
+        self.dmy = re.compile(
+            rf"(?<!\d)(?P<d>\d{{1,2}})\.?[\s\u00a0]+(?P<m>{mon})\.?(?:[\s\u00a0]+(?P<y>\d{{4}}))?(?!\w)")
         # "June 15, 2025"
-        self.mdy = re.compile(rf"(?<!\w)(?P<m>{mon})\.?[\s\u00a0]+(?P<d>\d{{1,2}})(?:st|nd|rd|th)?(?!\d)(?:,?[\s\u00a0]+(?P<y>\d{{4}}))?")
+        sfx = _alt(t.get("day_suffixes", []), cap=None)
+        self.mdy = re.compile(
+            rf"(?<!\w)(?P<m>{mon})\.?[\s\u00a0]+(?P<d>\d{{1,2}})(?:{sfx})?(?!\d)(?:,?[\s\u00a0]+(?P<y>\d{{4}}))?")
         # "Januar und Februar 2025", "Anfang März", "June 2025"
         self.my = re.compile(
             rf"(?<!\w)(?:(?P<part>{parts})[\s\u00a0]+)?(?P<m>{mon})\.?"

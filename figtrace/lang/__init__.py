@@ -42,6 +42,7 @@ SCHEMA: dict[str, dict[str, str]] = {
         "this_month": "strs", "last_month": "strs", "last_week": "strs", "this_week": "strs", "today": "strs",
         "yesterday": "strs", "period_last": "strs", "ago_before": "strs", "ago_after": "strs",
         "units": "map_str", "present": "strs", "since": "strs", "year_prepositions": "strs", "previous": "strs",
+        "day_suffixes": "strs",
     },
     "sentences": {"abbreviations": "strs", "ordinal_dot": "bool"},
     "frames": {

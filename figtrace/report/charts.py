@@ -245,13 +245,18 @@ def _point_layer(x: dict[str, Any], y: dict[str, Any], color: dict[str, Any], *,
 
 def _addition_rows(additions: Sequence[Mapping[str, Any]], base_rows: Sequence[Mapping[str, Any]]
                    ) -> list[dict[str, Any]]:
-    """Reinforcements stacked on the latest deployed figure known at their date."""
+    """Reinforcements stacked on the largest deployed figure reported by their date.
+
+    Deployments are cumulative, so the largest earlier figure is the best
+    reading of the total an addition joins; smaller ones count a part (one
+    unit, the engineers) and would understate it.
+    """
     out: list[dict[str, Any]] = []
     for r in chart_rows(additions):
         earlier = [b for b in base_rows if b["xmid"] <= r["xmid"]]
         if not earlier:
             continue
-        base = max(earlier, key=lambda b: (b["xmid"], b["value"]))["value"]
+        base = max(b["value"] for b in earlier)
         out.append({**r, "y1": base, "y2": base + r["value"],
                     "label": f"{r['label']} more → {fmt_number(base + r['value'])}"})
     return out
