@@ -63,14 +63,15 @@ KEY_LEN = 3
 
 
 @lru_cache(maxsize=64)
-def _token_index(text: str) -> tuple[list[int], list[str]]:
-    """Word starts of a text and their lowercased first letters, computed once per document."""
-    starts: list[int] = []
-    lows: list[str] = []
+def _token_index(text: str) -> dict[int, dict[str, list[int]]]:
+    """Word starts of a text by their lowercased first 1, 2 and 3 letters, computed once per text."""
+    index: dict[int, dict[str, list[int]]] = {k: {} for k in range(1, KEY_LEN + 1)}
     for tm in _TOKEN.finditer(text):
-        starts.append(tm.start())
-        lows.append(text[tm.start(): tm.start() + KEY_LEN].lower())
-    return starts, lows
+        st = tm.start()
+        low = text[st: st + KEY_LEN].lower()
+        for k in range(1, len(low) + 1):
+            index[k].setdefault(low[:k], []).append(st)
+    return index
 
 
 class PhrasePattern:
@@ -101,6 +102,10 @@ class PhrasePattern:
         self.groups = {k: re.compile(boundary("(?:" + "|".join(alts[i] for i in ix) + ")"))
                        for k, ix in by_key.items()}
         self.lens = sorted({len(k) for k in by_key})
+        self.keys_by_len: dict[int, set[str]] = {}
+        for k in by_key:
+            self.keys_by_len.setdefault(len(k), set()).add(k)
+        self._cache: dict[int, tuple[str, list[int]]] = {}
         # entries that start with a sign ("%", "€", "-jährige") are few: scan for them directly
         self.odd = re.compile(boundary("(?:" + "|".join(alts[i] for i in odd) + ")")) if odd else None
 
@@ -115,16 +120,34 @@ class PhrasePattern:
                 best = m
         return best
 
+    def _candidates(self, text: str) -> list[int]:
+        """Word starts where some entry may begin: the text's prefixes met with the entries' keys."""
+        cached = self._cache.get(id(text))
+        if cached is not None and cached[0] is text:
+            return cached[1]
+        index = _token_index(text)
+        found: set[int] = set()
+        for k, keys in self.keys_by_len.items():
+            by_prefix = index[k]
+            for key in keys.intersection(by_prefix):
+                found.update(by_prefix[key])
+        cand = sorted(found)
+        if len(self._cache) > 8:
+            self._cache.clear()
+        self._cache[id(text)] = (text, cand)
+        return cand
+
     def finditer(self, text: str, pos: int = 0, endpos: int | None = None):  # type: ignore[no-untyped-def]
         endpos = len(text) if endpos is None else endpos
-        starts, lows = _token_index(text)
+        cand = self._candidates(text)
         found: list[re.Match[str]] = []
         last = -1
-        i = bisect_left(starts, pos)
-        n = len(starts)
-        while i < n and starts[i] < endpos:
-            if starts[i] >= last:
-                m = self._at(text, starts[i], lows[i], endpos)
+        i = bisect_left(cand, pos)
+        n = len(cand)
+        while i < n and cand[i] < endpos:
+            start = cand[i]
+            if start >= last:
+                m = self._at(text, start, text[start: start + KEY_LEN].lower(), endpos)
                 if m:
                     found.append(m)
                     last = m.end()
