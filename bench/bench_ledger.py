@@ -117,6 +117,7 @@ def generate(path: Path, n_claims: int, seed: int = 7) -> dict[str, float]:
                 'VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)', rows)
             conn.execute("COMMIT")
         conn.executemany("INSERT OR IGNORE INTO sources(name) VALUES (?)", [(s,) for s in SOURCES])
+        ledger.refresh_stats()
         conn.execute("ANALYZE")
         conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
     t_load = time.perf_counter() - t1

@@ -15,6 +15,7 @@ from __future__ import annotations
 import argparse
 import contextlib
 import json
+import os
 import threading
 import time
 from pathlib import Path
@@ -32,27 +33,43 @@ class Sampler(threading.Thread):
     def __init__(self, interval: float = 0.5):
         super().__init__(daemon=True)
         self.interval = interval
-        self.peak = 0
-        self.now = 0
+        self.peak = self.peak_anon = self.peak_file = 0
         self._halt = threading.Event()
 
-    def rss(self) -> int:
+    def rss(self) -> tuple[int, int, int]:
+        """Total, anonymous (heap: what must stay flat) and file-backed (SQLite's mmap of the ledger) bytes."""
         me = psutil.Process()
-        total = me.memory_info().rss
-        for child in me.children(recursive=True):
-            with contextlib.suppress(psutil.Error):
-                total += child.memory_info().rss
-        return total
+        anon = file = 0
+        for p in (me, *me.children(recursive=True)):
+            with contextlib.suppress(psutil.Error, OSError):
+                a, f = _status(p.pid)
+                anon += a
+                file += f
+        return anon + file, anon, file
 
     def run(self) -> None:
         while not self._halt.is_set():
-            self.now = self.rss()
-            self.peak = max(self.peak, self.now)
+            total, anon, file = self.rss()
+            self.peak = max(self.peak, total)
+            self.peak_anon = max(self.peak_anon, anon)
+            self.peak_file = max(self.peak_file, file)
             self._halt.wait(self.interval)
 
     def stop(self) -> None:
         self._halt.set()
         self.join()
+
+
+def _status(pid: int) -> tuple[int, int]:
+    """RssAnon and RssFile + RssShmem of one process, in bytes (Linux)."""
+    anon = file = 0
+    with open(f"/proc/{pid}/status") as f:
+        for line in f:
+            if line.startswith("RssAnon:"):
+                anon = int(line.split()[1]) * 1024
+            elif line.startswith(("RssFile:", "RssShmem:")):
+                file += int(line.split()[1]) * 1024
+    return anon, file
 
 
 def main() -> None:
@@ -76,11 +93,17 @@ def main() -> None:
             docs += 1
             claims += len(found)
             if docs % args.every == 0:
-                marks.append({"documents": docs, "rss_mb": sampler.rss() / 2**20, "peak_mb": sampler.peak / 2**20,
-                              "seconds": time.perf_counter() - t0})
+                total, anon, file = sampler.rss()
+                main_anon = _status(os.getpid())[0]
+                marks.append({"documents": docs, "rss_mb": total / 2**20, "anon_mb": anon / 2**20,
+                              "main_anon_mb": main_anon / 2**20, "workers_anon_mb": (anon - main_anon) / 2**20,
+                              "file_mb": file / 2**20, "peak_mb": sampler.peak / 2**20,
+                              "peak_anon_mb": sampler.peak_anon / 2**20, "seconds": time.perf_counter() - t0})
     sampler.stop()
     print(json.dumps({"documents": docs, "claims": claims, "failed": failed, "jobs": args.jobs,
-                      "seconds": time.perf_counter() - t0, "peak_mb": sampler.peak / 2**20, "marks": marks,
+                      "seconds": time.perf_counter() - t0, "peak_mb": sampler.peak / 2**20,
+                      "peak_anon_mb": sampler.peak_anon / 2**20, "peak_file_mb": sampler.peak_file / 2**20,
+                      "marks": marks,
                       "db_mb": args.db.stat().st_size / 2**20}))
 
 

@@ -85,22 +85,34 @@ def render(r: dict[str, Any], results: Path) -> str:
         "",
         "## Details",
         "",
-        f"- **Plain text** ({t['articles']:,} articles held in memory, {t['english']:,} English): figtrace found "
+        f"- **Plain text** ({t['articles']:,} articles held in memory; {t['english']:,} English ones for the "
+        f"quantulum3 comparison): figtrace found "
         f"{fig['found']:,} claims; the regex number finder {rx['found']:,} numbers (dates, times and ids "
         f"included: it decides nothing); quantulum3 {q['found']:,} quantities in the English part, where figtrace "
         f"found {fig_en['found']:,} claims. Wall clock: figtrace {fig['wall_per_s']:.1f}/s.",
-        f"- **HTML** ({h['pages']:,} pages): figtrace reading alone (trafilatura with metadata, date, cleaning, "
-        f"language) takes {read_ratio:.2f}× trafilatura's bare text extraction; extraction brings it to "
-        f"{html_ratio:.2f}×. {h['figtrace']['found']:,} claims.",
+        f"- **HTML** ({h['pages']:,} pages), CPU time relative to `trafilatura.extract` alone (1.00×): "
+        + (f"trafilatura asked for text plus metadata as figtrace asks (`bare_extraction(with_metadata=True)`: "
+           f"title, date via htmldate, site name, and author and licence it computes anyway) "
+           f"{h['trafilatura_meta']['cpu_s'] / h['trafilatura']['cpu_s']:.2f}×; "
+           if "trafilatura_meta" in h else "")
+        + f"figtrace's reading (that, plus encoding repair, cleaning, language and date) {read_ratio:.2f}×; "
+        f"with extraction {html_ratio:.2f}×. {h['figtrace']['found']:,} claims.",
         f"- **Memory**: {mem['documents']:,} articles from one JSON Lines file through `iter_extracted` "
         f"(--jobs {mem['jobs']}) into a ledger on disk ({mem['db_mb']:.0f} MB, {mem['claims']:,} claims) in "
         f"{mem['seconds']:.0f} s ({mem['documents'] / mem['seconds']:.1f} articles/s). Resident memory of the "
         "whole process tree (client and workers), sampled every 0.5 s:",
         "",
-        "  | documents | RSS now MB | peak so far MB | seconds |",
-        "  |---:|---:|---:|---:|",
-        *[f"  | {k['documents']:,} | {k['rss_mb']:.0f} | {k['peak_mb']:.0f} | {k['seconds']:.0f} |"
+        "  | documents | RSS MB | heap: client | heap: workers | file-backed | peak RSS so far | seconds |",
+        "  |---:|---:|---:|---:|---:|---:|---:|",
+        *[f"  | {k['documents']:,} | {k['rss_mb']:.0f} | {k.get('main_anon_mb', 0):.0f} | "
+          f"{k.get('workers_anon_mb', 0):.0f} | {k.get('file_mb', 0):.0f} | {k['peak_mb']:.0f} | {k['seconds']:.0f} |"
           for k in mem["marks"]],
+        "",
+        "  Heap = anonymous memory (RssAnon). The workers' heap stays flat. The client's grows until "
+        "SQLite's page cache of the ledger is full (`cache_size` = 64 MiB in `figtrace/store/db.py`), then "
+        "stays; the Python heap itself is flat (tracemalloc: 9.7 MB after 50 documents, 9.0 MB after 400). "
+        "File-backed pages are the mapped ledger and libraries (SQLite `mmap_size` caps the map at 1 GiB; "
+        "the kernel reclaims those pages under pressure).",
         "",
         f"- **SQLite ingest** ({ing['documents']:,} documents, {ing['claims']:,} claims, one transaction per "
         "document, WAL, synchronous=NORMAL for both): the ledger also keeps the full-text index, sources, "
@@ -114,6 +126,10 @@ def render(r: dict[str, Any], results: Path) -> str:
         f"them back {dk['read_s']:.1f} s). Claims (sorted JSON digest): {j1['digest']} / {j2['digest']} / "
         f"{dk['digest']} — {'identical' if same else 'DIFFERENT'}. Wall clock on a shared machine: the "
         "speed-up is bounded by the cores other tenants leave free.",
+        "",
+        "## Targets and gaps",
+        "",
+        *gaps(r),
         "",
         "## Profile (plain text, one core, cProfile, top functions by own time)",
         "",
@@ -131,3 +147,54 @@ def render(r: dict[str, Any], results: Path) -> str:
         else:
             out += [f"## {title}", "", f"Not run yet (`bench/results/{name}` is missing).", ""]
     return "\n".join(out) + "\n"
+
+
+def gaps(r: dict[str, Any]) -> list[str]:
+    """The targets of issue 6, each met or with its gap and what the profile says about it."""
+    t, h, mem = r["text"], r["html"], r["memory"]
+    per_s = t["figtrace"]["per_s"]
+    html_ratio = h["figtrace"]["cpu_s"] / h["trafilatura"]["cpu_s"]
+    meta = h["trafilatura_meta"]["cpu_s"] / h["trafilatura"]["cpu_s"] if "trafilatura_meta" in h else None
+    read = h["figtrace_read"]["cpu_s"] / h["trafilatura"]["cpu_s"]
+    engine_share = t["figtrace_engine"]["cpu_s"] / t["figtrace"]["cpu_s"] if t["figtrace"]["cpu_s"] else 0
+    day = per_s * 86400
+    out = [
+        f"- **≥ {TARGET_TEXT_PER_S} plain-text articles/s on one core: missed by {TARGET_TEXT_PER_S / per_s:.0f}×** "
+        f"({per_s:.1f}/s)." if per_s < TARGET_TEXT_PER_S else
+        f"- **≥ {TARGET_TEXT_PER_S} plain-text articles/s on one core: met** ({per_s:.1f}/s).",
+        f"  The extraction engine takes {engine_share:.0%} of it, reading (cleaning, language identification, "
+        "date search) the rest. The profile below shows no single hot spot left to fix with a precompiled "
+        "pattern: the time is spread over the lexicon and knowledge-base phrase matchers "
+        "(`figtrace/lang/phrases.py`, tried per sentence for actors, sources, cue words), the time-expression "
+        "regexes of `extract/timeref.py` (about a dozen per sentence that holds a figure) and number finding. "
+        "Reaching 500/s needs fewer passes per sentence (one labelled scanner for all cue families) rather than "
+        "faster ones; that is an engine redesign, not a tuning step. Already done: patterns compiled once per "
+        "language (lexicon loaders are cached), phrase alternations tried only at word starts whose first "
+        "letters can begin an entry (commit 01493c6), and a sentence without a number mention is skipped "
+        "before attribution and time expressions.",
+        f"  For scale the per-core rate matters less than it seems: {per_s:.0f} articles/s is "
+        f"{day:,.0f} articles a day on one core, and `--jobs N` / `--engine dask` multiply it by the cores "
+        "(results identical, see Scaling).",
+    ]
+    if html_ratio > TARGET_HTML_RATIO:
+        out.append(f"- **HTML pipeline ≤ {TARGET_HTML_RATIO}× trafilatura alone: missed** ({html_ratio:.2f}×).")
+    else:
+        out.append(f"- **HTML pipeline ≤ {TARGET_HTML_RATIO}× trafilatura alone: met** ({html_ratio:.2f}×).")
+    out.append(
+        "  Breakdown in CPU time, trafilatura's text extraction = 1.00×: "
+        + (f"asking trafilatura for metadata as well costs {meta:.2f}× by itself (its metadata pass also "
+           "extracts author and licence and runs htmldate); " if meta else "")
+        + f"figtrace's reading brings it to {read:.2f}× (encoding repair with ftfy, cleaning, language "
+        f"identification, date search; and a per-character letter count in `ingest/html.py`), extraction "
+        f"to {html_ratio:.2f}×. The target cannot hold while extraction itself costs more per page than "
+        "trafilatura: it needs the plain-text engine speed-up above, and in reading, the metadata fields "
+        "figtrace uses (title, date, site name) taken without trafilatura's full metadata pass.")
+    ok = mem["peak_mb"] < TARGET_MEMORY_MB
+    out.append(
+        f"- **Memory < {TARGET_MEMORY_MB} MB: {'met' if ok else 'missed'}** — peak {mem['peak_mb']:.0f} MB "
+        f"(RSS of client and workers) over {mem['documents']:,} articles"
+        + (f", heap {mem['peak_anon_mb']:.0f} MB" if "peak_anon_mb" in mem else "")
+        + ". Nothing holds the corpus: folders are walked lazily, JSON Lines and WARC files are streamed, at "
+        "most 3 units of work per worker are in flight, and results are written to SQLite (or Parquet "
+        "shards) as they arrive. The heap grows only until SQLite's 64 MiB page cache is full.")
+    return out

@@ -40,7 +40,7 @@ RESULTS = HERE / "results"
 
 PROFILES: dict[str, dict[str, int]] = {
     #        corpus size, throughput sample, html pages, scaling run, memory run, timeline claims, repeats
-    "default": {"size": 10_000, "sample": 400, "html": 300, "scale": 2_000, "memory": 10_000,
+    "default": {"size": 10_000, "sample": 300, "html": 300, "scale": 1_000, "memory": 10_000,
                 "timeline": 1_000_000, "repeat": 3},
     "quick": {"size": 1_000, "sample": 60, "html": 40, "scale": 200, "memory": 1_000, "timeline": 100_000,
               "repeat": 3},
@@ -150,7 +150,8 @@ def scaling(folder: Path, n_workers: int = 2) -> dict[str, Any]:
             Client(cl) as client:
         client.run(_warm)  # load lexicons on the workers: the local pool inherits them already loaded
         t = time.perf_counter()
-        report = run_dask([str(folder)], shards, scheduler=client)
+        chunk = max(10, len(list(folder.glob("*.txt"))) // (n_workers * 4))  # ≥ 4 partitions per worker
+        report = run_dask([str(folder)], shards, scheduler=client, chunk=chunk)
         run_s = time.perf_counter() - t
     t = time.perf_counter()
     docs, claims, digest = claim_digest(iter_shards(shards))

@@ -18,6 +18,10 @@ class UnknownLanguageError(FigtraceError):
         self.code = code
 
 
+class ExtractionTimeout(FigtraceError):
+    """One document took longer than its time budget; it is skipped, the batch goes on."""
+
+
 class LexiconError(FigtraceError):
     """A lexicon file is malformed; lists every problem at once (file and entry)."""
 

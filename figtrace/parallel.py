@@ -41,7 +41,7 @@ Result = tuple[Document | InputError, list[Claim]]
 POOL_CHUNK = 16
 #: Documents per Dask partition: a task carries a scheduler round trip and
 #: writes two Parquet files, so it should take seconds, not milliseconds.
-DASK_CHUNK = 200
+DASK_CHUNK = 100
 #: Units in flight per worker: keeps every worker busy while bounding memory.
 IN_FLIGHT_PER_WORKER = 3
 

@@ -282,3 +282,17 @@ def test_report_lists_contradictions_first_and_caps_the_findings(db: Path, monke
     assert f"The first 2 of {total} findings" in html
     statuses = [f["status"] for f in view.flagged_first([{"status": "explained"}, {"status": "flagged"}])]
     assert statuses == ["flagged", "explained"]
+
+
+def test_claims_without_an_actor_are_listed_but_not_charted(tmp_path: Path) -> None:
+    from figtrace.model import Claim, Document
+
+    doc = Document(text="Some 40 people were hurt.", name="noactor.txt", published="2025-01-02")
+    claim = Claim(doc=doc.name, quote=doc.text, figure="40", value=40, low=40, high=40, qualifier="exact",
+                  measure="wounded", actor=None, unit="personnel", source="unattributed", as_of=None,
+                  location=None, start=5, end=7, quote_start=0, quote_end=len(doc.text), doc_id=doc.id)
+    with Ledger(tmp_path / "n.db") as ledger:
+        ledger.add_document(doc, [claim])
+        html = render_report(ledger)
+    assert '<mark class="fig">40</mark>' in html
+    assert "<svg" not in html

@@ -312,3 +312,26 @@ def test_an_invalid_claim_fails_its_document_only(ledger, tmp_path):
     assert summary.documents_added == 1
     assert [str(f) for f in summary.failures] == ["bad.txt: claim 0 ('1000'): measure is empty"]
     assert [d["name"] for d in ledger.documents()] == ["good.txt"]
+
+
+def _recount(ledger):
+    rows = ledger.conn.execute(
+        "SELECT actor, measure, count(*), count(DISTINCT source), count(DISTINCT cluster), count(DISTINCT doc_id) "
+        "FROM claims WHERE current = 1 GROUP BY actor, measure").fetchall()
+    return sorted(tuple(r) for r in rows)
+
+
+def test_overview_counts_stay_equal_to_a_full_recount(ledger):
+    for d in synthetic_documents(30, seed=5):
+        ledger.add_document(d, synthetic_extractor(d))
+    url = "https://example.org/live"
+    add(ledger, doc("live v1", "live", url=url, published="2025-02-01"), {"value": 10, "actor": "Atlantis"})
+    add(ledger, doc("live v2", "live", url=url, published="2025-02-02"), {"value": 20, "actor": "Lemuria"})
+    stats = sorted((m["actor"], m["measure"], m["n_claims"], m["n_sources"], m["n_clusters"], m["n_documents"])
+                   for m in ledger.metrics())
+    assert stats == _recount(ledger)
+    actors = {m["actor"] for m in ledger.metrics()}
+    assert "Lemuria" in actors and "Atlantis" not in actors  # the superseded version left the overview
+    ledger.refresh_stats()
+    assert sorted((m["actor"], m["measure"], m["n_claims"], m["n_sources"], m["n_clusters"], m["n_documents"])
+                  for m in ledger.metrics()) == stats

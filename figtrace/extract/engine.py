@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+import time
 from collections import Counter
 from dataclasses import dataclass, field
 
@@ -26,6 +27,7 @@ from figtrace.extract.frames import Frame, frame_reader
 from figtrace.extract.numbers import Mention, finder
 from figtrace.extract.sentences import Sentence, splitter
 from figtrace.extract.timeref import TimeExpr, time_finder
+from figtrace.errors import ExtractionTimeout
 from figtrace.kb import get_kb
 from figtrace.lang import available_languages, get_lexicon
 from figtrace.lang.phrases import compile_phrases
@@ -44,6 +46,8 @@ COORD_GAP = 12
 AGENT_MEASURES = ("killed", "wounded", "captured")
 #: Time expressions farther than this from the figure belong to another clause.
 TIME_REACH = 160
+#: Seconds one document may take before it is skipped (a typical article takes milliseconds).
+DOCUMENT_BUDGET = 20.0
 #: Time expressions after the figure count this much farther: "im Januar … 300, im April … 600".
 RIGHT_TIME_PENALTY = 2.0
 _CLAUSE_BREAK = re.compile(r";|\s[–—]\s")
@@ -63,8 +67,46 @@ class _Sent:
     topic: str | None = None
 
 
-def extract_document(doc: Document) -> list[Claim]:
-    """Every claim in one document, each with its evidence and reasons."""
+@dataclass(slots=True)
+class _Neighbours:
+    """For each sentence, the nearest one before and after with a topic, and before with a place.
+
+    Computed once per segment so context lookups cost O(1) per figure, not a
+    scan back through a long paragraph.
+    """
+
+    prev_topic: list[int | None]
+    next_topic: list[int | None]
+    prev_place: list[int | None]
+
+    @classmethod
+    def of(cls, sents: list[_Sent]) -> _Neighbours:
+        n = len(sents)
+        prev_topic: list[int | None] = [None] * n
+        prev_place: list[int | None] = [None] * n
+        next_topic: list[int | None] = [None] * n
+        last_t = last_p = None
+        for i, st in enumerate(sents):
+            prev_topic[i], prev_place[i] = last_t, last_p
+            if st.topic:
+                last_t = i
+            if st.places:
+                last_p = i
+        nxt = None
+        for i in range(n - 1, -1, -1):
+            next_topic[i] = nxt
+            if sents[i].topic:
+                nxt = i
+        return cls(prev_topic, next_topic, prev_place)
+
+
+def extract_document(doc: Document, *, budget: float | None = DOCUMENT_BUDGET) -> list[Claim]:
+    """Every claim in one document, each with its evidence and reasons.
+
+    ``budget`` (seconds) bounds the work on one document: a pathological input
+    (a megabyte on one line, thousands of figures) is skipped with
+    :class:`~figtrace.errors.ExtractionTimeout` instead of stalling a batch.
+    """
     # 1. language and segments
     lang = doc.lang or _detect(doc.text)
     doc.lang = lang
@@ -74,6 +116,8 @@ def extract_document(doc: Document) -> list[Claim]:
     text = doc.text
     claims: list[Claim] = []
     ctx = _DocContext(text, lang, published)
+    ctx.deadline = None if budget is None else time.monotonic() + budget
+    ctx.budget = budget
     main_actor = ctx.main_actor(segments)
     for seg in segments:
         claims.extend(ctx.extract_segment(doc, seg, main_actor, published, inferred))
@@ -136,6 +180,8 @@ class _DocContext:
         self.source_side = {n: e.attrs["side"] for n, e in kb.sources.items() if "side" in e.attrs}
         self.blocked = self.times.blocked_spans(text)
         self.published = published
+        self.deadline: float | None = None
+        self.budget: float | None = None
 
     def _prep_before(self, start: int) -> bool:
         """'nach Russland', 'in der Oblast Kursk', 'in eastern Russia': a place, not a side."""
@@ -212,8 +258,13 @@ class _DocContext:
         # topics for actor context
         for st in sents:
             st.topic = self._topic(st)
+        self._ctx = _Neighbours.of(sents)
         claims: list[Claim] = []
         for i, st in enumerate(sents):
+            if self.deadline is not None and time.monotonic() > self.deadline:
+                raise ExtractionTimeout(
+                    f"extraction took longer than {self.budget:g} s (document skipped; "
+                    f"{len(text):,} characters, stopped at character {st.s.start:,})")
             ms = self.nums.find(text, st.s.start, st.s.end, self.blocked)
             if not ms:
                 continue
@@ -367,26 +418,19 @@ class _DocContext:
     def _context_actor(self, sents: list[_Sent], i: int, main_actor: str | None,
                        seg: Segment) -> tuple[str | None, str]:
         """The side of the paragraph (nearest sentence before, then after), the segment, the story."""
-        st = sents[i]
-        para = st.s.paragraph
-        for j in range(i - 1, -1, -1):
-            if sents[j].s.paragraph != para:
-                break
-            if sents[j].topic:
-                return sents[j].topic, "earlier in the paragraph"
-        for j in range(i + 1, len(sents)):
-            if sents[j].s.paragraph != para:
-                break
-            if sents[j].topic:
-                return sents[j].topic, "later in the paragraph"
-        for j in range(i - 1, -1, -1):
-            if sents[j].topic:
-                return sents[j].topic, "an earlier paragraph"
+        ctx = self._ctx
+        para = sents[i].s.paragraph
+        before, after = ctx.prev_topic[i], ctx.next_topic[i]
+        if before is not None and sents[before].s.paragraph == para:
+            return sents[before].topic, "earlier in the paragraph"
+        if after is not None and sents[after].s.paragraph == para:
+            return sents[after].topic, "later in the paragraph"
+        if before is not None:
+            return sents[before].topic, "an earlier paragraph"
         if seg.kind != "furniture" and main_actor:
             return main_actor, "the document's main actor"
-        for j in range(i + 1, len(sents)):
-            if sents[j].topic:
-                return sents[j].topic, "a later paragraph"
+        if after is not None:
+            return sents[after].topic, "a later paragraph"
         return None, "no actor found"
 
     def _not_actor(self, st: _Sent, s: int, e: int) -> bool:
@@ -433,11 +477,9 @@ class _DocContext:
                 best = (d, place)
         if best:
             return best[1]
-        for j in range(i - 1, -1, -1):
-            if sents[j].s.paragraph != st.s.paragraph:
-                break
-            if sents[j].places:
-                return sents[j].places[-1][2]
+        j = self._ctx.prev_place[i]
+        if j is not None and sents[j].s.paragraph == st.s.paragraph:
+            return sents[j].places[-1][2]
         return None
 
     def _as_of(self, sents: list[_Sent], i: int, m: Mention, published: dt.date | None,

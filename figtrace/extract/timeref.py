@@ -22,7 +22,7 @@ from figtrace.lang.phrases import compile_phrases
 #: "seit … <date>": how far before a date (characters, words) its "since" may stand.
 SINCE_REACH = 45
 SINCE_WORDS = 5
-_URL = re.compile(r"https?://\S+|www\.\S+|\S+@\S+\.\w+|!\[[^\]\n]{0,300}\]\([^)\n]{0,500}\)|\]\([^)\n]{0,500}\)")
+_URL = re.compile(r"https?://\S+|www\.\S+|(?<![\w.+-])[\w.+-]{1,64}@[\w-]{1,63}(?:\.[\w-]{1,63}){1,4}|!\[[^\]\n]{0,300}\]\([^)\n]{0,500}\)|\]\([^)\n]{0,500}\)")
 _TIME = re.compile(r"(?<!\d)\d{1,2}:\d{2}(?::\d{2})?(?!\d)|(?<![\d.])\d{1,2}\.\d{2}(?=\s*(?:Uhr|h)\b)")
 _NUMDATE = re.compile(
     r"(?<![\d.])(?:\d{4}-\d{2}-\d{2}|\d{1,2}\.\d{1,2}\.(?:\d{4}|\d{2})(?!\d)|\d{1,2}/\d{1,2}/\d{2,4})"

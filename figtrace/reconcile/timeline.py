@@ -108,12 +108,10 @@ def _recency(p: Mapping[str, Any]) -> tuple[Any, ...]:
 
 def latest_per_source(points: list[dict[str, Any]]) -> dict[str, dict[str, Any]]:
     """The newest point of each source; undated points count only when a source has nothing else."""
-    latest: dict[str, dict[str, Any]] = {}
+    by_source: dict[str, list[dict[str, Any]]] = defaultdict(list)
     for p in points:
-        src = str(p.get("source") or "unattributed")
-        if src not in latest or _recency(p) > _recency(latest[src]):
-            latest[src] = p
-    return latest
+        by_source[str(p.get("source") or "unattributed")].append(p)
+    return {src: max(pts, key=_recency) for src, pts in by_source.items()}
 
 
 def span(points: Iterable[Mapping[str, Any]]) -> dict[str, Any]:

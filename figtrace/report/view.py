@@ -53,8 +53,12 @@ def measure_order(measure: str) -> int:
 
 
 def sorted_metrics(metrics: Sequence[dict[str, Any]], actor: str | None = None) -> list[dict[str, Any]]:
-    """Actors with most claims first, measures in the spec's order within an actor."""
-    rows = [m for m in metrics if actor is None or m.get("actor") == actor]
+    """Actors with most claims first, measures in the spec's order within an actor.
+
+    Claims without an actor have no timeline (a timeline is per actor); they
+    still appear in the claims table.
+    """
+    rows = [m for m in metrics if m.get("actor") and (actor is None or m.get("actor") == actor)]
     weight: dict[str, int] = {}
     for m in rows:
         weight[m.get("actor") or ""] = weight.get(m.get("actor") or "", 0) + int(m.get("n_claims") or 0)

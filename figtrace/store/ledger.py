@@ -50,8 +50,10 @@ FROM claims c JOIN documents d ON d.id = c.doc_id
 _TIMELINE_COLUMNS = ("id", "doc", "cluster", "source", "actor", "measure", "as_of", "value", "low", "high",
                      "qualifier", "quote", "figure", "published", "outlet", "start")
 _SELECT_TIMELINE = (
-    "SELECT c.id, c.doc_name, c.cluster, c.source, c.actor, c.measure, c.as_of, c.value, c.low, c.high, "
-    "c.qualifier, c.quote, c.figure, c.published, c.outlet, c.start "
+    "SELECT c.id, c.doc_name, c.cluster, c.source, c.actor, c.measure, c.as_of, "
+    + ", ".join(f"CASE WHEN c.{k} = CAST(c.{k} AS INTEGER) THEN CAST(c.{k} AS INTEGER) ELSE c.{k} END"
+                for k in ("value", "low", "high"))
+    + ", c.qualifier, c.quote, c.figure, c.published, c.outlet, c.start "
     "FROM claims c WHERE c.actor = ? AND c.measure = ? AND c.current = 1"
 )
 
@@ -231,9 +233,12 @@ class Ledger:
              doc.lang, doc.text, version, _now(),
              json.dumps(doc.meta, ensure_ascii=False, default=str) if doc.meta else None),
         )
+        pairs = {(r[2 + _CLAIM_COLUMNS.index("actor")], r[2 + _CLAIM_COLUMNS.index("measure")]) for r in rows}
         if doc.url and version > 1:
-            conn.execute("UPDATE claims SET current = 0 WHERE doc_id IN (SELECT id FROM documents "
-                         "WHERE url = ? AND id != ? AND superseded_by IS NULL)", (doc.url, doc.id))
+            old = "SELECT id FROM documents WHERE url = ? AND id != ? AND superseded_by IS NULL"
+            pairs |= {(r[0], r[1]) for r in conn.execute(
+                f"SELECT DISTINCT actor, measure FROM claims WHERE doc_id IN ({old})", (doc.url, doc.id))}
+            conn.execute(f"UPDATE claims SET current = 0 WHERE doc_id IN ({old})", (doc.url, doc.id))
             conn.execute("UPDATE documents SET superseded_by = ? WHERE url = ? AND id != ? "
                          "AND superseded_by IS NULL", (doc.id, doc.url, doc.id))
         conn.executemany(
@@ -246,7 +251,33 @@ class Ledger:
         sources = {r[2 + _CLAIM_COLUMNS.index("source")] for r in rows}
         conn.executemany("INSERT OR IGNORE INTO sources(name) VALUES (?)", [(s,) for s in sources])
         self._recluster({r[2 + _CLAIM_COLUMNS.index("ckey")] for r in rows})
+        self._refresh_stats(pairs)
         return True
+
+    def _refresh_stats(self, pairs: Iterable[tuple[str | None, str]]) -> None:
+        """Recount the overview rows of the (actor, measure) pairs a document touched."""
+        conn = self.conn
+        for actor, measure in pairs:
+            conn.execute("DELETE FROM pair_stats WHERE actor IS ? AND measure = ?", (actor, measure))
+            conn.execute(
+                "INSERT INTO pair_stats SELECT actor, measure, count(*), count(DISTINCT source), "
+                "count(DISTINCT cluster), count(DISTINCT doc_id) FROM claims "
+                "WHERE actor IS ? AND measure = ? AND current = 1 GROUP BY actor, measure", (actor, measure))
+
+    def refresh_stats(self) -> None:
+        """Recount the whole overview (after a bulk load that bypassed :meth:`add_document`)."""
+        conn = self.conn
+        conn.execute("BEGIN IMMEDIATE")
+        try:
+            conn.execute("DELETE FROM pair_stats")
+            conn.execute(
+                "INSERT INTO pair_stats SELECT actor, measure, count(*), count(DISTINCT source), "
+                "count(DISTINCT cluster), count(DISTINCT doc_id) FROM claims WHERE current = 1 "
+                "GROUP BY actor, measure")
+            conn.execute("COMMIT")
+        except BaseException:
+            conn.execute("ROLLBACK")
+            raise
 
     def _recluster(self, keys: Iterable[str]) -> None:
         """Recompute the clusters of the merge keys a new document touched."""
@@ -385,10 +416,8 @@ class Ledger:
             rows = cur.execute(_SELECT_TIMELINE, (actor, measure)).fetchall()
         except sqlite3.Error as e:
             raise db.ledger_error(e, self.path) from None
+        # whole numbers come back as integers from the query itself (6000, not 6000.0)
         tl = build_timeline(actor, measure, (dict(zip(_TIMELINE_COLUMNS, r, strict=True)) for r in rows))
-        for p in tl.points:
-            for k in ("value", "low", "high"):
-                p[k] = _num(p[k])
         for k in ("low", "high"):
             tl.span[k] = _num(tl.span.get(k))
         return tl
@@ -405,10 +434,8 @@ class Ledger:
     def metrics(self) -> list[dict[str, Any]]:
         """Overview: how many claims and sources each (actor, measure) has."""
         rows = self.conn.execute(
-            "SELECT c.actor, c.measure, count(*) AS n_claims, count(DISTINCT c.source) AS n_sources, "
-            "count(DISTINCT c.cluster) AS n_clusters, count(DISTINCT c.doc_id) AS n_documents "
-            "FROM claims c WHERE c.current = 1 "
-            "GROUP BY c.actor, c.measure ORDER BY n_claims DESC, c.actor, c.measure").fetchall()
+            "SELECT actor, measure, n_claims, n_sources, n_clusters, n_documents FROM pair_stats "
+            "ORDER BY n_claims DESC, actor, measure").fetchall()
         return [dict(r) for r in rows]
 
     def sources(self) -> list[dict[str, Any]]:
