@@ -42,6 +42,10 @@ TERRITORY_OWNER_TAIL = 35
 RIGHT_REACH = 25
 #: Two figures this close (characters between them) share a predicate: "82 soldiers and 47 civilians".
 COORD_GAP = 12
+#: An agent ("Russian troops captured …") stands at most this far (characters) before its verb.
+AGENT_REACH = 40
+#: Characters before a figure in which "its"/"seine" make the figure the speaker's own people.
+OWN_REACH = 40
 #: Measures whose active verb before the figure has the other side as subject.
 AGENT_MEASURES = ("killed", "wounded", "captured")
 #: Time expressions farther than this from the figure belong to another clause.
@@ -176,6 +180,7 @@ class _DocContext:
         self.attack = compile_phrases(fr.get("attack_nouns", []))
         self.own = compile_phrases(fr.get("own_markers", []))
         self.victims = compile_phrases(fr.get("victim_nouns", []))
+        self.attribution_nouns = compile_phrases(fr.get("attribution_nouns", []))
         self.genitive = bool(fr.get("genitive_after_noun"))
         self.source_side = {n: e.attrs["side"] for n, e in kb.sources.items() if "side" in e.attrs}
         self.blocked = self.times.blocked_spans(text)
@@ -366,7 +371,7 @@ class _DocContext:
         territory = f.measure in ("territory_captured", "advance")
         victims = self.victims is not None and bool(self.victims.search(text, m.num_end, max(f.np_end, m.num_end)))
         own = self.own is not None and bool(
-            self.own.search(text, max(st.s.start, m.start - 12), max(f.np_end, m.num_end)))
+            self.own.search(text, max(st.s.start, m.start - OWN_REACH), max(f.np_end, m.num_end)))
         if f.counter_start >= 0:
             # "North Korea's death toll … at around 2,000": the counter's owner
             for s, e, name, _ in st.actors:
@@ -379,7 +384,7 @@ class _DocContext:
         for s, e, name, prep in st.actors:
             if territory and m.num_start <= s < f.np_end + TERRITORY_OWNER_TAIL:
                 continue
-            if e <= agent_end and not self._in_np(m, f, s):
+            if e <= agent_end and agent_end - e <= AGENT_REACH and not prep and not self._in_np(m, f, s):
                 agents.add(name)
                 continue  # "Russian troops captured 25 soldiers": the one who did it, not whose people
             if not territory and self._in_np(m, f, s):
@@ -399,13 +404,15 @@ class _DocContext:
                 d = s - f.np_end
                 if right_best is None or d < right_best[0]:
                     right_best = (d, name, f"after the figure: {text[s:e]!r}")
-        place_actor = next(((a, p) for _, _, p, a in st.places if a), None)
+        place_actor = next(((a, p) for _, _, p, a in st.places if a and a not in agents), None)
+        if f.measure == "captured":
+            place_actor = None  # where prisoners are held says nothing of whose people they are
         if victims and place_actor:
             return place_actor[0], f"people in a place: {place_actor[1]}"
         best = left_best or right_best
         if best is not None:
             return best[1], best[2]
-        if own and st.att is not None and self.source_side.get(st.att.source):
+        if own and f.measure != "captured" and st.att is not None and self.source_side.get(st.att.source):
             # "The Israel Defense Forces say 898 of its soldiers …"
             return self.source_side[st.att.source], f"the source's own people: {st.att.source}"
         if place_actor and place_actor[1] not in self.victims_only:
@@ -442,8 +449,11 @@ class _DocContext:
             if a <= s and e <= b and st.att is not None and (a, b) == (st.att.start, st.att.end):
                 return True
         after = text[e: e + 40]
-        if self.attack is not None and self.attack.match(after.lstrip(), 0) and len(after) - len(after.lstrip()) <= 1:
-            return True
+        gap = len(after) - len(after.lstrip())
+        for rx in (self.attack, self.attribution_nouns):
+            # "russische Angriffe", "Israeli strikes"; "ukrainische Angaben", "the British estimate"
+            if rx is not None and gap <= 1 and rx.match(after.lstrip(), 0):
+                return True
         if self.sources.prefix is not None:
             # "nach ukrainischen Angaben", "laut russischen Quellen", "according to Ukrainian officials"
             pm = self.sources.prefix.match(after.lstrip())

@@ -230,7 +230,7 @@ class FrameReader:
         if f.measure == "deployed":
             # a plan is marked next to its verb ("könnten … entsandt werden", "would send")
             lo = max(left, min(cue_start, m.start) - PLAN_REACH)
-            hi = min(right, max(used, f.np_end) + 12)
+            hi = min(right, max(used, f.np_end) + PLAN_REACH)
             if self.planned is not None:
                 pm = self.planned.search(text, lo, hi)
                 if pm:
