@@ -207,6 +207,9 @@ class _DocContext:
             for m in self.actor_m.finditer(self.text, seg.start, seg.end):
                 if any(a <= m.start() and m.end() <= b for a, b in sources):
                     continue
+                after = self.text[m.end(): m.end() + 30].lstrip()
+                if self.attack is not None and self.attack.match(after):
+                    continue  # "US air strikes": an attacker, not the story's side
                 counts[self.actor_m.label(m)] += 1 if self._prep_before(m.start()) else 2
         return counts.most_common(1)[0][0] if counts else None
 
@@ -298,12 +301,12 @@ class _DocContext:
                     nxt += 1
                 left = max(ms[pk].num_end if pk is not None else st.s.start, consumed)
                 right = ms[counted[nxt]].start if nxt < len(counted) else st.s.end
-                used = self.frames.measure_of(text, m, f, left, right, inner=inner)
-                if used > 0 and not inner:
-                    consumed = max(consumed, used)
                 subset = pk is not None and self.frames.subset is not None and frames[pk].measure and bool(
                     self.frames.subset.search(text, frames[pk].np_end, m.start))
                 shares = pk is not None and frames[pk].measure and frames[pk].unit == f.unit
+                used = -1 if (subset and shares) else self.frames.measure_of(text, m, f, left, right, inner=inner)
+                if used > 0 and not inner:
+                    consumed = max(consumed, used)
                 if shares and (f.measure is None or subset):
                     # "20 Kinder und zwei Lehrer getötet", "11 killed, including four children"
                     f.measure = frames[pk].measure
@@ -409,6 +412,12 @@ class _DocContext:
             place_actor = None  # where prisoners are held says nothing of whose people they are
         if victims and place_actor:
             return place_actor[0], f"people in a place: {place_actor[1]}"
+        if victims and left_best is None and right_best is None:
+            # "… in Yemen's Saada province killed 68 people": civilians belong to where they are
+            where = next((n for s, e, n, prep in st.actors if prep and n not in agents
+                          and not self._not_actor(st, s, e)), None)
+            if where:
+                return where, "people in a country named in the sentence"
         best = left_best or right_best
         if best is not None:
             return best[1], best[2]
