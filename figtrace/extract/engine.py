@@ -42,6 +42,9 @@ TERRITORY_OWNER_TAIL = 35
 RIGHT_REACH = 25
 #: Two figures this close (characters between them) share a predicate: "82 soldiers and 47 civilians".
 COORD_GAP = 12
+#: A figure without a cue of its own shares the predicate of the one before only this close
+#: (characters between): "20 Kinder und zwei Lehrer", not "… troops to Amhara, a region of 22 million".
+SHARE_GAP = 120
 #: An agent ("Russian troops captured …") stands at most this far (characters) before its verb.
 AGENT_REACH = 40
 #: Characters before a figure in which "its"/"seine" make the figure the speaker's own people.
@@ -286,6 +289,11 @@ class _DocContext:
                     self._bare_unit(sents, i, m, f)
                 frames.append(f)
                 prev = (m, f)
+            # "im Alter von 8, 12 und 17 Jahren": a list ending in a noun that is no count is no count
+            for k in range(len(ms) - 2, -1, -1):
+                if "not_counted" in frames[k + 1].why and frames[k].np_end == ms[k].num_end and re.fullmatch(
+                        r"\s*(?:,|\w{1,4})\s*", text[ms[k].num_end: ms[k + 1].start]):
+                    frames[k] = Frame(np_end=ms[k].num_end, why={"not_counted": frames[k + 1].why["not_counted"]})
             consumed = st.s.start
             # only figures that count something bound each other's cue zones:
             # "die Verluste der vergangenen 24 Stunden auf 1.140 Soldaten"
@@ -303,7 +311,8 @@ class _DocContext:
                 right = ms[counted[nxt]].start if nxt < len(counted) else st.s.end
                 subset = pk is not None and self.frames.subset is not None and frames[pk].measure and bool(
                     self.frames.subset.search(text, frames[pk].np_end, m.start))
-                shares = pk is not None and frames[pk].measure and frames[pk].unit == f.unit
+                shares = (pk is not None and frames[pk].measure and frames[pk].unit == f.unit
+                          and (m.start - frames[pk].np_end <= SHARE_GAP or subset))
                 used = -1 if (subset and shares) else self.frames.measure_of(text, m, f, left, right, inner=inner)
                 if used > 0 and not inner:
                     consumed = max(consumed, used)

@@ -29,6 +29,8 @@ COUNTER_WINDOW = 90
 ELLIPSIS_GAP = 80
 #: Words right after a bare figure in which a casualty cue makes it count people ("300 killed").
 BARE_CUE_WORDS = 4
+#: Characters before a bare figure searched for a casualty verb ("kills dozens").
+BEFORE_CUE_CHARS = 20
 #: Characters before a deployment verb (or the figure) in which a modal makes it a plan.
 PLAN_REACH = 30
 #: A figure with no noun of its own may count what its sentence counts only from this value on,
@@ -39,7 +41,7 @@ CASUALTY = {"killed", "wounded", "killed_or_wounded", "captured", "missing"}
 DEPLOYMENT = {"deployed", "reinforcement", "planned"}
 
 _WORD = re.compile(r"[^\W_][\w\-'’²]*|[%€$£]")
-_STOP = re.compile(r"[,;:()\[\]!?\"„“”»«]|\.(?:\s|$)|\s[–—-]\s")
+_STOP = re.compile(r"[,;:()\[\]!?]|\.(?:\s|$)|\s[–—-]\s")
 
 
 @dataclass(slots=True)
@@ -146,7 +148,16 @@ class FrameReader:
                     f.unit = "personnel"
                     f.why["unit"] = f"bare figure before {cm.group(0)!r}"
                     return f
-        if prev is not None and prev[1].unit and m.start - prev[0].end <= ELLIPSIS_GAP:
+        if self.cue is not None and not _year_like(m):
+            # "kills dozens", "tötete 40": a casualty verb right before a bare figure
+            lo = max(sent_start, m.start - BEFORE_CUE_CHARS)
+            for cm in self.cue.finditer(text, lo, m.start):
+                if not text[cm.end(): m.start].strip() and any(
+                        e["measure"] in CASUALTY and "units" not in e for e in self._entries(cm)):
+                    f.unit = "personnel"
+                    f.why["unit"] = f"bare figure after {cm.group(0)!r}"
+                    return f
+        if prev is not None and prev[1].unit and m.start - prev[0].end <= ELLIPSIS_GAP and not _year_like(m):
             f.unit = prev[1].unit
             f.why["unit"] = "inherited from the figure before"
             return f

@@ -95,12 +95,14 @@ class NumberFinder:
         self.hundred = {w.lower() for w in words.get("hundred", [])}
         self.scales: dict[str, int] = {k.lower(): v for k, v in words.get("scales", {}).items()}
         self.joiners = {w.lower() for w in words.get("joiners", [])}
+        self.fractions: dict[str, float] = {k.lower(): v for k, v in words.get("fractions", {}).items()}
         self.weak = {w.lower() for w in words.get("weak", [])}
         self.ordinal_dot = bool(lex.sentences.get("ordinal_dot"))
         self.glued = sorted(((k.lower(), float(v)) for k, v in n.get("glued_scales", {}).items()),
                             key=lambda kv: -len(kv[0]))
         morphemes = sorted(
-            set(self.units) | set(self.teens) | set(self.tens) | self.hundred | set(self.scales) | self.joiners,
+            set(self.units) | set(self.teens) | set(self.tens) | self.hundred | set(self.scales) | self.joiners
+            | set(self.fractions),
             key=len, reverse=True,
         )
         self._morph = re.compile("|".join(re.escape(m) for m in morphemes), re.IGNORECASE) if morphemes else None
@@ -180,15 +182,25 @@ class NumberFinder:
             return None
         if parts[0] in self.joiners or parts[-1] in self.joiners:
             return None
-        total = 0
-        current = 0
+        total = 0.0
+        current = 0.0
+        fraction = 0.0
         seen_scale = False
+        if any(p in self.fractions for p in parts):
+            # "eine halbe Million", "one and a half million", "half a million": the fraction needs a scale
+            if not any(p in self.scales for p in parts):
+                return None
+            parts = [p for i, p in enumerate(parts)
+                     if not (p in self.weak and any(q in self.fractions for q in parts[i + 1: i + 2]))
+                     and not (p in self.weak and i > 0 and parts[i - 1] in self.fractions)]
         if sum(p in self.scales or p in self.hundred for p in parts) > MAX_SCALE_WORDS:
             return None  # "tausend tausend tausend …": not a figure, and it would overflow
         for p in parts:
             if p in self.joiners:
                 continue
-            if p in self.units:
+            if p in self.fractions:
+                fraction = self.fractions[p]
+            elif p in self.units:
                 current += self.units[p]
             elif p in self.teens:
                 current += self.teens[p]
@@ -198,8 +210,9 @@ class NumberFinder:
                 current = (current or 1) * 100
                 seen_scale = True
             elif p in self.scales:
-                total += (current or 1) * self.scales[p]
+                total += ((current + fraction) if (current or fraction) else 1) * self.scales[p]
                 current = 0
+                fraction = 0.0
                 seen_scale = True
         value = total + current
         # a lone weak word ("ein", "a") is an article, not a count
