@@ -27,6 +27,7 @@ POSTFIX_REACH = 60
 #: How far from a saying verb a pronoun or "the agency" may stand to be its subject.
 PRONOUN_REACH = 30
 UNATTRIBUTED = "unattributed"
+METONYM_CUE = "a capital or country as speaker"
 #: A speaker followed by a colon this close to the start of a sentence is a headline's source.
 HEADLINE_REACH = 30
 #: A name the knowledge base does not know loses a tie against one it knows (characters).
@@ -84,12 +85,13 @@ class SourceReader:
             if rx is None:
                 continue
             cues.extend((kind, m.start(), m.end(), m.group(0)) for m in rx.finditer(text, a, b))
-        heads = known + [(m.start(), m.end(), self.metonyms.label(m)) for m in self.metonyms.finditer(text, a, b)]
-        for s_, e_, name in sorted(heads):
-            # "Selenskyj: Mehr als 3000 …", "Kiew: Russland verliert …": a headline's speaker
+        # "Selenskyj: Mehr als 3000 …", "Kiew: Russland verliert …": a headline's speaker;
+        # a country before a colon ("Sudan: …") is the story's topic, not a speaker
+        heads = known + [(m.start(), m.end(), self.metonyms.label(m)) for m in self.metonyms.finditer(text, a, b)
+                         if not self._country(m.group(0))]
+        for s_, e_, name in heads:
             if s_ - a <= HEADLINE_REACH and re.match(r"\s*:", text[e_: e_ + 3]):
                 return Attribution(name, s_, e_, ":")
-            break
         for s_, e_, name in known:
             # "nach UN-Angaben", "according to Israeli tallies": the name carries its own cue
             if self.prefix is not None and self.prefix.search(text[s_:e_].replace("-", " ")):
@@ -125,7 +127,7 @@ class SourceReader:
                     best = (d, Attribution(name, s, e, word))
         if best is None:
             for s_, e_, name in self._metonyms(text, a, b, cues):
-                return Attribution(name, s_, e_, "a capital or country as speaker")
+                return Attribution(name, s_, e_, METONYM_CUE)
         return best[1] if best else None
 
     def _metonyms(self, text: str, a: int, b: int, cues: list[tuple[str, int, int, str]]):  # type: ignore[no-untyped-def]
@@ -177,6 +179,12 @@ class SourceReader:
             return s, None
         start = text.index(words[0], pos)
         return start, " ".join(words).rstrip(".,;:")
+
+    def _country(self, name: str) -> bool:
+        m = self.kb.matcher("places", self.lang).match(name)
+        if m is None or m.end() < len(name):
+            return False
+        return bool(self.kb.places[self.kb.matcher("places", self.lang).label(m)].attrs.get("victims_only"))
 
     def _is_entity(self, name: str) -> bool:
         for kind in ("places", "actors"):

@@ -22,7 +22,7 @@ import time
 from collections import Counter
 from dataclasses import dataclass, field
 
-from figtrace.extract.attribution import UNATTRIBUTED, Attribution, source_reader
+from figtrace.extract.attribution import METONYM_CUE, UNATTRIBUTED, Attribution, source_reader
 from figtrace.extract.frames import Frame, frame_reader
 from figtrace.extract.numbers import Mention, finder
 from figtrace.extract.sentences import Sentence, splitter
@@ -45,6 +45,8 @@ COORD_GAP = 12
 #: A figure without a cue of its own shares the predicate of the one before only this close
 #: (characters between): "20 Kinder und zwei Lehrer", not "… troops to Amhara, a region of 22 million".
 SHARE_GAP = 120
+#: A country named with a preposition counts as where victims are only this close to the figure.
+VICTIM_PLACE_REACH = 80
 #: An agent ("Russian troops captured …") stands at most this far (characters) before its verb.
 AGENT_REACH = 40
 #: Characters before a figure in which "its"/"seine" make the figure the speaker's own people.
@@ -58,6 +60,8 @@ DOCUMENT_BUDGET = 20.0
 #: Time expressions after the figure count this much farther: "im Januar … 300, im April … 600".
 RIGHT_TIME_PENALTY = 2.0
 _CLAUSE_BREAK = re.compile(r";|\s[–—]\s")
+#: A line opening with capitals and a comma or dash: "KYIV, Ukraine —", "DUBAI, April 29 (Reuters) -".
+_DATELINE = re.compile(r"(?m)^[ \t]*((?:[A-ZÄÖÜ][A-ZÄÖÜ'.\-]+[ /]?){1,3}(?:,[^\n,—–]{0,40})?)(?=\s*(?:\([^)\n]{0,30}\)\s*)?[—–-]\s)")
 
 
 @dataclass(slots=True)
@@ -186,7 +190,10 @@ class _DocContext:
         self.attribution_nouns = compile_phrases(fr.get("attribution_nouns", []))
         self.genitive = bool(fr.get("genitive_after_noun"))
         self.source_side = {n: e.attrs["side"] for n, e in kb.sources.items() if "side" in e.attrs}
+        self.source_side.update({n: e.attrs["side"] for n, e in kb.metonyms.items() if "side" in e.attrs})
         self.blocked = self.times.blocked_spans(text)
+        # "KYIV, Ukraine —", "CAIRO/JERUSALEM —": where the reporter filed from, not a side in the story
+        self.datelines = [m.span(1) for m in _DATELINE.finditer(text)]
         self.published = published
         self.deadline: float | None = None
         self.budget: float | None = None
@@ -200,6 +207,9 @@ class _DocContext:
             return True
         return len(before) >= 2 and before[-1][:1].islower() and before[-2].lower() in self.loc_preps
 
+    def _in_dateline(self, pos: int) -> bool:
+        return any(a <= pos < b for a, b in self.datelines)
+
     def main_actor(self, segments: list[Segment]) -> str | None:
         """The side most named in the story's own text, not counting names of sources."""
         counts: Counter[str] = Counter()
@@ -208,7 +218,7 @@ class _DocContext:
             if seg.kind == "furniture":
                 continue
             for m in self.actor_m.finditer(self.text, seg.start, seg.end):
-                if any(a <= m.start() and m.end() <= b for a, b in sources):
+                if any(a <= m.start() and m.end() <= b for a, b in sources) or self._in_dateline(m.start()):
                     continue
                 after = self.text[m.end(): m.end() + 30].lstrip()
                 if self.attack is not None and self.attack.match(after):
@@ -222,8 +232,12 @@ class _DocContext:
             st = _Sent(s)
             st.sources = self.sources.mentions(self.text, s.start, s.end)
             for m in self.actor_m.finditer(self.text, s.start, s.end):
+                if self._in_dateline(m.start()):
+                    continue
                 st.actors.append((m.start(), m.end(), self.actor_m.label(m), self._prep_before(m.start())))
             for m in self.place_m.finditer(self.text, s.start, s.end):
+                if self._in_dateline(m.start()):
+                    continue
                 name = self.place_m.label(m)
                 st.places.append((m.start(), m.end(), name, self.place_actor.get(name)))
             out.append(st)
@@ -359,10 +373,9 @@ class _DocContext:
                 and self.source_side.get(new.source) == self.source_side.get(old.source))
 
     def _topic(self, st: _Sent) -> str | None:
-        used = (st.att.start, st.att.end) if st.att and st.att_from is not None and st.own is st.att else None
         for s, e, name, prep in st.actors:
-            if used and s < used[1] and used[0] < e:
-                continue
+            if any(a <= s and e <= b for a, b, _ in st.sources) or self._not_actor(st, s, e):
+                continue  # "der südkoreanische Geheimdienst", "nach ukrainischen Angaben"
             if not prep:
                 return name
         for _, _, _, actor in st.places:
@@ -424,7 +437,7 @@ class _DocContext:
         if victims and left_best is None and right_best is None:
             # "… in Yemen's Saada province killed 68 people": civilians belong to where they are
             where = next((n for s, e, n, prep in st.actors if prep and n not in agents
-                          and not self._not_actor(st, s, e)), None)
+                          and abs(s - m.start) <= VICTIM_PLACE_REACH and not self._not_actor(st, s, e)), None)
             if where:
                 return where, "people in a country named in the sentence"
         best = left_best or right_best
@@ -433,6 +446,10 @@ class _DocContext:
         if own and f.measure != "captured" and st.att is not None and self.source_side.get(st.att.source):
             # "The Israel Defense Forces say 898 of its soldiers …"
             return self.source_side[st.att.source], f"the source's own people: {st.att.source}"
+        if (f.measure in ("deployed", "reinforcement", "planned") and st.own is not None
+                and st.own.cue == METONYM_CUE and self.source_side.get(st.own.source)):
+            # "Egypt has said it will contribute up to 1,091 troops": a side speaking of its own deployment
+            return self.source_side[st.own.source], f"a side speaking of its own troops: {st.own.source}"
         if place_actor and place_actor[1] not in self.victims_only:
             return place_actor[0], f"place in the sentence: {place_actor[1]}"
         found = self._context_actor(sents, i, main_actor, seg)
@@ -551,7 +568,8 @@ class _DocContext:
                main_actor: str | None, published: dt.date | None, inferred: bool,
                figures: list[tuple[int, int]], prev_claim: Claim | None) -> Claim:
         st = sents[i]
-        if prev_claim is not None and "inherited" in f.why.get("unit", "") and prev_claim.actor:
+        shared = "inherited" in f.why.get("unit", "") or f.why.get("measure") == "shared with the figure before"
+        if prev_claim is not None and shared and prev_claim.actor:
             actor, actor_why = prev_claim.actor, "shared with the figure before"
         else:
             actor, actor_why = self._actor(sents, i, m, f, main_actor, seg)

@@ -139,6 +139,10 @@ class FrameReader:
                 f.counter_start = best.start()
                 f.why["unit"] = f.why["measure"] = best.group(0)
                 return f
+        if prev is not None and prev[1].unit and m.start - prev[0].end <= ELLIPSIS_GAP and not _year_like(m):
+            f.unit = prev[1].unit
+            f.why["unit"] = "inherited from the figure before"
+            return f
         # "mehr als 127.000 wurden verletzt": a casualty cue right after a bare figure
         if self.cue is not None:
             tail_end = _word_end(text, m.end, sent_end, BARE_CUE_WORDS)
@@ -157,10 +161,6 @@ class FrameReader:
                     f.unit = "personnel"
                     f.why["unit"] = f"bare figure after {cm.group(0)!r}"
                     return f
-        if prev is not None and prev[1].unit and m.start - prev[0].end <= ELLIPSIS_GAP and not _year_like(m):
-            f.unit = prev[1].unit
-            f.why["unit"] = "inherited from the figure before"
-            return f
         # "the estimate had climbed to more than 10,000": a bare figure counts what an
         # earlier noun of its sentence or paragraph counts (checked by the caller)
         if m.kind in ("digits", "range") and m.value >= BARE_MIN and not _year_like(m):
@@ -207,8 +207,8 @@ class FrameReader:
                     left = bm.end()
             zone = text[f.np_end:right]
             dashes = len(re.findall(r"\s[–—]\s", text[left:right]))
-            for stop in re.finditer(r"\s[–—]\s|;", zone):
-                if stop.group(0) != ";" and dashes % 2 == 0:
+            for stop in re.finditer(r"\s[–—]\s|[;:]", zone):
+                if stop.group(0) not in ";:" and dashes % 2 == 0:
                     continue  # a dash pair encloses an aside: "390 Ukrainer – 270 Soldaten … – zurückgekehrt"
                 right = f.np_end + stop.start()
                 break

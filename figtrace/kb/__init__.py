@@ -126,3 +126,4 @@ def get_kb() -> KnowledgeBase:
     if errors:
         raise LexiconError(f"{len(errors)} problem(s) in the knowledge base:\n  " + "\n  ".join(errors))
     return KnowledgeBase(tables["sources"], tables["actors"], tables["places"], tables.get("metonyms", {}))
+
