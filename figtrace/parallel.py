@@ -227,7 +227,7 @@ def iter_extracted(
 
 
 def ingest(
-    ledger: Ledger, inputs: Iterable[str], *, jobs: int = 1, engine: str = "local", scheduler: str | None = None,
+    ledger: Ledger, inputs: Iterable[str], *, jobs: int = 1, engine: str = "local", scheduler: Any = None,
     shards: str | Path | None = None, lang: str | None = None, published: str | None = None,
     allow_private: bool = False, extractor: Extractor | None = None, progress: bool = False,
 ) -> IngestSummary:
@@ -235,34 +235,45 @@ def ingest(
 
     SQLite has one writer, so only extraction fans out; documents are
     stored in input order, so the ledger (ids, clusters, versions) is the
-    same as after a single-process ingest.
+    same as after a single-process ingest. With ``engine="dask"`` the
+    claims go through Parquet shards in ``shards`` (kept) or in a temporary
+    folder (removed afterwards); ``scheduler`` is an address or a client.
     """
-    from figtrace.store import db
-    from figtrace.store.ledger import IngestAborted, IngestSummary
+    import tempfile
+
+    from figtrace.store.ledger import IngestSummary
 
     if extractor is None:
         from figtrace.store.ledger import default_extractor
 
         extractor = default_extractor()
     summary = IngestSummary()
-    if engine == "dask":
-        if shards is None:
-            raise FigtraceError("--engine dask needs a shards folder (--shards DIR) to write claims to")
-        report = run_dask(inputs, shards, scheduler=scheduler, workers=jobs, lang=lang, published=published,
-                          allow_private=allow_private, extractor=extractor)
-        summary.failures.extend(report.failures)
-        results: Iterator[Result] = iter_shards(shards)
-    elif engine == "local":
+    if engine == "local":
         results = iter_extracted(inputs, jobs=jobs, lang=lang, published=published, allow_private=allow_private,
                                  extractor=extractor)
+        _store(ledger, results, summary, progress)
+    elif engine == "dask":
+        with tempfile.TemporaryDirectory(prefix="figtrace-shards-") as tmp:
+            folder = shards if shards is not None else tmp
+            report = run_dask(inputs, folder, scheduler=scheduler, workers=jobs, lang=lang, published=published,
+                              allow_private=allow_private, extractor=extractor)
+            summary.failures.extend(report.failures)
+            _store(ledger, iter_shards(folder), summary, progress)
     else:
         raise FigtraceError(f"unknown engine {engine!r} (one of {', '.join(ENGINES)})")
+    return summary
+
+
+def _store(ledger: Ledger, results: Iterable[Result], summary: IngestSummary, progress: bool) -> None:
+    from figtrace.store import db
+    from figtrace.store.ledger import IngestAborted
+
     if progress:
         import sys
 
         from tqdm import tqdm
 
-        results = iter(tqdm(results, desc="ingest", unit="doc", file=sys.stderr, dynamic_ncols=True))
+        results = tqdm(results, desc="ingest", unit="doc", file=sys.stderr, dynamic_ncols=True)
     for item, claims in results:
         if isinstance(item, InputError):
             summary.failures.append(item)
@@ -276,7 +287,6 @@ def ingest(
             summary.claims_added += len(claims)
         else:
             summary.documents_skipped += 1
-    return summary
 
 
 # -- Dask and Parquet shards ------------------------------------------------------

@@ -22,12 +22,12 @@ import time
 from collections import Counter
 from dataclasses import dataclass, field
 
+from figtrace.errors import ExtractionTimeout
 from figtrace.extract.attribution import METONYM_CUE, UNATTRIBUTED, Attribution, source_reader
 from figtrace.extract.frames import Frame, frame_reader
 from figtrace.extract.numbers import Mention, finder
 from figtrace.extract.sentences import Sentence, splitter
 from figtrace.extract.timeref import TimeExpr, time_finder
-from figtrace.errors import ExtractionTimeout
 from figtrace.kb import get_kb
 from figtrace.lang import available_languages, get_lexicon
 from figtrace.lang.phrases import compile_phrases
@@ -61,7 +61,9 @@ DOCUMENT_BUDGET = 20.0
 RIGHT_TIME_PENALTY = 2.0
 _CLAUSE_BREAK = re.compile(r";|\s[–—]\s")
 #: A line opening with capitals and a comma or dash: "KYIV, Ukraine —", "DUBAI, April 29 (Reuters) -".
-_DATELINE = re.compile(r"(?m)^[ \t]*((?:[A-ZÄÖÜ][A-ZÄÖÜ'.\-]+[ /]?){1,3}(?:,[^\n,—–]{0,40})?)(?=\s*(?:\([^)\n]{0,30}\)\s*)?[—–-]\s)")
+_DATELINE = re.compile(
+    r"(?m)^[ \t]*((?:[A-ZÄÖÜ][A-ZÄÖÜ'.\-]+[ /]?){1,3}(?:,[^\n,—–]{0,40})?)"
+    r"(?=\s*(?:\([^)\n]{0,30}\)\s*)?[—–-]\s)")
 
 
 @dataclass(slots=True)

@@ -1,6 +1,6 @@
 """The SQLite claims ledger (``figtrace.Ledger``)."""
 
 from figtrace.store.db import LedgerError
-from figtrace.store.ledger import IngestAborted, IngestSummary, Ledger
+from figtrace.store.ledger import IngestAborted, IngestSummary, InvalidClaim, Ledger
 
-__all__ = ["IngestAborted", "IngestSummary", "Ledger", "LedgerError"]
+__all__ = ["IngestAborted", "IngestSummary", "InvalidClaim", "Ledger", "LedgerError"]
