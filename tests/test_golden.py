@@ -58,6 +58,19 @@ def test_corpus_meets_floors(lang: str) -> None:
         assert result.f1(level) >= floors[level], f"{lang} {level} below floor\n{_report(result)}"
 
 
+HELDOUT = {name: Path(__file__).parent / name for name in ("heldout", "heldout2")}
+
+
+@pytest.mark.parametrize("name", sorted(HELDOUT))
+def test_heldout_sets_meet_floors(name: str) -> None:
+    """Sets written without seeing the engine: floors guard against regressions, not tuning targets."""
+    texts = sorted(HELDOUT[name].glob("*/*.txt"))
+    assert texts
+    result = score(_gold([t.with_suffix(".claims.jsonl") for t in texts]), _predict(texts))
+    for level in LEVELS:
+        assert result.f1(level) >= FLOORS[name][level], f"{name} {level} below floor\n{_report(result)}"
+
+
 @pytest.mark.skipif(not (SHARED / "seeds").is_dir(), reason="../shared/seeds not present")
 def test_seeds_meet_floors() -> None:
     texts = sorted((SHARED / "seeds").glob("*.txt"))
