@@ -13,6 +13,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 
 from figtrace.meta.dates import DateMention, find_dates, url_dates
 from figtrace.meta.language import detect_language
@@ -93,8 +94,24 @@ def published_from_text(doc: Document, langs: tuple[str, ...] | None = None) -> 
     return best
 
 
+#: A wire dateline: "PORT-AU-PRINCE, January 20, 2025 - …", "KIEW, 16.06.2025 (dpa) – …".
+_DATELINE = re.compile(
+    r"(?m)^[ \t]*[A-ZÄÖÜ][A-ZÄÖÜ .'/\-]{2,40},[ \t]*(?P<d>[^\n]{4,40}?)[ \t]*(?:\([^)\n]{1,30}\)[ \t]*)?[-—–][ \t]")
+#: Characters from the top of a document in which a dateline is looked for.
+DATELINE_WINDOW = 600
+
+
+def published_from_dateline(doc: Document, langs: tuple[str, ...] | None = None) -> DateMention | None:
+    """The date of a wire dateline near the top, when it names a full day."""
+    for m in _DATELINE.finditer(doc.text, 0, min(len(doc.text), DATELINE_WINDOW)):
+        for d in find_dates(m.group("d"), langs):
+            if d.precision == "day":
+                return DateMention(m.start("d") + d.start, m.start("d") + d.end, d.date, d.precision)
+    return None
+
+
 def _set_published(doc: Document, langs: tuple[str, ...], today: dt.date) -> None:
-    found = published_from_text(doc, langs)
+    found = published_from_text(doc, langs) or published_from_dateline(doc, langs)
     if found is not None:
         doc.published = found.iso
         doc.published_inferred = False
