@@ -143,7 +143,8 @@ class SourceReader:
                 yield m.start(), m.end(), self.metonyms.label(m)
                 continue
             for kind, cs, ce, _ in cues:
-                if kind == "verb" and (_adjacent(text, m.end(), cs) or (self.metonym_after and 0 <= m.start() - ce <= 2)):
+                after = self.metonym_after and 0 <= m.start() - ce <= 2
+                if kind == "verb" and (_adjacent(text, m.end(), cs) or after):
                     yield m.start(), m.end(), self.metonyms.label(m)
                     break
 
