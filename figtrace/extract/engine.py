@@ -21,6 +21,8 @@ import re
 import time
 from collections import Counter
 from dataclasses import dataclass, field
+from functools import cache
+from typing import Any
 
 from figtrace.errors import ExtractionTimeout
 from figtrace.extract.attribution import METONYM_CUE, UNATTRIBUTED, Attribution, source_reader
@@ -184,13 +186,8 @@ class _DocContext:
         self.place_actor = {name: e.attrs.get("actor") for name, e in kb.places.items()}
         self.victims_only = {name for name, e in kb.places.items() if e.attrs.get("victims_only")}
         self.loc_preps = self.frames.loc_preps
-        fr = get_lexicon(lang).frames
-        self.side = compile_phrases(fr.get("side_nouns", []))
-        self.attack = compile_phrases(fr.get("attack_nouns", []))
-        self.own = compile_phrases(fr.get("own_markers", []))
-        self.victims = compile_phrases(fr.get("victim_nouns", []))
-        self.attribution_nouns = compile_phrases(fr.get("attribution_nouns", []))
-        self.genitive = bool(fr.get("genitive_after_noun"))
+        (self.side, self.attack, self.own, self.victims, self.attribution_nouns,
+         self.genitive) = _side_patterns(lang)
         self.source_side = {n: e.attrs["side"] for n, e in kb.sources.items() if "side" in e.attrs}
         self.source_side.update({n: e.attrs["side"] for n, e in kb.metonyms.items() if "side" in e.attrs})
         self.blocked = self.times.blocked_spans(text)
@@ -602,5 +599,15 @@ class _DocContext:
         )
 
 
+@cache
+def _side_patterns(lang: str) -> tuple[Any, Any, Any, Any, Any, bool]:
+    """The lexicon's words about sides, compiled once per language."""
+    fr = get_lexicon(lang).frames
+    return (compile_phrases(fr.get("side_nouns", [])), compile_phrases(fr.get("attack_nouns", [])),
+            compile_phrases(fr.get("own_markers", [])), compile_phrases(fr.get("victim_nouns", [])),
+            compile_phrases(fr.get("attribution_nouns", [])), bool(fr.get("genitive_after_noun")))
+
+
+@cache
 def _strong_carry(lang: str) -> set[str]:
     return {w.lower() for w in get_lexicon(lang).attribution.get("carry", [])}
