@@ -251,14 +251,16 @@ def ingest(
     if engine == "local":
         results = iter_extracted(inputs, jobs=jobs, lang=lang, published=published, allow_private=allow_private,
                                  extractor=extractor)
-        _store(ledger, results, summary, progress)
+        with ledger.batch():
+            _store(ledger, results, summary, progress)
     elif engine == "dask":
         with tempfile.TemporaryDirectory(prefix="figtrace-shards-") as tmp:
             folder = shards if shards is not None else tmp
             report = run_dask(inputs, folder, scheduler=scheduler, workers=jobs, lang=lang, published=published,
                               allow_private=allow_private, extractor=extractor)
             summary.failures.extend(report.failures)
-            _store(ledger, iter_shards(folder), summary, progress)
+            with ledger.batch():
+                _store(ledger, iter_shards(folder), summary, progress)
     else:
         raise FigtraceError(f"unknown engine {engine!r} (one of {', '.join(ENGINES)})")
     return summary
@@ -266,7 +268,7 @@ def ingest(
 
 def _store(ledger: Ledger, results: Iterable[Result], summary: IngestSummary, progress: bool) -> None:
     from figtrace.store import db
-    from figtrace.store.ledger import IngestAborted
+    from figtrace.store.ledger import IngestAborted, InvalidClaim
 
     if progress:
         import sys
@@ -280,6 +282,9 @@ def _store(ledger: Ledger, results: Iterable[Result], summary: IngestSummary, pr
             continue
         try:
             added = ledger.add_document(item, claims)
+        except InvalidClaim as e:
+            summary.failures.append(InputError(item.name, str(e).removeprefix(f"{item.name}: ")))
+            continue
         except db.LedgerError as e:
             raise IngestAborted(f"{e} ({summary.line()} before it stopped)", summary) from None
         if added:
@@ -479,12 +484,13 @@ def load_shards(ledger: Ledger, shards: str | Path) -> IngestSummary:
     from figtrace.store.ledger import IngestSummary
 
     summary = IngestSummary()
-    for doc, claims in iter_shards(shards):
-        if ledger.add_document(doc, claims):
-            summary.documents_added += 1
-            summary.claims_added += len(claims)
-        else:
-            summary.documents_skipped += 1
+    with ledger.batch():
+        for doc, claims in iter_shards(shards):
+            if ledger.add_document(doc, claims):
+                summary.documents_added += 1
+                summary.claims_added += len(claims)
+            else:
+                summary.documents_skipped += 1
     return summary
 
 

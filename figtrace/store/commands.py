@@ -69,19 +69,37 @@ def _check_date(value: str | None, option: str) -> None:
               help="Publication date for articles that do not carry one.")
 @click.option("--allow-private", is_flag=True, help="Allow URLs that resolve to private or local addresses.")
 @click.option("--quiet", "-q", is_flag=True, help="No progress bar and no summary line.")
+@click.option("--jobs", "-j", type=click.IntRange(min=1), default=1, show_default=True,
+              help="Worker processes that extract (this process writes); the ledger is the same for any N.")
+@click.option("--engine", type=click.Choice(["local", "dask"]), default="local", show_default=True,
+              help="local: this machine (a process pool with --jobs); dask: a dask.distributed cluster.")
+@click.option("--scheduler", metavar="ADDRESS", default=None,
+              help="Dask scheduler (tcp://host:8786); without it --engine dask starts a local cluster.")
+@click.option("--shards", metavar="DIR", type=click.Path(file_okay=False), default=None,
+              help="With --engine dask: keep the Parquet shards (documents, claims) in this folder.")
 def ingest(inputs: tuple[str, ...], db_path: str, lang: str, published: str | None, allow_private: bool,
-           quiet: bool) -> None:
+           quiet: bool, jobs: int, engine: str, scheduler: str | None, shards: str | None) -> None:
     """Store articles and their claims in the ledger (files, folders, URLs; '-' reads stdin).
 
     Re-ingesting the same text adds nothing; a changed article at the same
     URL is stored as a new version. Exits 1 if any input failed.
     """
     _check_date(published, "--published")
+    if engine == "local" and (scheduler or shards):
+        raise click.UsageError(f"{'--scheduler' if scheduler else '--shards'} needs --engine dask")
     progress = not quiet and (sys.stderr.isatty() or len(inputs) >= PROGRESS_MIN_INPUTS)
     with _open(db_path, readonly=False) as ledger:
+        language = None if lang == "auto" else lang
         try:
-            summary = ledger.ingest(inputs, lang=None if lang == "auto" else lang, published=published,
-                                    allow_private=allow_private, progress=progress)
+            if jobs > 1 or engine != "local":
+                from figtrace.parallel import ingest as parallel_ingest
+
+                summary = parallel_ingest(ledger, inputs, jobs=jobs, engine=engine, scheduler=scheduler,
+                                          shards=shards, lang=language, published=published,
+                                          allow_private=allow_private, progress=progress)
+            else:
+                summary = ledger.ingest(inputs, lang=language, published=published,
+                                        allow_private=allow_private, progress=progress)
         except IngestAborted as e:
             for failure in e.summary.failures:
                 click.echo(f"figtrace: {failure}", err=True)

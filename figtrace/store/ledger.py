@@ -10,6 +10,7 @@ functions of :mod:`figtrace.reconcile`.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import json
 import math
@@ -251,8 +252,50 @@ class Ledger:
         sources = {r[2 + _CLAIM_COLUMNS.index("source")] for r in rows}
         conn.executemany("INSERT OR IGNORE INTO sources(name) VALUES (?)", [(s,) for s in sources])
         self._recluster({r[2 + _CLAIM_COLUMNS.index("ckey")] for r in rows})
-        self._refresh_stats(pairs)
+        if getattr(self, "_batch_depth", 0):
+            self._mark_stale(pairs)
+        else:
+            self._refresh_stats(pairs)
         return True
+
+    def _mark_stale(self, pairs: Iterable[tuple[str | None, str]]) -> None:
+        """In a batch, only mark the pairs a document touched (n_claims = -1), in its own transaction.
+
+        Recounting distinct sources and clusters per document made a long ingest
+        quadratic in the ledger's size; a stale row is recounted once at the end of
+        the batch (or by the next writer, or on the fly by :meth:`metrics`), so a
+        killed ingest never leaves a wrong count, only a stale one.
+        """
+        conn = self.conn
+        for actor, measure in pairs:
+            conn.execute("DELETE FROM pair_stats WHERE actor IS ? AND measure = ?", (actor, measure))
+            conn.execute("INSERT INTO pair_stats VALUES (?, ?, -1, 0, 0, 0)", (actor, measure))
+
+    @contextlib.contextmanager
+    def batch(self) -> Iterator[None]:
+        """Store many documents, recounting the overview once at the end instead of per document."""
+        self._batch_depth = getattr(self, "_batch_depth", 0) + 1
+        try:
+            yield
+        finally:
+            self._batch_depth -= 1
+            if not self._batch_depth and not self.readonly:
+                self.refresh_stale_stats()
+
+    def refresh_stale_stats(self) -> None:
+        """Recount the overview rows marked stale by a batch (also those a killed ingest left)."""
+        conn = self.conn
+        stale = conn.execute("SELECT actor, measure FROM pair_stats WHERE n_claims < 0").fetchall()
+        if not stale:
+            return
+        conn.execute("BEGIN IMMEDIATE")
+        try:
+            self._refresh_stats([(r[0], r[1]) for r in stale])
+            conn.execute("COMMIT")
+        except BaseException:
+            if conn.in_transaction:
+                conn.execute("ROLLBACK")
+            raise
 
     def _refresh_stats(self, pairs: Iterable[tuple[str | None, str]]) -> None:
         """Recount the overview rows of the (actor, measure) pairs a document touched."""
@@ -300,6 +343,12 @@ class Ledger:
             extractor = default_extractor()
         summary = IngestSummary()
         items = iter_documents(list(inputs), lang=lang, published=published, allow_private=allow_private)
+        with self.batch():
+            self._ingest_items(items, summary, extractor, progress)
+        return summary
+
+    def _ingest_items(self, items: Iterator[Document | InputError], summary: IngestSummary,
+                      extractor: Extractor, progress: bool) -> None:
         for item in _progress(items, progress):
             if isinstance(item, InputError):
                 summary.failures.append(item)
@@ -328,7 +377,6 @@ class Ledger:
                 summary.claims_added += len(claims)
             else:
                 summary.documents_skipped += 1
-        return summary
 
     # -- reading -------------------------------------------------------------
     def _claim_where(
@@ -433,10 +481,18 @@ class Ledger:
 
     def metrics(self) -> list[dict[str, Any]]:
         """Overview: how many claims and sources each (actor, measure) has."""
-        rows = self.conn.execute(
-            "SELECT actor, measure, n_claims, n_sources, n_clusters, n_documents FROM pair_stats "
-            "ORDER BY n_claims DESC, actor, measure").fetchall()
-        return [dict(r) for r in rows]
+        rows = [dict(r) for r in self.conn.execute(
+            "SELECT actor, measure, n_claims, n_sources, n_clusters, n_documents FROM pair_stats").fetchall()]
+        for r in rows:
+            if r["n_claims"] < 0:  # stale (an ingest is running or was killed): count it now
+                fresh = self.conn.execute(
+                    "SELECT count(*), count(DISTINCT source), count(DISTINCT cluster), count(DISTINCT doc_id) "
+                    "FROM claims WHERE actor IS ? AND measure = ? AND current = 1", (r["actor"], r["measure"])
+                ).fetchone()
+                r.update(n_claims=fresh[0], n_sources=fresh[1], n_clusters=fresh[2], n_documents=fresh[3])
+        rows = [r for r in rows if r["n_claims"] > 0]
+        rows.sort(key=lambda r: (-r["n_claims"], r["actor"] or "", r["measure"]))
+        return rows
 
     def sources(self) -> list[dict[str, Any]]:
         """Every source with its aliases (from the knowledge base) and how often it is cited."""
