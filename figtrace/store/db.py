@@ -21,7 +21,10 @@ from figtrace.store.schema import MIGRATIONS, OWN_TABLES, SCHEMA_VERSION
 BUSY_TIMEOUT_S: float = 30.0
 
 #: Memory map and page cache per connection: a 1,000,000-claim ledger is ~600 MB.
+#: Readers map it whole (timelines read scattered rows); a writer maps little, so a
+#: long ingest's resident memory stays bounded whatever the ledger's size (BENCHMARKS.md).
 MMAP_BYTES = 1 << 30
+WRITER_MMAP_BYTES = 32 << 20
 CACHE_KIB = 64 * 1024
 
 _SQLITE_HEADER = b"SQLite format 3\x00"
@@ -91,7 +94,7 @@ def connect(path: str | Path, *, readonly: bool = False) -> sqlite3.Connection:
         conn.row_factory = sqlite3.Row
         conn.execute("PRAGMA foreign_keys = ON")
         # Timelines read scattered rows of a large file: map it and keep a bigger page cache.
-        conn.execute(f"PRAGMA mmap_size = {MMAP_BYTES}")
+        conn.execute(f"PRAGMA mmap_size = {MMAP_BYTES if readonly else WRITER_MMAP_BYTES}")
         conn.execute(f"PRAGMA cache_size = -{CACHE_KIB}")
         if not readonly and not memory:
             _set_wal(conn)
