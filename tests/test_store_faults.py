@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import os
 import resource
+import shutil
 import signal
 import sqlite3
 import subprocess
@@ -162,9 +163,11 @@ def test_read_only_ledger_gives_one_clear_message_and_stays_intact(tmp_path):
         listing = cli("claims", "--db", str(db), "--format", "jsonl", code=code)
         assert listing.returncode == 0, listing.stderr
         assert len(listing.stdout.splitlines()) == 10 * CLAIMS_PER_DOC
+        folder.chmod(0o755)
+        assert_consistent(db, expect_docs=10)
     finally:
         folder.chmod(0o755)
-    assert_consistent(db, expect_docs=10)
+        shutil.rmtree(folder, ignore_errors=True)
 
 
 def test_two_ingests_at_once_store_each_document_once(tmp_path):

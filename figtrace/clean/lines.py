@@ -19,7 +19,8 @@ TIMESTAMP_RESIDUE = 8  # letters left once dates, times and timestamp words are 
 
 _MD_IMAGE = re.compile(r"^\s*!\[[^\]\n]*\]\([^)\n]*\)\s*$")
 _MD_LINK_LINE = re.compile(r"^\s*\[[^\]\n]+\]\([^)\n]+\)\s*$")
-_TABLE_RULE = re.compile(r"^\s*\|?\s*:?-{3,}:?\s*(?:\|\s*:?-{3,}:?\s*)*\|?\s*$")
+# possessive quantifiers: "\s*\|?\s*" on a line of spaces would otherwise backtrack quadratically
+_TABLE_RULE = re.compile(r"^\s*+\|?\s*+:?-{3,}+:?\s*+(?:\|\s*+:?-{3,}+:?\s*+)*+\|?\s*+$")
 _TAGS = re.compile(r"^(?:[A-ZÄÖÜ][a-zäöüß]+(?:-[A-ZÄÖÜ]?[a-zäöüß]+)*){3,}$")
 _EMAIL = re.compile(r"(?<![\w.+-])[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
 _BULLET = re.compile(r"^\s*(?:[-*•·–▪►>]|\d{1,2}[.)])\s+\S")

@@ -64,8 +64,8 @@ RIGHT_TIME_PENALTY = 2.0
 _CLAUSE_BREAK = re.compile(r";|\s[–—]\s")
 #: A line opening with capitals and a comma or dash: "KYIV, Ukraine —", "DUBAI, April 29 (Reuters) -".
 _DATELINE = re.compile(
-    r"(?m)^[ \t]*((?:[A-ZÄÖÜ][A-ZÄÖÜ'.\-]+[ /]?){1,3}(?:,[^\n,—–]{0,40})?)"
-    r"(?=\s*(?:\([^)\n]{0,30}\)\s*)?[—–-]\s)")
+    r"(?m)^[ \t]*([A-ZÄÖÜ][A-ZÄÖÜ'.\-/ ]{1,40}(?:,[^\n,—–]{0,40})?)"
+    r"(?=[ \t]*(?:\([^)\n]{0,30}\)[ \t]*)?[—–-][ \t])")
 
 
 @dataclass(slots=True)
@@ -134,6 +134,7 @@ def extract_document(doc: Document, *, budget: float | None = DOCUMENT_BUDGET) -
     ctx.deadline = None if budget is None else time.monotonic() + budget
     ctx.budget = budget
     main_actor = ctx.main_actor(segments)
+    ctx.check_budget(0)
     for seg in segments:
         claims.extend(ctx.extract_segment(doc, seg, main_actor, published, inferred))
     return claims
@@ -205,6 +206,12 @@ class _DocContext:
         if before[-1].lower() in self.loc_preps:
             return True
         return len(before) >= 2 and before[-1][:1].islower() and before[-2].lower() in self.loc_preps
+
+    def check_budget(self, at: int) -> None:
+        if self.deadline is not None and time.monotonic() > self.deadline:
+            raise ExtractionTimeout(
+                f"extraction took longer than {self.budget:g} s (document skipped; "
+                f"{len(self.text):,} characters, stopped at character {at:,})")
 
     def _in_dateline(self, pos: int) -> bool:
         return any(a <= pos < b for a, b in self.datelines)
@@ -285,10 +292,7 @@ class _DocContext:
         self._ctx = _Neighbours.of(sents)
         claims: list[Claim] = []
         for i, st in enumerate(sents):
-            if self.deadline is not None and time.monotonic() > self.deadline:
-                raise ExtractionTimeout(
-                    f"extraction took longer than {self.budget:g} s (document skipped; "
-                    f"{len(text):,} characters, stopped at character {st.s.start:,})")
+            self.check_budget(st.s.start)
             ms = self.nums.find(text, st.s.start, st.s.end, self.blocked)
             if not ms:
                 continue

@@ -10,6 +10,7 @@ catastrophically (see tests/test_numbers.py for the property tests).
 
 from __future__ import annotations
 
+import math
 import re
 from dataclasses import dataclass
 from functools import cache
@@ -21,6 +22,8 @@ from figtrace.lang.phrases import compile_labelled, compile_phrases
 MAX_PLAIN_DIGITS = 7
 #: More scale words than this in one number ("one million billion …") is no figure.
 MAX_SCALE_WORDS = 3
+#: No count in any conflict reaches this; larger "figures" are ids, serial numbers or noise.
+MAX_VALUE = 1e12
 #: How far left of a figure a qualifier may start (characters).
 QUALIFIER_WINDOW = 40
 
@@ -107,7 +110,8 @@ class NumberFinder:
         )
         self._morph = re.compile("|".join(re.escape(m) for m in morphemes), re.IGNORECASE) if morphemes else None
         morph_alt = "(?:" + "|".join(re.escape(m) for m in morphemes) + ")"
-        token = rf"{morph_alt}+" if n.get("compound_words") else morph_alt
+        # possessive: a glued compound is read greedily once, never re-split (no backtracking)
+        token = rf"(?:{morph_alt})++" if n.get("compound_words") else morph_alt
         self.word_scan = re.compile(
             rf"(?<![\w\-])(?i:{token}(?:[\s\-]+{token})*)(?![\w])"
         )
@@ -246,6 +250,8 @@ class NumberFinder:
             if len(s) > 1 and s[0] == "0" and s[1] != self.dec:
                 continue  # "0 800 300 529", "007": a phone number or a code, never a count
             v = self._digit_value(s)
+            if not math.isfinite(v) or v > MAX_VALUE:
+                continue  # hundreds of digit groups: no count, and float cannot hold it
             mention = Mention(m.start(), m.end(), m.start(), m.end(), v, v, v, "exact", s, "digits")
             if glued:
                 factor, length = glued

@@ -100,7 +100,7 @@ class TimeFinder:
             rf"(?<!\w)(?:{ab})[\s\u00a0]+(?P<n>[\w.,]+)[\s\u00a0]+(?P<u>{units_alt})(?!\w)", re.IGNORECASE
         ) if ab else None
         self.ago_after = re.compile(
-            rf"(?<!\w)(?P<n>[\w.,]+)[\s\u00a0]+(?P<u>{units_alt})[\s\u00a0]+(?:{aa})(?!\w)", re.IGNORECASE
+            rf"(?<![\w.,])(?P<n>[\w.,]{{1,20}})[\s\u00a0]+(?P<u>{units_alt})[\s\u00a0]+(?:{aa})(?!\w)", re.IGNORECASE
         ) if aa else None
         self.present = compile_phrases(t.get("present", []))
         self.since = compile_phrases(t.get("since", []))

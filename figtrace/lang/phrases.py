@@ -68,7 +68,7 @@ def _token_index(text: str) -> dict[int, dict[str, list[int]]]:
     index: dict[int, dict[str, list[int]]] = {k: {} for k in range(1, KEY_LEN + 1)}
     for tm in _TOKEN.finditer(text):
         st = tm.start()
-        low = text[st: st + KEY_LEN].lower()
+        low = text[st: st + KEY_LEN].lower()[:KEY_LEN]  # "İ".lower() is two characters
         for k in range(1, len(low) + 1):
             index[k].setdefault(low[:k], []).append(st)
     return index
@@ -147,7 +147,7 @@ class PhrasePattern:
         while i < n and cand[i] < endpos:
             start = cand[i]
             if start >= last:
-                m = self._at(text, start, text[start: start + KEY_LEN].lower(), endpos)
+                m = self._at(text, start, text[start: start + KEY_LEN].lower()[:KEY_LEN], endpos)
                 if m:
                     found.append(m)
                     last = m.end()
@@ -168,7 +168,7 @@ class PhrasePattern:
 
     def match(self, text: str, pos: int = 0, endpos: int | None = None) -> re.Match[str] | None:
         endpos = len(text) if endpos is None else endpos
-        m = self._at(text, pos, text[pos: pos + KEY_LEN].lower(), endpos)
+        m = self._at(text, pos, text[pos: pos + KEY_LEN].lower()[:KEY_LEN], endpos)
         if self.odd is not None:
             o = self.odd.match(text, pos, endpos)
             if o and (m is None or _rank(o) < _rank(m)):
