@@ -2,7 +2,8 @@
 
     .venv/bin/python bench/run.py            # default run (~12-15 min on 2 cores)
     .venv/bin/python bench/run.py --quick    # smoke run (~2 min): small sizes, same report
-    .venv/bin/python bench/run.py --memory-size 100000   # the 100,000-article memory run (~1 h on 2 cores)
+    .venv/bin/python bench/run.py --memory-size 100000   # the 100,000-article memory run (hours: see BENCHMARKS.md)
+    .venv/bin/python bench/run.py --resume   # keep the sections an interrupted run saved in bench/results/run.json
 
 Generates its corpus into ``bench/data/`` (git-ignored) from the bundled
 sample articles (see ``bench/corpus.py``), measures every figure against a
@@ -40,7 +41,7 @@ RESULTS = HERE / "results"
 
 PROFILES: dict[str, dict[str, int]] = {
     #        corpus size, throughput sample, html pages, scaling run, memory run, timeline claims, repeats
-    "default": {"size": 10_000, "sample": 300, "html": 300, "scale": 1_000, "memory": 10_000,
+    "default": {"size": 10_000, "sample": 300, "html": 300, "scale": 1_000, "memory": 5_000,
                 "timeline": 1_000_000, "repeat": 3},
     "quick": {"size": 1_000, "sample": 60, "html": 40, "scale": 200, "memory": 1_000, "timeline": 100_000,
               "repeat": 3},
@@ -124,6 +125,27 @@ def claim_digest(results: Any) -> tuple[int, int, str]:
     return docs, len(lines), hashlib.sha256("\n".join(sorted(lines)).encode()).hexdigest()[:16]
 
 
+def source_fingerprint() -> str:
+    """A digest of figtrace's code and lexicons: workers started later import what is on disk then."""
+    h = hashlib.sha256()
+    for p in sorted((ROOT / "figtrace").rglob("*")):
+        if p.suffix in (".py", ".toml") and p.is_file():
+            h.update(p.read_bytes())
+    return h.hexdigest()[:12]
+
+
+#: The code this process imported (taken as early as possible).
+STARTED_WITH = source_fingerprint()
+
+
+def _cpu() -> float:
+    """CPU seconds of this process and of every child it has reaped (pool workers, Dask nannies and workers)."""
+    import resource
+
+    me, kids = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
+    return me.ru_utime + me.ru_stime + kids.ru_utime + kids.ru_stime
+
+
 def scaling(folder: Path, n_workers: int = 2) -> dict[str, Any]:
     """The same folder on one process, ``--jobs 2`` and a 2-worker Dask LocalCluster; claims must match."""
     import logging
@@ -139,10 +161,10 @@ def scaling(folder: Path, n_workers: int = 2) -> dict[str, Any]:
         log(f"scaling: --jobs {jobs}")
         from figtrace.parallel import iter_extracted
 
-        t = time.perf_counter()
+        t, c = time.perf_counter(), _cpu()
         docs, claims, digest = claim_digest(iter_extracted([str(folder)], jobs=jobs))
-        out[f"jobs{jobs}"] = {"wall_s": time.perf_counter() - t, "documents": docs, "claims": claims,
-                              "digest": digest}
+        out[f"jobs{jobs}"] = {"wall_s": time.perf_counter() - t, "cpu_s": _cpu() - c, "documents": docs,
+                              "claims": claims, "digest": digest}
     log("scaling: dask LocalCluster")
     shards = DATA / "shards"
     shutil.rmtree(shards, ignore_errors=True)
@@ -155,6 +177,7 @@ def scaling(folder: Path, n_workers: int = 2) -> dict[str, Any]:
         run_s = time.perf_counter() - t
     t = time.perf_counter()
     docs, claims, digest = claim_digest(iter_shards(shards))
+    out["source_changed"] = source_fingerprint() != STARTED_WITH
     out["dask"] = {"wall_s": run_s, "read_s": time.perf_counter() - t, "documents": docs, "claims": claims,
                    "digest": digest, "units": report.units}
     return out
@@ -214,6 +237,8 @@ def main() -> None:
     ap.add_argument("--jobs", type=int, default=2, help="workers for the memory run and the scaling runs")
     ap.add_argument("--repeat", type=int, help="runs per measurement (medians are reported)")
     ap.add_argument("--out", type=Path, default=ROOT / "BENCHMARKS.md")
+    ap.add_argument("--resume", action="store_true",
+                    help="keep the sections already in bench/results/run.json (same configuration)")
     args = ap.parse_args()
     cfg = dict(PROFILES["quick" if args.quick else "default"])
     for key, value in (("size", args.size), ("memory", args.memory_size), ("repeat", args.repeat)):
@@ -235,31 +260,54 @@ def main() -> None:
             os.link(p, scale_dir / p.name)
 
     sample = list(corpus.iter_articles(cfg["sample"], seed=11))
-    res: dict[str, Any] = {"machine": info, "config": cfg}
-    log(f"plain text throughput on {len(sample)} articles x {cfg['repeat']}")
-    res["text"] = measure.text_throughput(sample, cfg["repeat"])
-    log(f"html pipeline on {cfg['html']} pages x {cfg['repeat']}")
-    res["html"] = measure.html_pipeline(sorted(html_dir.glob("*/*.html")), cfg["repeat"])
-    log("sqlite ingest")
-    from figtrace.extract import extract_document
-    from figtrace.ingest import read_text
+    saved = RESULTS / "run.json"
+    res: dict[str, Any] = {}
+    if args.resume and saved.exists():
+        res = json.loads(saved.read_text())
+        if res.get("config") != cfg:
+            log("--resume: the saved results are of another configuration; starting afresh")
+            res = {}
+    res.update(machine=res.get("machine", info), config=cfg)
+    pairs: list[Any] = []
 
-    pairs = []
-    for a in sample:
-        d = read_text(a.text, a.name)
-        pairs.append((d, extract_document(d)))
-    res["ingest"] = measure.sqlite_ingest(pairs, DATA, cfg["repeat"])
-    log("profile")
-    res["profile"] = measure.profile(sample[: min(150, len(sample))])
-    res["scaling"] = scaling(scale_dir, args.jobs)
-    res["memory"] = memory(mem_file, args.jobs)
-    res["timeline"] = timeline(cfg["timeline"], cfg["repeat"])
-    info["load_end"] = os.getloadavg()
-    res["total_s"] = time.perf_counter() - started
+    def extracted() -> list[Any]:
+        from figtrace.extract import extract_document
+        from figtrace.ingest import read_text
+
+        if not pairs:
+            for a in sample:
+                d = read_text(a.text, a.name)
+                pairs.append((d, extract_document(d)))
+        return pairs
+
+    sections: list[tuple[str, str, Any]] = [
+        ("text", f"plain text throughput on {len(sample)} articles x {cfg['repeat']}",
+         lambda: measure.text_throughput(sample, cfg["repeat"])),
+        ("html", f"html pipeline on {cfg['html']} pages x {cfg['repeat']}",
+         lambda: measure.html_pipeline(sorted(html_dir.glob("*/*.html")), cfg["repeat"])),
+        ("ingest", "sqlite ingest", lambda: measure.sqlite_ingest(extracted(), DATA, cfg["repeat"])),
+        ("profile", "profile", lambda: measure.profile(sample[: min(150, len(sample))])),
+        ("scaling", "scaling", lambda: scaling(scale_dir, args.jobs)),
+        ("memory", "memory", lambda: memory(mem_file, args.jobs)),
+        ("ingest_big", "sqlite ingest into the memory run's ledger",
+         lambda: measure.ingest_at_scale(DATA / "memory.db", extracted()[:60], DATA)),
+        ("timeline", "timeline", lambda: timeline(cfg["timeline"], cfg["repeat"])),
+    ]
     RESULTS.mkdir(exist_ok=True)
-    (RESULTS / "run.json").write_text(json.dumps(res, indent=1, default=str))
+    for key, title, fn in sections:
+        if key in res:
+            log(f"{title}: kept from {saved.relative_to(ROOT)}")
+            continue
+        log(title)
+        t = time.perf_counter()
+        res[key] = fn()
+        res.setdefault("seconds", {})[key] = time.perf_counter() - t
+        saved.write_text(json.dumps(res, indent=1, default=str))  # a long run survives an interruption
+    res["machine"]["load_end"] = os.getloadavg()
+    res["total_s"] = sum(res["seconds"].values())
+    saved.write_text(json.dumps(res, indent=1, default=str))
     args.out.write_text(render(res), encoding="utf-8")
-    log(f"wrote {args.out} ({res['total_s'] / 60:.1f} min)")
+    log(f"wrote {args.out} ({(time.perf_counter() - started) / 60:.1f} min)")
 
 
 def render(r: dict[str, Any]) -> str:
