@@ -330,7 +330,14 @@ class _DocContext:
                     self.frames.subset.search(text, frames[pk].np_end, m.start))
                 shares = (pk is not None and frames[pk].measure and frames[pk].unit == f.unit
                           and (m.start - frames[pk].np_end <= SHARE_GAP or subset))
-                used = -1 if (subset and shares) else self.frames.measure_of(text, m, f, left, right, inner=inner)
+                whole = not inner and self.frames.whole_of_fraction(text, m, st.s.start)
+                inner_end = self.frames.relative_clause_end(text, f, st.s.end) if whole else None
+                used = -1 if (subset and shares) else self.frames.measure_of(
+                    text, m, f, left, right, inner=inner or whole, inner_end=inner_end)
+                if whole and f.measure is None and f.unit == "personnel":
+                    # the whole a fraction was taken from: the force that was there
+                    f.measure = "deployed"
+                    f.why["measure"] = "the whole of a fraction (a force's size)"
                 if used > 0 and not inner:
                     consumed = max(consumed, used)
                 if shares and (f.measure is None or subset):

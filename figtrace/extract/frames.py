@@ -33,6 +33,8 @@ BARE_CUE_WORDS = 4
 BEFORE_CUE_CHARS = 20
 #: Characters before a deployment verb (or the figure) in which a modal makes it a plan.
 PLAN_REACH = 30
+#: Characters before a figure in which a fraction ("die Hälfte der") makes it the whole.
+FRACTION_REACH = 40
 #: A figure with no noun of its own may count what its sentence counts only from this value on,
 #: and only when written in digits: "two officials told …" is no elided count.
 BARE_MIN = 10
@@ -85,6 +87,8 @@ class FrameReader:
         self.loc_preps = {p.lower() for p in fr.get("location_prepositions", [])}
         self.barriers = compile_phrases(fr.get("cue_barriers", []))
         self.subset = compile_phrases(fr.get("subset_markers", []))
+        self.fraction_heads = compile_phrases(fr.get("fraction_heads", []))
+        self.relative = compile_phrases(fr.get("relative_pronouns", []))
 
     # -- unit -------------------------------------------------------------------
     def unit_of(self, text: str, m: Mention, sent_start: int, sent_end: int, next_start: int,
@@ -181,8 +185,33 @@ class FrameReader:
         return [self.cue_entries[int(i)] for i in self.cue_labels[cm.lastgroup or ""].split(",")]
 
     # -- measure ----------------------------------------------------------------
+    def whole_of_fraction(self, text: str, m: Mention, sent_start: int) -> bool:
+        """'mehr als die Hälfte jener 11.000 Soldaten', 'half of the roughly 11,000 troops'."""
+        if self.fraction_heads is None:
+            return False
+        lo = max(sent_start, m.start - FRACTION_REACH)
+        last = None
+        for hm in self.fraction_heads.finditer(text, lo, m.start):
+            last = hm
+        if last is None:
+            return False
+        between = text[last.end(): m.start].split()
+        return len(between) <= 3 and not any(any(ch.isdigit() for ch in w) for w in between)
+
+    def relative_clause_end(self, text: str, f: Frame, sent_end: int) -> int:
+        """End of a relative clause right after the noun phrase (", die … geschickt wurden,")."""
+        mm = re.match(r"\s*,\s*", text[f.np_end: f.np_end + 4])
+        if not mm or self.relative is None:
+            return f.np_end
+        start = f.np_end + mm.end()
+        rm = self.relative.match(text, start)
+        if rm is None:
+            return f.np_end
+        stop = re.search(r"[,;:]", text[rm.end(): sent_end])
+        return rm.end() + stop.start() if stop else sent_end
+
     def measure_of(self, text: str, m: Mention, f: Frame, left: int, right: int,
-                   inner: bool = False) -> int:
+                   inner: bool = False, inner_end: int | None = None) -> int:
         """Best cue in [left, right) by priority, then distance to the figure.
 
         A cue inside the figure's own noun phrase ("getötete Soldaten") is at
@@ -214,7 +243,7 @@ class FrameReader:
                 break
         if f.measure is None and self.cue is not None and f.unit:
             best: tuple[int, int, str, str, int] | None = None
-            lo, hi = (m.num_end, f.np_end) if inner else (left, right)
+            lo, hi = (m.num_end, inner_end or f.np_end) if inner else (left, right)
             for cm in self.cue.finditer(text, lo, hi):
                 entry = next((e for e in self._entries(cm) if f.unit in e.get("units", [f.unit])), None)
                 if entry is None:

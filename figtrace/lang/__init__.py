@@ -48,7 +48,8 @@ SCHEMA: dict[str, dict[str, str]] = {
     "frames": {
         "partitive": "strs", "location_prepositions": "strs", "relay": "strs", "side_nouns": "strs",
         "attack_nouns": "strs", "cue_barriers": "strs", "genitive_after_noun": "bool", "own_markers": "strs",
-        "victim_nouns": "strs", "subset_markers": "strs", "attribution_nouns": "strs",
+        "victim_nouns": "strs", "subset_markers": "strs", "attribution_nouns": "strs", "fraction_heads": "strs",
+        "relative_pronouns": "strs",
     },
 }
 #: Files other modules own and validate themselves (furniture cues, date formats).
