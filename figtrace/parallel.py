@@ -267,9 +267,6 @@ def ingest(
 
 
 def _store(ledger: Ledger, results: Iterable[Result], summary: IngestSummary, progress: bool) -> None:
-    from figtrace.store import db
-    from figtrace.store.ledger import IngestAborted, InvalidClaim
-
     if progress:
         import sys
 
@@ -280,18 +277,7 @@ def _store(ledger: Ledger, results: Iterable[Result], summary: IngestSummary, pr
         if isinstance(item, InputError):
             summary.failures.append(item)
             continue
-        try:
-            added = ledger.add_document(item, claims)
-        except InvalidClaim as e:
-            summary.failures.append(InputError(item.name, str(e).removeprefix(f"{item.name}: ")))
-            continue
-        except db.LedgerError as e:
-            raise IngestAborted(f"{e} ({summary.line()} before it stopped)", summary) from None
-        if added:
-            summary.documents_added += 1
-            summary.claims_added += len(claims)
-        else:
-            summary.documents_skipped += 1
+        ledger.store(item, claims, summary)
 
 
 # -- Dask and Parquet shards ------------------------------------------------------

@@ -365,18 +365,26 @@ class Ledger:
             except Exception as e:  # one article's extraction bug must not stop a batch
                 summary.failures.append(InputError(item.name, f"extraction failed: {type(e).__name__}: {e}"))
                 continue
-            try:
-                added = self.add_document(item, claims)
-            except InvalidClaim as e:
-                summary.failures.append(InputError(item.name, str(e).removeprefix(f"{item.name}: ")))
-                continue
-            except db.LedgerError as e:
-                raise IngestAborted(f"{e} ({summary.line()} before it stopped)", summary) from None
-            if added:
-                summary.documents_added += 1
-                summary.claims_added += len(claims)
-            else:
-                summary.documents_skipped += 1
+            self.store(item, claims, summary)
+
+    def store(self, doc: Document, claims: list[Claim], summary: IngestSummary) -> None:
+        """Add one extracted document and count it in ``summary`` (the one place every ingest path stores).
+
+        A claim the ledger refuses fails that document only; a ledger that cannot
+        be written stops the run with :class:`IngestAborted`, carrying what was done.
+        """
+        try:
+            added = self.add_document(doc, claims)
+        except InvalidClaim as e:
+            summary.failures.append(InputError(doc.name, str(e).removeprefix(f"{doc.name}: ")))
+            return
+        except db.LedgerError as e:
+            raise IngestAborted(f"{e} ({summary.line()} before it stopped)", summary) from None
+        if added:
+            summary.documents_added += 1
+            summary.claims_added += len(claims)
+        else:
+            summary.documents_skipped += 1
 
     # -- reading -------------------------------------------------------------
     def _claim_where(
