@@ -31,7 +31,7 @@ from figtrace.extract.numbers import Mention, finder
 from figtrace.extract.sentences import Sentence, splitter
 from figtrace.extract.timeref import TimeExpr, time_finder
 from figtrace.kb import get_kb
-from figtrace.lang import available_languages, get_lexicon
+from figtrace.lang import get_lexicon
 from figtrace.lang.phrases import compile_phrases
 from figtrace.model import Claim, Document, Segment
 
@@ -141,26 +141,15 @@ def extract_document(doc: Document, *, budget: float | None = DOCUMENT_BUDGET) -
 
 
 def _detect(text: str) -> str:
-    try:
-        from figtrace.meta import detect_language
-    except ImportError:  # pragma: no cover - meta ships with the package
-        detect_language = None
-    if detect_language is not None:
-        return detect_language(text)
-    import py3langid
+    from figtrace.meta import detect_language  # the one language detector (restricted to shipped lexicons)
 
-    langs = available_languages()
-    py3langid.set_languages(langs)
-    return str(py3langid.classify(text[:5000])[0])
+    return detect_language(text)
 
 
 def _segment(text: str, lang: str) -> list[Segment]:
-    try:
-        from figtrace.clean import segment
-    except ImportError:  # pragma: no cover
-        return [Segment(0, len(text), "body")]
-    segs = segment(text, lang)
-    return segs or [Segment(0, len(text), "body")]
+    from figtrace.clean import segment
+
+    return segment(text, lang) or [Segment(0, len(text), "body")]
 
 
 def _published(doc: Document) -> tuple[dt.date | None, bool]:
