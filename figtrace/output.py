@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import csv
 import json
+import re
 import sys
 from collections.abc import Callable, Iterable, Sequence
 from typing import IO, Any
@@ -47,6 +48,27 @@ def _cell(v: Any) -> str:
     return str(v)
 
 
+#: First characters that make a spreadsheet read a cell as a formula (OWASP "CSV Injection"):
+#: ``=`` ``+`` ``-`` ``@``, tab and carriage return, and the full-width forms some spreadsheets
+#: also accept. Article text is written by strangers, so a quote such as ``=HYPERLINK(…)``
+#: must reach an analyst's spreadsheet as text.
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r", "\uff1d", "\uff0b", "\uff0d", "\uff20")
+_PLAIN_NUMBER = re.compile(r"[+-]?(?:\d+(?:[.,]\d+)*|\.\d+)(?:[eE][+-]?\d+)?")
+
+
+def csv_cell(v: Any) -> str:
+    """One CSV cell, neutralised: a text that a spreadsheet would run as a formula gets a leading ``'``.
+
+    Numbers (``-3``, ``+1.5e3``) stay as they are: they cannot call anything, and a
+    quote would turn them into text for every reader. The csv writer quotes every
+    cell, so separators and quotes inside it are escaped too (the rest of OWASP's advice).
+    """
+    text = _cell(v)
+    if text.startswith(FORMULA_STARTS) and not _PLAIN_NUMBER.fullmatch(text):
+        return "'" + text
+    return text
+
+
 def write_rows(
     rows: Iterable[dict[str, Any]], fmt: str, fields: Sequence[str] | None = None,
     out: IO[str] | None = None, path: str | None = None, table_fields: Sequence[str] | None = None,
@@ -54,7 +76,8 @@ def write_rows(
     """Write rows in ``fmt``; returns how many were written.
 
     ``fields`` fixes the column order for csv/table (jsonl keeps every key);
-    ``table_fields`` narrows the human table to what fits a terminal.
+    ``table_fields`` narrows the human table to what fits a terminal. CSV cells
+    are neutralised against formula injection (:func:`csv_cell`).
     """
     if fmt == "parquet":
         if not path or path == "-":
@@ -77,10 +100,10 @@ def write_rows(
         rows = list(rows)
         cols = list(fields or (list(rows[0].keys()) if rows else []))
         if fmt == "csv":
-            w = csv.writer(out)
-            w.writerow(cols)
+            w = csv.writer(out, quoting=csv.QUOTE_ALL)
+            w.writerow([csv_cell(c) for c in cols])
             for r in rows:
-                w.writerow([_cell(r.get(c)) for c in cols])
+                w.writerow([csv_cell(r.get(c)) for c in cols])
             return len(rows)
         cols = list(table_fields or cols)
         _write_table(rows, cols, out)

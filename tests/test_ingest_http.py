@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import ipaddress
 import threading
 import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -273,3 +274,135 @@ def test_client_is_closed_after_the_batch(server, monkeypatch):
     next(gen)
     gen.close()  # a consumer that stops early
     assert closed == [True]
+
+
+# -- special-purpose ranges and pinned connections ---------------------------------------
+
+@pytest.mark.parametrize(
+    "address",
+    [
+        "100.64.0.1",  # shared address space (carrier-grade NAT)
+        "100.127.255.254",
+        "198.18.0.1",  # benchmarking
+        "192.0.2.10",  # documentation
+        "240.0.0.1",  # reserved
+        "224.0.0.1",  # multicast
+        "2002:7f00:1::1",  # 6to4 wrapping 127.0.0.1
+        "2002:0808:0808::1",  # 6to4, even around a public IPv4 address
+        "2001:0:4136:e378:8000:63bf:3fff:fdd2",  # Teredo
+        "64:ff9b::7f00:1",  # NAT64 of 127.0.0.1
+        "::ffff:127.0.0.1",  # IPv4-mapped loopback
+        "::ffff:10.0.0.1",
+        "fc00::1",  # unique local
+        "fe80::1",  # link-local
+        "fec0::1",  # site-local
+        "2001:db8::1",  # documentation
+        "::",
+    ],
+)
+def test_special_purpose_addresses_are_refused(address, monkeypatch):
+    _resolve_to(monkeypatch, {"news.test": [address]})
+    with pytest.raises(ReadError, match=r"refusing to fetch news\.test") as e:
+        check_address("http://news.test/article", allow_private=False)
+    assert f"({ipaddress.ip_address(address)})" in str(e.value)
+    assert check_address("http://news.test/article", allow_private=True) is not None
+
+
+@pytest.mark.parametrize("address", ["93.184.215.14", "2606:2800:21f:cb07:6820:80da:af6b:8b2c", "8.8.8.8"])
+def test_public_addresses_pass(address, monkeypatch):
+    _resolve_to(monkeypatch, {"news.test": [address]})
+    assert str(check_address("https://news.test/a", allow_private=False)) == address
+
+
+def test_one_local_address_among_public_ones_refuses_the_host(monkeypatch):
+    _resolve_to(monkeypatch, {"news.test": ["93.184.215.14", "10.0.0.7"]})
+    with pytest.raises(ReadError, match=r"10\.0\.0\.7"):
+        check_address("http://news.test/", allow_private=False)
+
+
+def _resolve_to(monkeypatch, table, calls=None):
+    """A resolver stub for the whole process: ``table`` maps a name to its addresses (or a function of
+    the number of look-ups so far); address literals resolve as usual, other names fail. ``calls``
+    records every name looked up, by anyone (the fetcher or the HTTP client)."""
+    import socket
+
+    real = socket.getaddrinfo
+
+    def fake(host, port, *args, **kwargs):
+        try:
+            ipaddress.ip_address(host)
+            return real(host, port, *args, **kwargs)
+        except ValueError:
+            pass
+        if calls is not None:
+            calls.append(host)
+        answer = table.get(host)
+        if answer is None:
+            raise socket.gaierror(socket.EAI_NONAME, "Name or service not known")
+        if callable(answer):
+            answer = answer(len(calls or ()))
+        out = []
+        for a in answer:
+            family = socket.AF_INET6 if ":" in a else socket.AF_INET
+            sockaddr = (a, port, 0, 0) if family == socket.AF_INET6 else (a, port)
+            out.append((family, socket.SOCK_STREAM, 6, "", sockaddr))
+        return out
+
+    monkeypatch.setattr(socket, "getaddrinfo", fake)
+
+
+def test_the_connection_goes_to_the_checked_address_with_the_name_as_host(server, monkeypatch):
+    """The name is resolved once; the request carries the name but goes to that address."""
+    seen = {}
+
+    class Recorder(_Handler):
+        def do_GET(self):
+            seen["host"] = self.headers["Host"]
+            super().do_GET()
+
+    srv = ThreadingHTTPServer(("127.0.0.1", 0), Recorder)
+    threading.Thread(target=srv.serve_forever, daemon=True).start()
+    port = srv.server_address[1]
+    calls: list[str] = []
+    _resolve_to(monkeypatch, {"news.test": ["127.0.0.1"]}, calls)
+    try:
+        [doc] = _all([f"http://news.test:{port}/en.html"])
+    finally:
+        srv.shutdown()
+        srv.server_close()
+    assert isinstance(doc, Document), doc
+    assert seen["host"] == f"news.test:{port}"
+    assert doc.url == f"http://news.test:{port}/en.html"  # the name, not the address
+    assert calls == ["news.test"]  # resolved once, never again by the HTTP client
+
+
+def test_dns_rebinding_cannot_reach_a_local_server(server, monkeypatch):
+    """The first answer is public (checked, passes), every later one is 127.0.0.1: nothing reaches it."""
+    port = int(server.rsplit(":", 1)[1])
+    before = _Handler.hits.get("/en.html", 0)
+    calls: list[str] = []
+    _resolve_to(monkeypatch, {"rebind.test": lambda n: ["192.88.99.200"] if n <= 1 else ["127.0.0.1"]}, calls)
+    import importlib
+
+    fetch_module = importlib.import_module("figtrace.ingest.fetch")
+    monkeypatch.setattr(fetch_module, "refusal", lambda addr: None if str(addr) == "192.88.99.200"
+                        else "a local address")
+    [err] = list(iter_documents([f"http://rebind.test:{port}/en.html"],
+                                fetch_policy=_policy(allow_private=False, timeout=1.0)))
+    assert isinstance(err, InputError)
+    assert "rebind.test" in err.message or "timed out" in err.message
+    assert _Handler.hits.get("/en.html", 0) == before  # the local server never saw the request
+    assert calls == ["rebind.test"]
+
+
+def test_https_requests_keep_the_name_for_certificate_checks():
+    from figtrace.ingest.fetch import pinned_request
+
+    with httpx.Client() as client:
+        req = pinned_request(client, "https://news.test/a?b=1", check_addr := ipaddress.ip_address("93.184.215.14"))
+        assert str(req.url) == f"https://{check_addr}/a?b=1"
+        assert req.headers["Host"] == "news.test"
+        assert req.extensions["sni_hostname"] == "news.test"
+        v6 = pinned_request(client, "http://news.test:8080/", ipaddress.ip_address("2001:db8::5"))
+        assert v6.url.host == "2001:db8::5" and v6.url.port == 8080
+        assert v6.headers["Host"] == "news.test:8080" and "sni_hostname" not in v6.extensions
