@@ -23,6 +23,11 @@ MEASURES: tuple[str, ...] = (
     "missing", "withdrawn", "territory_captured", "advance", "equipment",
 )
 UNITS: tuple[str, ...] = ("personnel", "km2", "km", "equipment", "other")
+#: What a figure counts over time: a running total ("since the war began"), a
+#: count over a period ("over the past day"; the period itself is the as-of) or
+#: the toll of one event (an attack, an exchange). Figures of different scopes
+#: are never compared with each other.
+SCOPES: tuple[str, ...] = ("total", "period", "event")
 
 #: Kinds of text segment. Furniture is kept (not deleted) so figures in a
 #: teaser are still found, but never credited to the main story.
@@ -31,7 +36,7 @@ SegmentKind = Literal["title", "body", "furniture"]
 #: The fields of the spec's JSON Lines form, in the spec's order.
 SPEC_FIELDS: tuple[str, ...] = (
     "doc", "quote", "figure", "value", "low", "high", "qualifier", "measure", "actor", "unit",
-    "source", "as_of", "location",
+    "source", "as_of", "location", "via", "item",
 )
 
 
@@ -109,6 +114,14 @@ class Claim:
     source: str
     as_of: str | None
     location: str | None
+    #: relays between the source and the outlet, outermost first (spec: ``via``)
+    via: list[str] = field(default_factory=list)
+    #: for equipment: what is counted, singular English ("tank", "drone")
+    item: str | None = None
+    #: ``total``, ``period`` or ``event`` (see :data:`SCOPES`); None when the text does not say
+    scope: str | None = None
+    #: who is counted when it is a part of the whole ("children" in "darunter 20 Kinder")
+    group: str | None = None
     # evidence
     start: int = 0
     end: int = 0
@@ -131,13 +144,22 @@ class Claim:
         if spec_only:
             return {k: d[k] for k in SPEC_FIELDS}
         ordered = {k: d[k] for k in SPEC_FIELDS}
+        ordered["scope"] = d["scope"]
+        ordered["group"] = d["group"]
         ordered.update({k: v for k, v in d.items() if k not in ordered})
         return ordered
 
     @classmethod
     def from_dict(cls, d: dict[str, Any]) -> Claim:
         names = set(cls.__dataclass_fields__)
-        return cls(**{k: v for k, v in d.items() if k in names})
+        kw = {k: v for k, v in d.items() if k in names}
+        via = kw.get("via")
+        if isinstance(via, str):  # stored as JSON text (ledger, CSV)
+            import json
+
+            via = json.loads(via) if via.startswith("[") else [via]
+        kw["via"] = list(via or [])  # older files have no relays, or null
+        return cls(**kw)
 
 
 def _num(x: float | None) -> float | int | None:

@@ -408,6 +408,7 @@ def _claim_schema() -> Any:
     s, i, f = pa.string(), pa.int64(), pa.float64()
     types = {"value": f, "low": f, "high": f, "confidence": f, "start": i, "end": i, "quote_start": i,
              "quote_end": i}
+    types["via"] = pa.list_(s)
     cols = [(name, types.get(name, s)) for name in Claim.__dataclass_fields__]
     return pa.schema([*cols, ("shard", i), ("doc_seq", i), ("claim_seq", i), ("doc_key", s)])
 

@@ -26,6 +26,7 @@ from typing import Any
 
 from figtrace.errors import ExtractionTimeout
 from figtrace.extract.attribution import METONYM_CUE, UNATTRIBUTED, Attribution, source_reader
+from figtrace.extract.details import add_details
 from figtrace.extract.frames import Frame, frame_reader
 from figtrace.extract.numbers import Mention, finder
 from figtrace.extract.sentences import Sentence, splitter
@@ -137,6 +138,9 @@ def extract_document(doc: Document, *, budget: float | None = DOCUMENT_BUDGET) -
     ctx.check_budget(0)
     for seg in segments:
         claims.extend(ctx.extract_segment(doc, seg, main_actor, published, inferred))
+    # 5. what each figure counts beyond its measure: item, scope, group (details.py)
+    for c in claims:
+        add_details(c, text, lang)
     return claims
 
 

@@ -51,10 +51,16 @@ SCHEMA: dict[str, dict[str, str]] = {
         "victim_nouns": "strs", "subset_markers": "strs", "attribution_nouns": "strs", "fraction_heads": "strs",
         "relative_pronouns": "strs",
     },
+    # what a figure counts beyond its measure (figtrace.extract.details)
+    "items": {"items": "map_strs", "generic": "strs"},
+    "scope": {"total": "strs", "period": "strs", "event": "strs"},
+    "groups": {"groups": "map_strs", "whole": "strs"},
 }
 #: Files other modules own and validate themselves (furniture cues, date formats).
 EXTRA_FILES = {"furniture", "dates"}
 REQUIRED = ("numbers", "qualifiers", "measures", "attribution", "time", "sentences", "frames")
+#: Files a language may leave out (its claims then carry no item, scope or group).
+OPTIONAL = ("items", "scope", "groups")
 
 MEASURES_KEYS = {"noun": {"unit", "measure", "words"}, "counter": {"unit", "measure", "words"},
                  "cue": {"measure", "priority", "units", "words"}}
@@ -73,6 +79,9 @@ class Lexicon:
     sentences: dict[str, Any]
     frames: dict[str, Any]
     extra: dict[str, dict[str, Any]] = field(default_factory=dict)
+    items: dict[str, Any] = field(default_factory=dict)
+    scope: dict[str, Any] = field(default_factory=dict)
+    groups: dict[str, Any] = field(default_factory=dict)
 
 
 def available_languages() -> list[str]:
@@ -112,7 +121,8 @@ def get_lexicon(code: str) -> Lexicon:
     if errors:
         raise LexiconError(f"{len(errors)} problem(s) in the {code!r} lexicon:\n  " + "\n  ".join(errors))
     extra = {k: v for k, v in data.items() if k not in SCHEMA}
-    return Lexicon(code=code, extra=extra, **{k: data[k] for k in REQUIRED})
+    return Lexicon(code=code, extra=extra, **{k: data[k] for k in REQUIRED},
+                   **{k: data.get(k, {}) for k in OPTIONAL})
 
 
 def _is_num(v: Any) -> bool:

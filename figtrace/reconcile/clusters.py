@@ -1,7 +1,7 @@
 """Same-claim clusters: one figure from one source, however many outlets printed it.
 
-Two claims are the same claim when they share source, actor, measure and
-value class and their as-of periods overlap (design.md, "Reconciliation
+Two claims are the same claim when they share source, actor, measure, item,
+group and value class and their as-of periods overlap (design.md, "Reconciliation
 rules"), or nearly: see ``MERGE_GAP_DAYS``. Overlap is not transitive, so a cluster is a connected component of
 the overlap graph: on intervals that is one sweep in start order.
 
@@ -49,6 +49,11 @@ def claim_key(c: Mapping[str, Any]) -> str:
         str(c.get("measure") or "").casefold(),
         value_class(c.get("qualifier"), float(c["value"]), c.get("low"), c.get("high")),
     )
+    # what is counted beyond the measure; absent parts leave the key of older ledgers unchanged.
+    # Scope is left out: outlets reprinting one figure state it or not ("bislang"), and an
+    # unknown scope would split the same figure in two.
+    details = tuple(f"{k}={c[k]}".casefold() for k in ("item", "group") if c.get(k))
+    parts += details
     return hashlib.sha1("|".join(parts).encode("utf-8")).hexdigest()[:16]
 
 

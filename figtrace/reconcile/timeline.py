@@ -84,6 +84,10 @@ def build_points(claims: Iterable[Mapping[str, Any]]) -> tuple[list[dict[str, An
             "period_end": end,
             "outlets": outlets,
             "published": rep.get("published"),
+            "item": rep.get("item"),
+            # an outlet that states the scope ("so far") speaks for the reprints that do not
+            "scope": rep.get("scope") or next((m["scope"] for m in group if m.get("scope")), None),
+            "group": rep.get("group"),
         })
     points.sort(key=point_order)
     return points, dict(members)

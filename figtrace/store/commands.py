@@ -23,8 +23,8 @@ from figtrace.store.ledger import IngestAborted, Ledger
 #: Inputs from which on a progress bar is shown even when stderr is no terminal.
 PROGRESS_MIN_INPUTS = 20
 
-CLAIM_FIELDS = (*SPEC_FIELDS, "id", "cluster", "outlet", "published", "url", "doc_id", "title", "lang",
-                "start", "end", "quote_start", "quote_end", "segment", "as_of_basis", "why")
+CLAIM_FIELDS = (*SPEC_FIELDS, "scope", "group", "id", "cluster", "outlet", "published", "url", "doc_id", "title",
+                "lang", "start", "end", "quote_start", "quote_end", "segment", "as_of_basis", "why")
 CLAIM_TABLE_FIELDS = ("id", "doc", "figure", "measure", "actor", "source", "as_of", "cluster")
 TIMELINE_FIELDS = ("actor", "measure", "source", "as_of", "value", "low", "high", "qualifier", "cluster",
                    "docs", "latest", "figure", "quote", "claim_ids", "as_of_basis")

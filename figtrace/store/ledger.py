@@ -36,25 +36,25 @@ Extractor = Callable[[Document], list[Claim]]
 _CLAIM_COLUMNS = (
     "quote", "figure", "value", "low", "high", "qualifier", "measure", "actor", "unit", "source", "as_of",
     "location", "start", "end", "quote_start", "quote_end", "lang", "segment", "confidence", "why",
-    "t_start", "t_end", "as_of_basis", "ckey", "doc_name", "published", "outlet",
+    "t_start", "t_end", "as_of_basis", "ckey", "doc_name", "published", "outlet", "via", "item", "scope", "grp",
 )
 
 _SELECT_CLAIMS = """
 SELECT c.id, c.doc_name AS doc, c.quote, c.figure, c.value, c.low, c.high, c.qualifier, c.measure, c.actor,
        c.unit, c.source, c.as_of, c.location, c.cluster, c.outlet, c.published, d.url, c.doc_id, d.title,
        coalesce(c.lang, d.lang) AS lang, c.start, c."end", c.quote_start, c.quote_end, c.segment, c.why,
-       c.confidence, c.as_of_basis, c.t_start, c.t_end
+       c.confidence, c.as_of_basis, c.t_start, c.t_end, c.via, c.item, c.scope, c.grp AS "group"
 FROM claims c JOIN documents d ON d.id = c.doc_id
 """
 
 
 _TIMELINE_COLUMNS = ("id", "doc", "cluster", "source", "actor", "measure", "as_of", "value", "low", "high",
-                     "qualifier", "quote", "figure", "published", "outlet", "start")
+                     "qualifier", "quote", "figure", "published", "outlet", "start", "item", "scope", "group")
 _SELECT_TIMELINE = (
     "SELECT c.id, c.doc_name, c.cluster, c.source, c.actor, c.measure, c.as_of, "
     + ", ".join(f"CASE WHEN c.{k} = CAST(c.{k} AS INTEGER) THEN CAST(c.{k} AS INTEGER) ELSE c.{k} END"
                 for k in ("value", "low", "high"))
-    + ", c.qualifier, c.quote, c.figure, c.published, c.outlet, c.start "
+    + ", c.qualifier, c.quote, c.figure, c.published, c.outlet, c.start, c.item, c.scope, c.grp "
     "FROM claims c WHERE c.actor = ? AND c.measure = ? AND c.current = 1"
 )
 
@@ -135,6 +135,7 @@ def _row_to_claim(r: sqlite3.Row) -> dict[str, Any]:
     for k in ("value", "low", "high"):
         d[k] = _num(d[k])
     d["why"] = json.loads(d["why"]) if d.get("why") else {}
+    d["via"] = json.loads(d["via"]) if d.get("via") else []
     return d
 
 
@@ -215,6 +216,8 @@ class Ledger:
             "t_start": period.start.isoformat() if period else None,
             "t_end": period.end.isoformat() if period else None,
             "as_of_basis": basis, "doc_name": doc.name, "published": doc.published, "outlet": doc.outlet,
+            "via": json.dumps(list(c.via), ensure_ascii=False) if c.via else None,
+            "item": c.item, "scope": c.scope, "grp": c.group, "group": c.group,
         }
         d["ckey"] = claim_key(d)
         return (doc.id, idx, *(d[k] for k in _CLAIM_COLUMNS))

@@ -137,10 +137,26 @@ INSERT INTO pair_stats
     FROM claims WHERE current = 1 GROUP BY actor, measure;
 """
 
+#: What a figure counts beyond its measure (item, scope, group) and who relayed it
+#: (via, JSON list); the timeline index is rebuilt to cover them, so a timeline
+#: still reads one contiguous index range.
+_DETAILS = """
+ALTER TABLE claims ADD COLUMN via TEXT;
+ALTER TABLE claims ADD COLUMN item TEXT;
+ALTER TABLE claims ADD COLUMN scope TEXT;
+ALTER TABLE claims ADD COLUMN grp TEXT;
+DROP INDEX claims_timeline;
+CREATE INDEX claims_timeline ON claims(
+    actor, measure, current, source, t_start, cluster, id, as_of, value, low, high, qualifier, start,
+    doc_name, published, outlet, figure, quote, item, scope, grp
+);
+"""
+
 MIGRATIONS: tuple[Migration, ...] = (
     Migration("core tables", _CORE),
     Migration("full-text search over quotes", _FTS),
     Migration("timeline index", _OVERVIEW),
+    Migration("claim details: via, item, scope, group", _DETAILS),
 )
 
 SCHEMA_VERSION = len(MIGRATIONS)

@@ -24,7 +24,7 @@ from figtrace.web.params import CLAIM_FILTERS, PARAMS, paging, parse_params, pat
 
 #: Columns of a claims CSV: the spec's fields, then where the claim comes from.
 CLAIM_CSV_FIELDS: tuple[str, ...] = (
-    "id", *SPEC_FIELDS, "cluster", "outlet", "published", "url", "lang", "start", "end",
+    "id", *SPEC_FIELDS, "scope", "group", "cluster", "outlet", "published", "url", "lang", "start", "end",
 )
 TIMELINE_FIELDS: tuple[str, ...] = (
     "actor", "measure", "source", "as_of", "value", "low", "high", "qualifier", "cluster", "latest", "figure",
