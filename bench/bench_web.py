@@ -30,6 +30,7 @@ import httpx
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from figtrace.scale import ingest  # noqa: E402
 from figtrace.store import Ledger  # noqa: E402
 from figtrace.store.synth import synthetic_documents, synthetic_extractor  # noqa: E402
 
@@ -58,7 +59,7 @@ def build_ledger(path: Path, synthetic: int) -> int:
     from figtrace.report.demo import corpus_files
 
     with Ledger(path) as ledger:
-        ledger.ingest([str(p) for p in corpus_files()])
+        ingest(ledger, [str(p) for p in corpus_files()])
         for doc in synthetic_documents(synthetic, seed=7):
             ledger.add_document(doc, synthetic_extractor(doc))
         return len(ledger.claims(limit=None))

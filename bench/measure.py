@@ -54,17 +54,18 @@ def text_throughput(articles: Sequence[Any], times: int) -> dict[str, Any]:
     import quantulum3.parser as qparser
 
     from figtrace.extract import extract_document
-    from figtrace.ingest import read_text
+    from figtrace.model import Document
+    from figtrace.pipeline import prepare, process
 
     english = [a for a in articles if a.lang == "en"][:QUANTULUM_ARTICLES]
     for a in articles[:4]:  # load lexicons, langid model and kb before timing
-        extract_document(read_text(a.text, a.name))
+        process(Document(a.text, a.name))
     qparser.parse(english[0].text)  # quantulum3 loads its model on first use (~2 s)
 
     def pipeline(items: Sequence[Any]) -> Callable[[], int]:
-        return lambda: sum(len(extract_document(read_text(a.text, a.name))) for a in items)
+        return lambda: sum(len(process(Document(a.text, a.name)).claims) for a in items)
 
-    docs = [read_text(a.text, a.name) for a in articles]
+    docs = [prepare(Document(a.text, a.name)) for a in articles]
 
     def engine_only() -> int:
         n = 0
@@ -101,21 +102,20 @@ def html_pipeline(pages: Sequence[Path], times: int) -> dict[str, Any]:
     import trafilatura
 
     from figtrace.errors import InputError
-    from figtrace.extract import extract_document
-    from figtrace.ingest import iter_documents
+    from figtrace.pipeline import prepare, read, run
 
     raw = [p.read_bytes() for p in pages]
     paths = [str(p) for p in pages]
 
     def ours() -> int:
         n = 0
-        for item in iter_documents(paths):
+        for item in run(paths):
             if not isinstance(item, InputError):
-                n += len(extract_document(item))
+                n += len(item.claims)
         return n
 
     def reading() -> int:
-        return sum(1 for item in iter_documents(paths) if not isinstance(item, InputError))
+        return sum(1 for item in read(paths) if not isinstance(item, InputError) and prepare(item))
 
     def theirs() -> int:
         return sum(1 for page in raw if trafilatura.extract(page))
@@ -218,15 +218,15 @@ def timeline_latency(db: Path, pairs: Iterable[tuple[str, str]], times: int) -> 
 
 def profile(articles: Sequence[Any], top: int = 14) -> str:
     """Where one core's time goes on plain text: cProfile's top functions by own time."""
-    from figtrace.extract import extract_document
-    from figtrace.ingest import read_text
+    from figtrace.model import Document
+    from figtrace.pipeline import process
 
     for a in articles[:4]:
-        extract_document(read_text(a.text, a.name))
+        process(Document(a.text, a.name))
     prof = cProfile.Profile()
     prof.enable()
     for a in articles:
-        extract_document(read_text(a.text, a.name))
+        process(Document(a.text, a.name))
     prof.disable()
     buf = io.StringIO()
     stats = pstats.Stats(prof, stream=buf)

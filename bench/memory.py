@@ -23,7 +23,7 @@ from pathlib import Path
 import psutil
 
 from figtrace.errors import InputError
-from figtrace.parallel import iter_extracted
+from figtrace.scale import iter_results
 from figtrace.store import Ledger
 
 
@@ -85,11 +85,12 @@ def main() -> None:
     docs = claims = failed = 0
     t0 = time.perf_counter()
     with Ledger(args.db) as ledger, ledger.batch():  # as `figtrace ingest` stores: one recount per batch
-        for item, found in iter_extracted([str(args.corpus)], jobs=args.jobs):
+        for item in iter_results([str(args.corpus)], jobs=args.jobs):
             if isinstance(item, InputError):
                 failed += 1
                 continue
-            ledger.add_document(item, found)
+            found = item.claims
+            ledger.add_document(item.document, found)
             docs += 1
             claims += len(found)
             if docs % args.every == 0:

@@ -117,11 +117,11 @@ def claim_digest(results: Any) -> tuple[int, int, str]:
     from figtrace.errors import InputError
 
     lines, docs = [], 0
-    for item, found in results:
+    for item in results:
         if isinstance(item, InputError):
             continue
         docs += 1
-        lines.extend(json.dumps(c.to_dict(), sort_keys=True, ensure_ascii=False) for c in found)
+        lines.extend(json.dumps(c.to_dict(), sort_keys=True, ensure_ascii=False) for c in item.claims)
     return docs, len(lines), hashlib.sha256("\n".join(sorted(lines)).encode()).hexdigest()[:16]
 
 
@@ -154,15 +154,16 @@ def scaling(folder: Path, n_workers: int = 2) -> dict[str, Any]:
 
     logging.getLogger("distributed").setLevel(logging.WARNING)
 
-    from figtrace.parallel import iter_shards, run_dask
+    from figtrace.scale.dask import run_dask
+    from figtrace.scale.shards import iter_shards
 
     out: dict[str, Any] = {}
     for jobs in (1, n_workers):
         log(f"scaling: --jobs {jobs}")
-        from figtrace.parallel import iter_extracted
+        from figtrace.scale import iter_results
 
         t, c = time.perf_counter(), _cpu()
-        docs, claims, digest = claim_digest(iter_extracted([str(folder)], jobs=jobs))
+        docs, claims, digest = claim_digest(iter_results([str(folder)], jobs=jobs))
         out[f"jobs{jobs}"] = {"wall_s": time.perf_counter() - t, "cpu_s": _cpu() - c, "documents": docs,
                               "claims": claims, "digest": digest}
     log("scaling: dask LocalCluster")
@@ -184,10 +185,10 @@ def scaling(folder: Path, n_workers: int = 2) -> dict[str, Any]:
 
 
 def _warm() -> int:
-    from figtrace.extract import extract_document
-    from figtrace.ingest import read_text
+    from figtrace.model import Document
+    from figtrace.pipeline import process
 
-    return len(extract_document(read_text("Laut UN wurden mindestens 50 Soldaten getötet.\n")))
+    return len(process(Document("Laut UN wurden mindestens 50 Soldaten getötet.\n")).claims)
 
 
 def memory(path: Path, jobs: int) -> dict[str, Any]:
@@ -272,11 +273,12 @@ def main() -> None:
 
     def extracted() -> list[Any]:
         from figtrace.extract import extract_document
-        from figtrace.ingest import read_text
+        from figtrace.model import Document
+        from figtrace.pipeline import prepare
 
         if not pairs:
             for a in sample:
-                d = read_text(a.text, a.name)
+                d = prepare(Document(a.text, a.name))
                 pairs.append((d, extract_document(d)))
         return pairs
 

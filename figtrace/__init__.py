@@ -11,8 +11,9 @@ from typing import TYPE_CHECKING, Any
 # The subpackage is imported before the function below is defined, so that
 # ``figtrace.extract`` stays the function: importing a submodule sets the
 # parent's attribute only when the submodule is first loaded.
-import figtrace.extract as _extract_pkg
+import figtrace.extract  # noqa: F401
 from figtrace.model import Claim, Document, Segment
+from figtrace.pipeline import Options, process
 
 __version__ = "0.1.0"
 __all__ = ["Claim", "Document", "Ledger", "Segment", "__version__", "extract"]
@@ -22,13 +23,12 @@ if TYPE_CHECKING:
 
 
 def extract(text: str, lang: str | None = None, published: str | None = None, doc: str | None = None) -> list[Claim]:
-    """Claims in one article's text.
+    """Claims in one article's text, through the same stages as every other road (:mod:`figtrace.pipeline`).
 
-    ``lang`` is detected when omitted; ``published`` (YYYY-MM-DD) anchors
-    relative dates; ``doc`` names the document in each claim.
+    ``lang`` is detected when omitted; ``published`` (YYYY, YYYY-MM or
+    YYYY-MM-DD) anchors relative dates; ``doc`` names the document in each claim.
     """
-    d = Document(text=text, name=doc or "", lang=lang, published=published)
-    return _extract_pkg.extract_document(d)
+    return process(Document(text=text, name=doc or ""), Options(lang=lang, published=published)).claims
 
 
 def __getattr__(name: str) -> Any:

@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 import sys
+from typing import TYPE_CHECKING
 
 import click
 
 from figtrace import __version__
 from figtrace.errors import FigtraceError, InputError
 from figtrace.output import output_options, write_rows
+
+if TYPE_CHECKING:
+    from figtrace.pipeline import Options
 
 CLAIM_TABLE_FIELDS = ("doc", "figure", "value", "qualifier", "measure", "actor", "source", "as_of", "location")
 
@@ -41,28 +45,27 @@ def extract(inputs: tuple[str, ...], fmt: str, output: str, lang: str, published
             spec_only: bool, allow_private: bool, jobs: int, engine: str, scheduler: str | None,
             shards: str | None) -> None:
     """Extract claims from articles (files, folders, URLs; '-' reads stdin)."""
-    from figtrace.parallel import iter_extracted
+    from figtrace.pipeline import Options
+    from figtrace.scale import iter_results
 
     if published is not None:
         _check_date(published)
     if engine == "local" and (scheduler or shards):
         raise click.UsageError(f"{'--scheduler' if scheduler else '--shards'} needs --engine dask")
-    language = None if lang == "auto" else lang
+    options = Options(lang=None if lang == "auto" else lang, published=published, allow_private=allow_private)
     if engine == "dask":
-        failed = _extract_dask(inputs, fmt, output, language, published, spec_only, allow_private, jobs,
-                               scheduler, shards)
+        failed = _extract_dask(inputs, fmt, output, options, spec_only, jobs, scheduler, shards)
     else:
         failed = 0
 
         def rows():
             nonlocal failed
-            for item, claims in iter_extracted(inputs, jobs=jobs, lang=language, published=published,
-                                               allow_private=allow_private):
+            for item in iter_results(inputs, options, jobs=jobs):
                 if isinstance(item, InputError):
                     failed += 1
                     click.echo(f"figtrace: {item}", err=True)
                     continue
-                for c in claims:
+                for c in item.claims:
                     yield c.to_dict(spec_only=spec_only)
 
         try:
@@ -73,18 +76,17 @@ def extract(inputs: tuple[str, ...], fmt: str, output: str, lang: str, published
         sys.exit(1)
 
 
-def _extract_dask(inputs: tuple[str, ...], fmt: str, output: str, lang: str | None, published: str | None,
-                  spec_only: bool, allow_private: bool, jobs: int, scheduler: str | None,
-                  shards: str | None) -> int:
+def _extract_dask(inputs: tuple[str, ...], fmt: str, output: str, options: Options, spec_only: bool, jobs: int,
+                  scheduler: str | None, shards: str | None) -> int:
     """``extract --engine dask``: shards first (kept with --shards), then the claims in input order."""
     import tempfile
 
-    from figtrace.parallel import iter_shard_claims, run_dask
+    from figtrace.scale.dask import run_dask
+    from figtrace.scale.shards import iter_shard_claims
 
     with tempfile.TemporaryDirectory(prefix="figtrace-shards-") as tmp:
         try:
-            report = run_dask(inputs, shards or tmp, scheduler=scheduler, workers=jobs, lang=lang,
-                              published=published, allow_private=allow_private)
+            report = run_dask(inputs, shards or tmp, options, scheduler=scheduler, workers=jobs)
             for failure in report.failures:
                 click.echo(f"figtrace: {failure}", err=True)
             rows = (c.to_dict(spec_only=spec_only) for c in iter_shard_claims(report.shards))
@@ -161,8 +163,8 @@ def _register_commands() -> None:
     """Commands of the later pipeline stages, each owned by its package."""
     import importlib
 
-    for module in ("figtrace.store.commands", "figtrace.report.commands", "figtrace.web.commands",
-                   "figtrace.bench_commands"):
+    for module in ("figtrace.scale.commands", "figtrace.store.commands", "figtrace.report.commands",
+                   "figtrace.web.commands", "figtrace.bench_commands"):
         try:
             mod = importlib.import_module(module)
         except ModuleNotFoundError as e:

@@ -25,6 +25,8 @@ from figtrace.errors import ExtractionTimeout
 from figtrace.extract import engine
 from figtrace.extract.engine import DOCUMENT_BUDGET, extract_document
 from figtrace.model import Claim, Document
+from figtrace.pipeline import Options
+from figtrace.scale import ingest
 from figtrace.store import Ledger
 
 GOOD_DE = "Nach Angaben der UN wurden mindestens 50 Menschen getötet.\n"
@@ -94,7 +96,7 @@ def test_cli_extract_skips_the_slow_document_names_it_and_goes_on(
 
 def test_ledger_ingest_stores_nothing_of_the_slow_document(tmp_path: Path, articles: list[Path]) -> None:
     with Ledger(tmp_path / "ledger.db") as ledger:
-        summary = ledger.ingest([str(p) for p in articles], extractor=_budgeted)
+        summary = ingest(ledger, [str(p) for p in articles], Options(extractor=_budgeted))
         assert summary.documents_added == 2
         assert len(summary.failures) == 1 and summary.failures[0].input.endswith(SLOW_NAME)
         assert "took longer than" in str(summary.failures[0])
@@ -103,7 +105,7 @@ def test_ledger_ingest_stores_nothing_of_the_slow_document(tmp_path: Path, artic
         assert all(c["doc"] != SLOW_NAME for c in ledger.claims())
         assert ledger.integrity_check() == "ok"
         # a later run with a sufficient budget stores it: nothing half-written stood in its way
-        again = ledger.ingest([str(articles[1])])
+        again = ingest(ledger, [str(articles[1])])
         assert again.documents_added == 1 and not again.failures
 
 

@@ -9,6 +9,7 @@ import pytest
 
 from figtrace.ingest import iter_documents
 from figtrace.model import Document
+from figtrace.pipeline import prepare
 
 SHARED = Path(__file__).resolve().parents[2] / "shared"
 SEEDS = SHARED / "seeds"
@@ -22,7 +23,7 @@ def docs() -> dict[str, Document]:
     out = {}
     for d in iter_documents([str(SEEDS)]):
         assert isinstance(d, Document), d
-        out[d.name] = d
+        out[d.name] = prepare(d)
     return out
 
 

@@ -18,16 +18,9 @@ from click.testing import CliRunner
 from figtrace.cli import main
 from figtrace.errors import InputError
 from figtrace.model import Claim
-from figtrace.parallel import (
-    ShardError,
-    ingest,
-    iter_extracted,
-    iter_shard_claims,
-    iter_shards,
-    load_shards,
-    query_shards,
-    run_dask,
-)
+from figtrace.scale import ingest, iter_results, load_shards
+from figtrace.scale.dask import run_dask
+from figtrace.scale.shards import ShardError, iter_shard_claims, iter_shards, query_shards
 from figtrace.store import Ledger
 
 distributed = pytest.importorskip("distributed")
@@ -72,9 +65,9 @@ def as_json(claims: list[Claim]) -> list[str]:
 @pytest.fixture(scope="module")
 def single(corpus: Path) -> list[str]:
     out: list[str] = []
-    for item, found in iter_extracted([str(corpus)], jobs=1):
+    for item in iter_results([str(corpus)], jobs=1):
         if not isinstance(item, InputError):
-            out.extend(as_json(found))
+            out.extend(as_json(item.claims))
     return out
 
 
@@ -115,7 +108,7 @@ def test_duckdb_reads_the_shards_directly(single: list[str], shards: Path) -> No
 
 def test_shards_load_into_the_same_ledger_as_a_direct_ingest(corpus: Path, shards: Path, tmp_path: Path) -> None:
     with Ledger(tmp_path / "direct.db") as direct, Ledger(tmp_path / "shards.db") as loaded:
-        direct.ingest([str(corpus)])
+        ingest(direct, [str(corpus)])
         summary = load_shards(loaded, shards)
         assert summary.documents_added == 2 * PER_LANG + 2
         assert direct.claims(limit=None) == loaded.claims(limit=None)
@@ -125,15 +118,15 @@ def test_shards_load_into_the_same_ledger_as_a_direct_ingest(corpus: Path, shard
 def test_dask_ingest_through_temporary_shards(corpus: Path, client: distributed.Client, tmp_path: Path) -> None:
     inputs = [str(corpus / "en"), str(corpus / "records.jsonl")]
     with Ledger(tmp_path / "direct.db") as direct, Ledger(tmp_path / "dask.db") as via:
-        direct.ingest(inputs)
+        ingest(direct, inputs)
         summary = ingest(via, inputs, engine="dask", scheduler=client)
         assert summary.documents_added == PER_LANG + 2 and not summary.failures
         assert direct.claims(limit=None) == via.claims(limit=None)
 
 
 def test_documents_survive_the_round_trip(corpus: Path, shards: Path) -> None:
-    docs = [d for d, _ in iter_shards(shards)]
-    direct = [d for d, _ in iter_extracted([str(corpus)]) if not isinstance(d, InputError)]
+    docs = [r.document for r in iter_shards(shards)]
+    direct = [r.document for r in iter_results([str(corpus)]) if not isinstance(r, InputError)]
     assert [(d.id, d.name, d.lang, d.published, d.segments, d.meta) for d in docs] == \
            [(d.id, d.name, d.lang, d.published, d.segments, d.meta) for d in direct]
 

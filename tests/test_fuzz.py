@@ -28,6 +28,7 @@ from figtrace.errors import ExtractionTimeout, FigtraceError, InputError
 from figtrace.extract.engine import extract_document
 from figtrace.ingest import iter_documents
 from figtrace.model import Claim, Document
+from figtrace.pipeline import Options, prepare
 
 CORPUS = Path(figtrace.__file__).parent / "data" / "corpus"
 ARTICLES = sorted((p.parent.name, p.read_text(encoding="utf-8")) for p in CORPUS.glob("*/*.txt"))
@@ -182,12 +183,13 @@ def test_readers_turn_any_bytes_into_documents_or_input_errors(
     (folder / "latin1.txt").write_bytes(article[1].encode("cp1252", "replace"))
     (folder / "utf16.txt").write_bytes(article[1].encode("utf-16"))
     seen = 0
-    for item in iter_documents([str(folder)], lang=article[0]):
+    for item in iter_documents([str(folder)]):
         seen += 1
         if isinstance(item, InputError):
             assert item.message and "Traceback" not in item.message
             continue
         assert isinstance(item, Document)
+        prepare(item, Options(lang=article[0]))
         for s in item.segments:
             assert 0 <= s.start <= s.end <= len(item.text)
     assert seen >= 2  # the latin-1 and UTF-16 copies of a text article are always read
@@ -198,13 +200,13 @@ def test_deeply_nested_html_is_read_or_refused_cleanly(tmp_path: Path) -> None:
     body = "<div>" * depth + "<p>Laut UN wurden am Montag 50 Menschen getötet.</p>" + "</div>" * depth
     path = tmp_path / "nested.html"
     path.write_text(f"<html><head><title>Tief</title></head><body>{body}</body></html>", encoding="utf-8")
-    items = list(iter_documents([str(path)], lang="de"))
+    items = list(iter_documents([str(path)]))
     assert len(items) == 1
     item = items[0]
     if isinstance(item, InputError):
         assert "nested.html" in str(item) and item.message
     else:
-        check_claims(item.text, extract_document(item))
+        check_claims(item.text, extract_document(prepare(item, Options(lang="de"))))
 
 
 def test_ten_thousand_digit_number_is_no_figure() -> None:

@@ -16,9 +16,7 @@ from pathlib import Path
 import pytest
 
 from figtrace.evaluate import LEVELS, score
-from figtrace.extract import extract_document
-from figtrace.ingest import iter_documents
-from figtrace.model import Document
+from figtrace.pipeline import Result, run
 
 ROOT = Path(__file__).resolve().parents[1]
 CORPUS = ROOT / "figtrace" / "data" / "corpus"
@@ -35,9 +33,9 @@ def _gold(paths: list[Path]) -> list[dict]:
 
 def _predict(texts: list[Path]) -> list[dict]:
     out: list[dict] = []
-    for item in iter_documents([str(t) for t in texts]):
-        assert isinstance(item, Document), item
-        out.extend(c.to_dict() for c in extract_document(item))
+    for item in run([str(t) for t in texts]):
+        assert isinstance(item, Result), item
+        out.extend(c.to_dict() for c in item.claims)
     return out
 
 
@@ -90,9 +88,9 @@ def test_no_dates_or_ids_as_claims() -> None:
 
 
 def test_every_claim_points_into_its_document() -> None:
-    for item in iter_documents([str(t) for t in sorted(CORPUS.glob("*/*.txt"))]):
-        assert isinstance(item, Document)
-        for c in extract_document(item):
-            assert item.text[c.start:c.end] == c.figure
-            assert item.text[c.quote_start:c.quote_end] == c.quote
+    for item in run([str(t) for t in sorted(CORPUS.glob("*/*.txt"))]):
+        assert isinstance(item, Result), item
+        for c in item.claims:
+            assert item.document.text[c.start:c.end] == c.figure
+            assert item.document.text[c.quote_start:c.quote_end] == c.quote
             assert c.quote_start <= c.start < c.end <= c.quote_end

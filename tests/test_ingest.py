@@ -12,9 +12,10 @@ from pathlib import Path
 import pytest
 
 from figtrace.errors import InputError
-from figtrace.ingest import iter_documents, read_text
+from figtrace.ingest import iter_documents
 from figtrace.meta import detect_language
 from figtrace.model import Document
+from figtrace.pipeline import Options, prepare
 
 FIX = Path(__file__).parent / "fixtures" / "ingest"
 _RNG = random.Random(7)
@@ -24,8 +25,11 @@ GERMAN = (
 )
 
 
-def _all(inputs, **kw) -> list[Document | InputError]:
-    return list(iter_documents([str(i) for i in inputs], **kw))
+def _all(inputs, lang=None, published=None, **kw) -> list[Document | InputError]:
+    """What the readers yield, after the pipeline's metadata and cleaning stages."""
+    options = Options(lang=lang, published=published)
+    return [d if isinstance(d, InputError) else prepare(d, options)
+            for d in iter_documents([str(i) for i in inputs], **kw)]
 
 
 def _one(path, **kw) -> Document | InputError:
@@ -181,8 +185,8 @@ def test_stdin_jsonl_is_streamed(monkeypatch):
     ]
 
 
-def test_read_text():
-    doc = read_text("Titel der Meldung\n16.06.2025\nDie Soldaten wurden verlegt, hieß es.\n", "x")
+def test_prepare_plain_text():
+    doc = prepare(Document("Titel der Meldung\n16.06.2025\nDie Soldaten wurden verlegt, hieß es.\n", "x"))
     assert (doc.name, doc.published, doc.lang) == ("x", "2025-06-16", "de")
 
 

@@ -17,6 +17,7 @@ from figtrace.errors import InputError
 from figtrace.ingest import FetchPolicy, ReadError, iter_documents
 from figtrace.ingest.fetch import check_address
 from figtrace.model import Document
+from figtrace.pipeline import prepare
 
 FIX = Path(__file__).parent / "fixtures" / "ingest"
 ARTICLE = (FIX / "article_de.html").read_bytes()
@@ -133,7 +134,8 @@ def _policy(**kw) -> FetchPolicy:
 
 
 def _all(urls, **kw):
-    return list(iter_documents(urls, fetch_policy=_policy(**kw)))
+    """What the readers yield, after the pipeline's metadata and cleaning stages."""
+    return [d if isinstance(d, InputError) else prepare(d) for d in iter_documents(urls, fetch_policy=_policy(**kw))]
 
 
 def test_page_by_url(server):
@@ -151,7 +153,7 @@ def test_private_addresses_are_refused_by_default(server):
     assert "refusing to fetch 127.0.0.1" in err.message and "--allow-private" in err.message
     assert _Handler.hits.get("/en.html", 0) == before  # nothing was sent
     [doc] = list(iter_documents([f"{server}/en.html"], allow_private=True))
-    assert isinstance(doc, Document) and doc.lang == "en"
+    assert isinstance(doc, Document) and prepare(doc).lang == "en"
 
 
 @pytest.mark.parametrize(

@@ -18,7 +18,9 @@ from click.testing import CliRunner
 from figtrace.cli import main
 from figtrace.errors import FigtraceError, InputError
 from figtrace.model import Claim, Document
-from figtrace.parallel import ReadOptions, Unit, ingest, iter_extracted, plan, process_unit
+from figtrace.pipeline import Options, Result
+from figtrace.scale import ingest, iter_results
+from figtrace.scale.pool import Unit, plan, process_unit
 from figtrace.store import Ledger
 
 CORPUS = Path(__file__).resolve().parent.parent / "figtrace" / "data" / "corpus"
@@ -65,12 +67,12 @@ def run(corpus: Path, jobs: int, chunk: int = 4) -> tuple[list[str], list[str], 
     claims: list[str] = []
     docs: list[str] = []
     failures: list[str] = []
-    for item, found in iter_extracted([str(corpus)], jobs=jobs, chunk=chunk):
+    for item in iter_results([str(corpus)], jobs=jobs, chunk=chunk):
         if isinstance(item, InputError):
             failures.append(str(item))
         else:
-            docs.append(item.name)
-            claims.extend(keys(found))
+            docs.append(item.document.name)
+            claims.extend(keys(item.claims))
     return claims, docs, failures
 
 
@@ -98,7 +100,7 @@ def test_result_does_not_depend_on_chunk_size(corpus: Path, single: tuple) -> No
 
 
 def test_plan_keeps_input_order_and_reads_records_here(corpus: Path) -> None:
-    units = list(plan([str(corpus)], ReadOptions(), chunk=5))
+    units = list(plan([str(corpus)], Options(), chunk=5))
     assert [u.index for u in units] == list(range(len(units)))
     assert all(0 < len(u) <= 5 for u in units)
     paths = [p for u in units for p in u.paths]
@@ -112,10 +114,10 @@ def test_plan_keeps_input_order_and_reads_records_here(corpus: Path) -> None:
 def test_a_failing_extractor_fails_one_document_not_the_batch() -> None:
     docs = [Document(text="Mindestens 40 Soldaten wurden verwundet.", name="good", lang="de"),
             Document(text="boom", name="bad", lang="de")]
-    out = process_unit(Unit(0, docs=docs), ReadOptions(extractor=_explodes_on_boom))
-    assert isinstance(out[0][0], Document) and out[0][1] == []
-    assert isinstance(out[1][0], InputError)
-    assert out[1][0].input == "bad" and "extraction failed: ValueError: boom" in out[1][0].message
+    out = process_unit(Unit(0, docs=docs), Options(extractor=_explodes_on_boom))
+    assert isinstance(out[0], Result) and out[0].document.name == "good" and out[0].claims == []
+    assert isinstance(out[1], InputError)
+    assert out[1].input == "bad" and "extraction failed: ValueError: boom" in out[1].message
 
 
 def _explodes_on_boom(doc: Document) -> list[Claim]:
@@ -126,7 +128,7 @@ def _explodes_on_boom(doc: Document) -> list[Claim]:
 
 def test_jobs_below_one_is_refused() -> None:
     with pytest.raises(FigtraceError, match="--jobs"):
-        list(iter_extracted(["x.txt"], jobs=0))
+        list(iter_results(["x.txt"], jobs=0))
 
 
 def test_cli_jobs_prints_what_one_process_prints(corpus: Path) -> None:
@@ -153,7 +155,7 @@ def test_cli_jobs_reports_a_bad_input_and_exits_1(corpus: Path) -> None:
 def test_parallel_ingest_builds_the_same_ledger(corpus: Path, tmp_path: Path) -> None:
     inputs = [str(corpus / "de"), str(corpus / "en"), str(corpus / "page.html")]
     with Ledger(tmp_path / "one.db") as one, Ledger(tmp_path / "two.db") as two:
-        s1 = one.ingest(inputs)
+        s1 = ingest(one, inputs)
         s2 = ingest(two, inputs, jobs=2)
         assert (s1.documents_added, s1.claims_added) == (s2.documents_added, s2.claims_added)
         assert s2.documents_added == 2 * PER_LANG + 1

@@ -16,6 +16,8 @@ from typing import Any
 import pytest
 
 from figtrace.model import Claim, Document
+from figtrace.pipeline import Options
+from figtrace.scale import ingest
 from figtrace.store import Ledger
 
 HERE = Path(__file__).resolve().parent
@@ -163,13 +165,13 @@ def test_end_to_end_ingest_of_seeds_and_corpus(ledger):
     extract = _real_extractor()
     paths = [str(SEEDS / d.name) for d in documents("seeds")] + [
         str(GOLDEN / "corpus" / d.name) for d in documents("corpus")]
-    summary = ledger.ingest(paths, extractor=extract)
+    summary = ingest(ledger, paths, Options(extractor=extract))
     assert summary.failures == [] and summary.documents_added == len(paths)
     assert summary.claims_added == ledger.count_claims() > 0
     for c in ledger.claims():
         text = ledger.document(c["doc_id"])["text"]
         assert text[c["quote_start"]:c["quote_end"]] == c["quote"]
-    again = ledger.ingest(paths, extractor=extract)
+    again = ingest(ledger, paths, Options(extractor=extract))
     assert (again.documents_added, again.documents_skipped) == (0, len(paths))
     figures = {(c["doc"], c["figure"]): c for c in ledger.claims()}
     # the two outlets' NIS "about 300 killed" end up in one cluster

@@ -7,6 +7,8 @@ from hypothesis import strategies as st
 from figtrace import Ledger as LazyLedger
 from figtrace.errors import FigtraceError
 from figtrace.model import Document, Segment
+from figtrace.pipeline import Options
+from figtrace.scale import ingest
 from figtrace.store import IngestSummary, Ledger, LedgerError
 from figtrace.store.db import apply_migrations
 from figtrace.store.kb import load_aliases
@@ -194,11 +196,11 @@ def test_ingest_counts_added_skipped_and_failed(ledger, tmp_path):
         p = tmp_path / d.name
         p.write_text(d.text, encoding="utf-8")
         paths.append(str(p))
-    summary = ledger.ingest([*paths, str(tmp_path / "missing.txt")], extractor=synthetic_extractor)
+    summary = ingest(ledger, [*paths, str(tmp_path / "missing.txt")], Options(extractor=synthetic_extractor))
     assert isinstance(summary, IngestSummary)
     assert (summary.documents_added, summary.documents_skipped, summary.claims_added) == (4, 0, 20)
     assert [f.input for f in summary.failures] == [str(tmp_path / "missing.txt")]
-    again = ledger.ingest(paths, extractor=synthetic_extractor)
+    again = ingest(ledger, paths, Options(extractor=synthetic_extractor))
     assert (again.documents_added, again.documents_skipped, again.claims_added) == (0, 4, 0)
     assert ledger.count_claims() == 20
     assert "4 documents added" in summary.line() and summary.to_dict()["failures"]
@@ -213,7 +215,7 @@ def test_ingest_records_an_extractor_crash_as_failure_and_goes_on(ledger, tmp_pa
             raise ValueError("bad sentence")
         return [make_claim(d.name)]
 
-    summary = ledger.ingest([str(tmp_path / "a.txt"), str(tmp_path / "b.txt")], extractor=flaky)
+    summary = ingest(ledger, [str(tmp_path / "a.txt"), str(tmp_path / "b.txt")], Options(extractor=flaky))
     assert summary.documents_added == 1
     assert [str(f) for f in summary.failures] == ["a.txt: extraction failed: ValueError: bad sentence"]
 
@@ -308,7 +310,7 @@ def test_an_invalid_claim_fails_its_document_only(ledger, tmp_path):
             return [make_claim(d.name, measure=None), make_claim(d.name, value=float("nan"))]
         return [make_claim(d.name)]
 
-    summary = ledger.ingest([str(tmp_path / "bad.txt"), str(tmp_path / "good.txt")], extractor=extractor)
+    summary = ingest(ledger, [str(tmp_path / "bad.txt"), str(tmp_path / "good.txt")], Options(extractor=extractor))
     assert summary.documents_added == 1
     assert [str(f) for f in summary.failures] == ["bad.txt: claim 0 ('1000'): measure is empty"]
     assert [d["name"] for d in ledger.documents()] == ["good.txt"]

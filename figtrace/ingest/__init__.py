@@ -1,7 +1,8 @@
 """Readers: turn whatever the user has (files, folders, stdin, URLs) into Documents.
 
-:func:`iter_documents` yields a cleaned and enriched
-:class:`~figtrace.model.Document` per article, or an
+:func:`iter_documents` yields a :class:`~figtrace.model.Document` per
+article with the metadata its container carried (HTML meta, feed entry, JSON
+Lines fields), or an
 :class:`~figtrace.errors.InputError` per input (or record) that failed, so one
 bad file never stops a batch. It is a generator all the way down: a folder is
 walked lazily and WARC and JSON Lines files are streamed record by record.
@@ -10,6 +11,9 @@ Readers by extension, else by the first bytes: ``.txt``/``.md`` (text),
 ``.html``/``.htm`` (trafilatura), ``.warc``/``.warc.gz`` (warcio),
 ``.jsonl``, ``.rss``/``.atom``/``.xml`` feeds, folders (recursive), ``-``
 (stdin) and ``http(s)://`` URLs of pages or feeds.
+
+Readers only read: cleaning, metadata and extraction are later stages, strung
+together in :mod:`figtrace.pipeline`; this package imports none of them.
 """
 
 from __future__ import annotations
@@ -28,7 +32,7 @@ from figtrace.ingest.fetch import FetchPolicy, fetch, make_client
 from figtrace.ingest.sniff import SNIFFED, Kind, kind_by_content, kind_by_name, suffix
 from figtrace.model import Document
 
-__all__ = ["DEFAULT_MAX_BYTES", "FetchPolicy", "ReadError", "iter_documents", "read_text"]
+__all__ = ["DEFAULT_MAX_BYTES", "FetchPolicy", "ReadError", "iter_documents"]
 
 #: Largest single document (a file, a WARC record, a JSON line) read into memory.
 DEFAULT_MAX_BYTES = 50 * 1024 * 1024
@@ -39,24 +43,21 @@ _STREAMED: frozenset[Kind] = frozenset({"warc", "jsonl"})
 def iter_documents(
     inputs: Iterable[str],
     *,
-    lang: str | None = None,
-    published: str | None = None,
     allow_private: bool = False,
     timeout: float = 20.0,
     max_bytes: int = DEFAULT_MAX_BYTES,
     fetch_policy: FetchPolicy | None = None,
 ) -> Iterator[Document | InputError]:
-    """Documents from files, folders, ``-`` (stdin) and URLs, cleaned and enriched.
+    """Documents from files, folders, ``-`` (stdin) and URLs, with the metadata their container carried.
 
-    ``lang`` and ``published`` (YYYY-MM-DD), when given, override what is
-    detected for every document. ``allow_private`` permits fetching loopback,
+    ``allow_private`` permits fetching loopback,
     private and link-local addresses (refused by default). ``max_bytes`` caps
     one document; ``fetch_policy`` overrides the network guards' defaults.
     """
     if isinstance(inputs, str):  # one path given bare, not a list of its characters
         inputs = [inputs]
     policy = fetch_policy or FetchPolicy(timeout=timeout, allow_private=allow_private)
-    reader = _Reader(lang=lang, published=published, max_bytes=max_bytes, policy=policy)
+    reader = _Reader(max_bytes=max_bytes, policy=policy)
     try:
         for item in inputs:
             yield from reader.read(item)
@@ -64,19 +65,10 @@ def iter_documents(
         reader.close()
 
 
-def read_text(text: str, name: str = "", *, lang: str | None = None, published: str | None = None) -> Document:
-    """One article's text, cleaned and enriched like any input."""
-    from figtrace.meta import enrich
-
-    return enrich(Document(text=text, name=name, lang=lang, published=published))
-
-
 class _Reader:
     """Options of one batch and its HTTP client (opened on the first URL)."""
 
-    def __init__(self, *, lang: str | None, published: str | None, max_bytes: int, policy: FetchPolicy):
-        self.lang = lang
-        self.published = published
+    def __init__(self, *, max_bytes: int, policy: FetchPolicy):
         self.max_bytes = max_bytes
         self.policy = policy
         self._client: Any = None
@@ -207,7 +199,7 @@ class _Reader:
         meta: dict[str, Any] = {"format": "text", "encoding": encoding}
         if repaired:
             meta["repaired"] = "mojibake"
-        return self._finish(Document(text=text, name=name, meta=meta))
+        return Document(text=text, name=name, meta=meta)
 
     def _html(
         self,
@@ -238,7 +230,7 @@ class _Reader:
         if date:
             doc.published = date
             doc.meta["published_source"] = "html" if page.published else "feed"
-        return self._finish(doc)
+        return doc
 
     def _feed(
         self, data: bytes, name: str, display: str, *, base_url: str | None = None
@@ -299,20 +291,7 @@ class _Reader:
             doc.meta["published_source"] = "record"
         elif rec.get("published"):
             doc.meta["published_unparsed"] = str(rec["published"])[:64]
-        return self._finish(doc)
-
-    def _finish(self, doc: Document) -> Document:
-        """The user's overrides, then cleaning and metadata."""
-        from figtrace.meta import enrich
-
-        if self.lang:
-            doc.lang = self.lang
-            doc.meta["lang_source"] = "user"
-        if self.published:
-            doc.published = self.published
-            doc.published_inferred = False
-            doc.meta["published_source"] = "user"
-        return enrich(doc)
+        return doc
 
 
 def _decoded(body: bytes, charset: str | None) -> bytes | str:

@@ -29,11 +29,12 @@ def corpus_files(root: Path = CORPUS) -> list[Path]:
 def run_demo(db: Path, report: Path, *, root: Path = CORPUS) -> DemoResult:
     """Ingest ``root``'s articles into ``db`` and write the report to ``report``."""
     from figtrace.report.render import write_report
+    from figtrace.scale import ingest
     from figtrace.store import Ledger
 
     files = corpus_files(root)
     with Ledger(db) as ledger:
-        summary = ledger.ingest([str(p) for p in files])
+        summary = ingest(ledger, [str(p) for p in files])
     with Ledger(db, readonly=True) as ledger:
         written = write_report(ledger, report, title="figtrace demo: the bundled corpus", db_name=db.name)
     return DemoResult(db=db, report=written, summary=summary.line(),

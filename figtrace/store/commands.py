@@ -1,4 +1,4 @@
-"""Ledger commands: ``ingest``, ``claims``, ``timeline``, ``conflicts``, ``sources``.
+"""Ledger commands: ``claims``, ``timeline``, ``conflicts``, ``sources`` (``ingest`` is in figtrace.scale).
 
 Each command parses its options, opens a :class:`~figtrace.store.Ledger` and
 calls one method (sqlite-utils style); output goes through
@@ -7,7 +7,6 @@ calls one method (sqlite-utils style); output goes through
 
 from __future__ import annotations
 
-import datetime as dt
 import sys
 from collections.abc import Callable
 from typing import Any, NoReturn
@@ -18,10 +17,7 @@ from figtrace.errors import FigtraceError
 from figtrace.model import SPEC_FIELDS
 from figtrace.output import output_options, write_rows
 from figtrace.reconcile.settings import DEFAULT_FACTOR
-from figtrace.store.ledger import IngestAborted, Ledger
-
-#: Inputs from which on a progress bar is shown even when stderr is no terminal.
-PROGRESS_MIN_INPUTS = 20
+from figtrace.store.ledger import Ledger
 
 CLAIM_FIELDS = (*SPEC_FIELDS, "scope", "group", "id", "cluster", "outlet", "published", "url", "doc_id", "title",
                 "lang", "start", "end", "quote_start", "quote_end", "segment", "as_of_basis", "why")
@@ -49,69 +45,6 @@ def _open(path: str, readonly: bool) -> Ledger:
         return Ledger(path, readonly=readonly)
     except FigtraceError as e:
         _fail(str(e))
-
-
-def _check_date(value: str | None, option: str) -> None:
-    if value is None:
-        return
-    try:
-        dt.date.fromisoformat(value)
-    except ValueError:
-        raise click.BadParameter(f"{value!r} is not a date like 2025-06-16", param_hint=option) from None
-
-
-@click.command()
-@click.argument("inputs", nargs=-1, required=True)
-@db_option
-@click.option("--lang", type=click.Choice(["auto", "de", "en"]), default="auto", show_default=True,
-              help="Language of the articles; auto detects it per document.")
-@click.option("--published", metavar="YYYY-MM-DD", default=None,
-              help="Publication date for articles that do not carry one.")
-@click.option("--allow-private", is_flag=True, help="Allow URLs that resolve to private or local addresses.")
-@click.option("--quiet", "-q", is_flag=True, help="No progress bar and no summary line.")
-@click.option("--jobs", "-j", type=click.IntRange(min=1), default=1, show_default=True,
-              help="Worker processes that extract (this process writes); the ledger is the same for any N.")
-@click.option("--engine", type=click.Choice(["local", "dask"]), default="local", show_default=True,
-              help="local: this machine (a process pool with --jobs); dask: a dask.distributed cluster.")
-@click.option("--scheduler", metavar="ADDRESS", default=None,
-              help="Dask scheduler (tcp://host:8786); without it --engine dask starts a local cluster.")
-@click.option("--shards", metavar="DIR", type=click.Path(file_okay=False), default=None,
-              help="With --engine dask: keep the Parquet shards (documents, claims) in this folder.")
-def ingest(inputs: tuple[str, ...], db_path: str, lang: str, published: str | None, allow_private: bool,
-           quiet: bool, jobs: int, engine: str, scheduler: str | None, shards: str | None) -> None:
-    """Store articles and their claims in the ledger (files, folders, URLs; '-' reads stdin).
-
-    Re-ingesting the same text adds nothing; a changed article at the same
-    URL is stored as a new version. Exits 1 if any input failed.
-    """
-    _check_date(published, "--published")
-    if engine == "local" and (scheduler or shards):
-        raise click.UsageError(f"{'--scheduler' if scheduler else '--shards'} needs --engine dask")
-    progress = not quiet and (sys.stderr.isatty() or len(inputs) >= PROGRESS_MIN_INPUTS)
-    with _open(db_path, readonly=False) as ledger:
-        language = None if lang == "auto" else lang
-        try:
-            if jobs > 1 or engine != "local":
-                from figtrace.parallel import ingest as parallel_ingest
-
-                summary = parallel_ingest(ledger, inputs, jobs=jobs, engine=engine, scheduler=scheduler,
-                                          shards=shards, lang=language, published=published,
-                                          allow_private=allow_private, progress=progress)
-            else:
-                summary = ledger.ingest(inputs, lang=language, published=published,
-                                        allow_private=allow_private, progress=progress)
-        except IngestAborted as e:
-            for failure in e.summary.failures:
-                click.echo(f"figtrace: {failure}", err=True)
-            _fail(str(e))
-        except FigtraceError as e:
-            _fail(str(e))
-    for failure in summary.failures:
-        click.echo(f"figtrace: {failure}", err=True)
-    if not quiet:
-        click.echo(f"figtrace: {db_path}: {summary.line()}", err=True)
-    if summary.failures:
-        sys.exit(1)
 
 
 def _ordered_claim(c: dict[str, Any]) -> dict[str, Any]:
@@ -224,4 +157,4 @@ def sources(db_path: str, fmt: str, output: str) -> None:
     write_rows(rows, fmt, fields=SOURCE_FIELDS, path=output, table_fields=SOURCE_FIELDS)
 
 
-COMMANDS = [ingest, claims, timeline, conflicts, sources]
+COMMANDS = [claims, timeline, conflicts, sources]

@@ -1,0 +1,168 @@
+"""The one place that strings the stages together.
+
+Every road (``figtrace.extract()``, ``figtrace extract``, ``figtrace ingest``,
+the process pool and Dask) calls :func:`process` on each document, so the same
+document gives the same claims whichever road it took. The stages, in order:
+
+====================  ==============================  =========================================
+stage                 module                          what it adds to the document
+====================  ==============================  =========================================
+1. read               :mod:`figtrace.ingest`          text and raw metadata per article
+2. decode             :mod:`figtrace.ingest.decode`   text from bytes, mojibake repaired
+3. metadata           :mod:`figtrace.meta`            language, publication date, title, outlet
+4. clean              :mod:`figtrace.clean`           segments: title, body, furniture
+5. extract            :mod:`figtrace.extract`         claims
+====================  ==============================  =========================================
+
+Stages 1 and 2 run in the readers (a reader knows the bytes and their
+charset); :func:`read` yields their documents. :func:`prepare` runs stages 3
+and 4, :func:`process` adds stage 5. The cleaner's segments are computed
+before the metadata is read, because the metadata readers look at the
+timestamp, byline and credit lines that the cleaner finds.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field
+
+from figtrace.errors import FigtraceError, InputError
+from figtrace.model import Claim, Document
+
+__all__ = ["Extractor", "Options", "Outcome", "Result", "default_extractor", "prepare", "process", "read",
+           "run", "run_documents"]
+
+#: An extractor turns one prepared document into claims (the rule engine, or a test double).
+Extractor = Callable[[Document], list[Claim]]
+
+
+@dataclass(frozen=True, slots=True)
+class Options:
+    """What a run is given; it travels to every worker, so it stays small and picklable.
+
+    ``lang`` forces the language of every document (else it is detected).
+    ``published`` is the publication date for documents whose metadata
+    carries none. ``allow_private`` lets URLs resolve to private or loopback
+    addresses. ``extractor`` replaces the rule engine (a module-level function,
+    so that it pickles).
+    """
+
+    lang: str | None = None
+    published: str | None = None
+    allow_private: bool = False
+    extractor: Extractor | None = None
+
+
+@dataclass(slots=True)
+class Result:
+    """One document after every stage: its metadata, its claims and what went wrong on the way."""
+
+    document: Document
+    claims: list[Claim]
+    warnings: list[str] = field(default_factory=list)
+
+
+#: What a batch yields per input: a result, or the input that failed (in its place).
+Outcome = Result | InputError
+
+
+# -- stages 1 and 2 ----------------------------------------------------------------
+
+def read(inputs: Iterable[str], options: Options = Options()) -> Iterator[Document | InputError]:
+    """Stages 1 and 2: documents (or the inputs that failed) from files, folders, ``-`` and URLs."""
+    from figtrace.ingest import iter_documents
+
+    return iter_documents(inputs, allow_private=options.allow_private)
+
+
+# -- stages 3 and 4 ------------------------------------------------------------------
+
+def prepare(document: Document, options: Options = Options()) -> Document:
+    """Stages 3 and 4 on a document a reader produced: the run's options, metadata and segments.
+
+    The document is changed in place and returned; its text never changes.
+    """
+    from figtrace.meta import enrich
+
+    if options.lang:
+        document.lang = options.lang
+        document.meta["lang_source"] = "user"
+    if options.published:
+        document.published = options.published
+        document.published_inferred = False
+        document.meta["published_source"] = "user"
+    return enrich(document)
+
+
+# -- stage 5 --------------------------------------------------------------------------
+
+def process(document: Document, options: Options = Options()) -> Result:
+    """Every stage after reading: metadata, segments, then claims.
+
+    Raises :class:`~figtrace.errors.FigtraceError` for a problem the user can
+    fix (an unknown language); :func:`run_documents` turns any failure into an
+    :class:`~figtrace.errors.InputError` in the document's place.
+    """
+    doc = prepare(document, options)
+    extractor = options.extractor or _engine()
+    claims = extractor(doc)
+    return Result(doc, claims, _warnings(doc))
+
+
+def _warnings(doc: Document) -> list[str]:
+    out = []
+    if "published_unparsed" in doc.meta:
+        out.append(f"publication date {doc.meta['published_unparsed']!r} is not a date like 2025, 2025-06 "
+                   f"or 2025-06-16 (ignored)")
+    if not doc.published:
+        out.append("no publication date: relative dates ('on Monday', 'last week') stay unresolved")
+    return out
+
+
+def _engine() -> Extractor:
+    from figtrace.extract import extract_document
+
+    return extract_document
+
+
+def default_extractor() -> Extractor:
+    """The rule engine, or the ``module:function`` named by ``FIGTRACE_EXTRACTOR``.
+
+    The variable lets a drill or another extractor (a test double, a model
+    behind an endpoint) run through the same ``figtrace ingest`` path.
+    """
+    import importlib
+
+    spec = os.environ.get("FIGTRACE_EXTRACTOR")
+    if not spec:
+        return _engine()
+    module, _, name = spec.partition(":")
+    try:
+        fn = getattr(importlib.import_module(module), name or "extract_document")
+    except (ImportError, AttributeError) as e:
+        raise FigtraceError(f"FIGTRACE_EXTRACTOR={spec!r} names no importable function: {e}") from None
+    if not callable(fn):
+        raise FigtraceError(f"FIGTRACE_EXTRACTOR={spec!r} is not a function")
+    return fn  # type: ignore[no-any-return]
+
+
+# -- a batch in this process --------------------------------------------------------------
+
+def run_documents(items: Iterable[Document | InputError], options: Options = Options()) -> Iterator[Outcome]:
+    """:func:`process` over documents, in order; each failure becomes an :class:`InputError` in place."""
+    for item in items:
+        if isinstance(item, InputError):
+            yield item
+            continue
+        try:
+            yield process(item, options)
+        except FigtraceError as e:  # a user's problem (an unknown language, a time budget): its own message
+            yield InputError(item.name, str(e))
+        except Exception as e:  # one article's extraction bug must not stop a batch
+            yield InputError(item.name, f"extraction failed: {type(e).__name__}: {e}")
+
+
+def run(inputs: Iterable[str], options: Options = Options()) -> Iterator[Outcome]:
+    """Every stage over files, folders, ``-`` and URLs in this process, in input order."""
+    return run_documents(read(inputs, options), options)

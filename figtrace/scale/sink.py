@@ -1,0 +1,109 @@
+"""The one sink: every road (one process, the pool, Dask, a shards folder) stores its results here.
+
+SQLite has one writer, so only processing fans out; results are stored in
+input order, so the ledger (ids, clusters, versions) is the same whichever
+road computed them.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import sys
+import tempfile
+from collections.abc import Iterable, Iterator
+from pathlib import Path
+from typing import Any
+
+from figtrace.errors import FigtraceError, InputError
+from figtrace.model import Document
+from figtrace.pipeline import Options, Outcome, default_extractor, read, run_documents
+from figtrace.store import db
+from figtrace.store.ledger import IngestAborted, IngestSummary, Ledger
+
+ENGINES = ("local", "dask")
+
+
+def store_results(ledger: Ledger, outcomes: Iterable[Outcome], summary: IngestSummary,
+                  progress: bool = False) -> IngestSummary:
+    """Store each result and count it in ``summary``; a failed input is listed, a bad ledger stops the run."""
+    for item in _progress(outcomes, progress):
+        if isinstance(item, InputError):
+            summary.failures.append(item)
+        else:
+            ledger.store(item.document, item.claims, summary)
+    return summary
+
+
+def ingest(
+    ledger: Ledger, inputs: Iterable[str], options: Options | None = None, *, jobs: int = 1,
+    engine: str = "local", scheduler: Any = None, shards: str | Path | None = None, progress: bool = False,
+) -> IngestSummary:
+    """Read, process and store every input (``figtrace ingest``); the ledger is the same for any road.
+
+    One process (``jobs=1``, local) skips a document already stored before
+    extracting it. ``jobs > 1`` extracts on a process pool; ``engine="dask"``
+    on a Dask cluster through Parquet shards kept in ``shards`` (or in a
+    temporary folder, removed afterwards). Without an extractor in
+    ``options``, the one named by ``FIGTRACE_EXTRACTOR`` or the rule engine.
+    """
+    from figtrace.scale.pool import iter_results
+
+    options = options or Options()
+    if options.extractor is None:
+        options = dataclasses.replace(options, extractor=default_extractor())
+    if isinstance(inputs, str):
+        inputs = [inputs]
+    summary = IngestSummary()
+    if engine == "local" and jobs == 1:
+        with ledger.batch():
+            store_results(ledger, run_documents(_unstored(ledger, read(inputs, options), summary), options),
+                          summary, progress)
+    elif engine == "local":
+        with ledger.batch():
+            store_results(ledger, iter_results(inputs, options, jobs=jobs), summary, progress)
+    elif engine == "dask":
+        from figtrace.scale.dask import run_dask
+        from figtrace.scale.shards import iter_shards
+
+        with tempfile.TemporaryDirectory(prefix="figtrace-shards-") as tmp:
+            folder = shards if shards is not None else tmp
+            report = run_dask(inputs, folder, options, scheduler=scheduler, workers=jobs)
+            summary.failures.extend(report.failures)
+            with ledger.batch():
+                store_results(ledger, iter_shards(folder), summary, progress)
+    else:
+        raise FigtraceError(f"unknown engine {engine!r} (one of {', '.join(ENGINES)})")
+    return summary
+
+
+def _unstored(ledger: Ledger, items: Iterable[Document | InputError],
+              summary: IngestSummary) -> Iterator[Document | InputError]:
+    """Documents whose text the ledger does not hold yet: re-ingesting a folder extracts only what is new."""
+    for item in items:
+        if isinstance(item, Document):
+            try:
+                stored = ledger.has_document(item.id)
+            except db.LedgerError as e:
+                raise IngestAborted(f"{e} ({summary.line()} before it stopped)", summary) from None
+            if stored:
+                summary.documents_skipped += 1
+                continue
+        yield item
+
+
+def load_shards(ledger: Ledger, shards: str | Path) -> IngestSummary:
+    """Store a shards folder's documents and claims in a ledger, in input order."""
+    from figtrace.scale.shards import iter_shards
+
+    summary = IngestSummary()
+    with ledger.batch():
+        store_results(ledger, iter_shards(shards), summary)
+    return summary
+
+
+def _progress(items: Iterable[Outcome], enabled: bool) -> Iterable[Outcome]:
+    if not enabled:
+        return items
+    from tqdm import tqdm
+
+    return tqdm(items, desc="ingest", unit="doc", file=sys.stderr, dynamic_ncols=True)  # type: ignore[no-any-return]

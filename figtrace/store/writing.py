@@ -1,0 +1,259 @@
+"""Writing the ledger: one document with its claims per transaction, and the overview counts.
+
+One document is one ``BEGIN IMMEDIATE`` transaction (its row, segments,
+claims, sources and the re-clustering of the merge keys it touched), so a
+crash or a full disk leaves only whole documents, and two ingests on one
+file serialize instead of duplicating.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+import json
+import math
+import sqlite3
+from collections.abc import Iterable, Iterator
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+from figtrace.errors import FigtraceError, InputError
+from figtrace.model import Claim, Document
+from figtrace.reconcile.clusters import claim_key, effective_period
+from figtrace.store import db
+from figtrace.store.base import LedgerBase
+from figtrace.store.clustering import recluster
+
+_CLAIM_COLUMNS = (
+    "quote", "figure", "value", "low", "high", "qualifier", "measure", "actor", "unit", "source", "as_of",
+    "location", "start", "end", "quote_start", "quote_end", "lang", "segment", "confidence", "why",
+    "t_start", "t_end", "as_of_basis", "ckey", "doc_name", "published", "outlet", "via", "item", "scope", "grp",
+)
+
+
+@dataclass(slots=True)
+class IngestSummary:
+    """What one ingest run did; ``failures`` names each input that could not be read or extracted."""
+
+    documents_added: int = 0
+    documents_skipped: int = 0
+    claims_added: int = 0
+    failures: list[InputError] = field(default_factory=list)
+
+    def to_dict(self) -> dict[str, Any]:
+        d = asdict(self)
+        d["failures"] = [str(f) for f in self.failures]
+        return d
+
+    def line(self) -> str:
+        return (f"{self.documents_added} documents added, {self.documents_skipped} already stored, "
+                f"{self.claims_added} claims, {len(self.failures)} failures")
+
+
+class IngestAborted(db.LedgerError):
+    """The ledger stopped accepting writes mid-run; ``summary`` says what was stored before."""
+
+    def __init__(self, message: str, summary: IngestSummary):
+        super().__init__(message)
+        self.summary = summary
+
+
+class InvalidClaim(FigtraceError):
+    """An extractor produced a claim the ledger cannot store; the document is skipped, not the batch."""
+
+
+def _check_claim(doc: Document, idx: int, c: Claim) -> None:
+    problems = []
+    try:
+        if not math.isfinite(float(c.value)):
+            problems.append(f"value {c.value!r} is not finite")
+    except (TypeError, ValueError):
+        problems.append(f"value {c.value!r} is not a number")
+    for name in ("low", "high"):
+        v = getattr(c, name)
+        if v is not None and not isinstance(v, int | float):
+            problems.append(f"{name} {v!r} is not a number")
+    for name in ("measure", "qualifier", "unit", "quote", "figure"):
+        if not isinstance(getattr(c, name), str) or not getattr(c, name):
+            problems.append(f"{name} is empty")
+    if problems:
+        raise InvalidClaim(f"{doc.name}: claim {idx} ({c.figure!r}): {'; '.join(problems)}")
+
+def _now() -> str:
+    return dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
+
+
+class Writing(LedgerBase):
+    """The ledger's writing half: documents, claims, sources, clusters and overview counts."""
+
+    # -- writing -------------------------------------------------------------
+    def has_document(self, doc_id: str) -> bool:
+        try:
+            return self.conn.execute("SELECT 1 FROM documents WHERE id = ?", (doc_id,)).fetchone() is not None
+        except sqlite3.Error as e:
+            raise db.ledger_error(e, self.path) from None
+
+    def add_document(self, doc: Document, claims: list[Claim]) -> bool:
+        """Store one document with its claims in one transaction; False if its text is already stored."""
+        if self.readonly:
+            raise db.LedgerError(f"{self.path} was opened read-only: cannot add {doc.name}")
+        for i, c in enumerate(claims):
+            _check_claim(doc, i, c)
+        rows = [self._claim_row(doc, i, c) for i, c in enumerate(claims)]
+        conn = self.conn
+        try:
+            conn.execute("BEGIN IMMEDIATE")
+            try:
+                added = self._insert(doc, rows)
+                conn.execute("COMMIT" if added else "ROLLBACK")
+            except BaseException:
+                if conn.in_transaction:
+                    conn.execute("ROLLBACK")
+                raise
+        except sqlite3.Error as e:
+            raise db.ledger_error(e, self.path) from None
+        return added
+
+    def _claim_row(self, doc: Document, idx: int, c: Claim) -> tuple[Any, ...]:
+        period, basis = effective_period(c.as_of, doc.published)
+        source = c.source or "unattributed"
+        d = {
+            "quote": c.quote, "figure": c.figure, "value": float(c.value),
+            "low": None if c.low is None else float(c.low), "high": None if c.high is None else float(c.high),
+            "qualifier": c.qualifier, "measure": c.measure, "actor": c.actor, "unit": c.unit,
+            "source": source,
+            "as_of": c.as_of, "location": c.location, "start": c.start, "end": c.end,
+            "quote_start": c.quote_start, "quote_end": c.quote_end, "lang": c.lang or doc.lang,
+            "segment": c.segment, "confidence": c.confidence,
+            "why": json.dumps(c.why, ensure_ascii=False, sort_keys=True) if c.why else None,
+            "t_start": period.start.isoformat() if period else None,
+            "t_end": period.end.isoformat() if period else None,
+            "as_of_basis": basis, "doc_name": doc.name, "published": doc.published, "outlet": doc.outlet,
+            "via": json.dumps(list(c.via), ensure_ascii=False) if c.via else None,
+            "item": c.item, "scope": c.scope, "grp": c.group, "group": c.group,
+        }
+        d["ckey"] = claim_key(d)
+        return (doc.id, idx, *(d[k] for k in _CLAIM_COLUMNS))
+
+    def _insert(self, doc: Document, rows: list[tuple[Any, ...]]) -> bool:
+        conn = self.conn
+        if conn.execute("SELECT 1 FROM documents WHERE id = ?", (doc.id,)).fetchone():
+            return False
+        version = 1
+        if doc.url:
+            prev = conn.execute("SELECT max(version) FROM documents WHERE url = ?", (doc.url,)).fetchone()[0]
+            version = (prev or 0) + 1
+        conn.execute(
+            "INSERT INTO documents(id, name, url, title, outlet, published, published_inferred, lang, text, "
+            "version, ingested_at, meta) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            (doc.id, doc.name, doc.url, doc.title, doc.outlet, doc.published, int(doc.published_inferred),
+             doc.lang, doc.text, version, _now(),
+             json.dumps(doc.meta, ensure_ascii=False, default=str) if doc.meta else None),
+        )
+        pairs = {(r[2 + _CLAIM_COLUMNS.index("actor")], r[2 + _CLAIM_COLUMNS.index("measure")]) for r in rows}
+        if doc.url and version > 1:
+            old = "SELECT id FROM documents WHERE url = ? AND id != ? AND superseded_by IS NULL"
+            pairs |= {(r[0], r[1]) for r in conn.execute(
+                f"SELECT DISTINCT actor, measure FROM claims WHERE doc_id IN ({old})", (doc.url, doc.id))}
+            conn.execute(f"UPDATE claims SET current = 0 WHERE doc_id IN ({old})", (doc.url, doc.id))
+            conn.execute("UPDATE documents SET superseded_by = ? WHERE url = ? AND id != ? "
+                         "AND superseded_by IS NULL", (doc.id, doc.url, doc.id))
+        conn.executemany(
+            'INSERT INTO segments(doc_id, idx, start, "end", kind, label) VALUES (?, ?, ?, ?, ?, ?)',
+            [(doc.id, i, s.start, s.end, s.kind, s.label) for i, s in enumerate(doc.segments)],
+        )
+        cols = ", ".join(f'"{c}"' for c in ("doc_id", "idx", *_CLAIM_COLUMNS))
+        marks = ", ".join("?" * (len(_CLAIM_COLUMNS) + 2))
+        conn.executemany(f"INSERT INTO claims({cols}) VALUES ({marks})", rows)
+        sources = {r[2 + _CLAIM_COLUMNS.index("source")] for r in rows}
+        conn.executemany("INSERT OR IGNORE INTO sources(name) VALUES (?)", [(s,) for s in sources])
+        recluster(self.conn, {r[2 + _CLAIM_COLUMNS.index("ckey")] for r in rows})
+        if getattr(self, "_batch_depth", 0):
+            self._mark_stale(pairs)
+        else:
+            self._refresh_stats(pairs)
+        return True
+
+    def _mark_stale(self, pairs: Iterable[tuple[str | None, str]]) -> None:
+        """In a batch, only mark the pairs a document touched (n_claims = -1), in its own transaction.
+
+        Recounting distinct sources and clusters per document made a long ingest
+        quadratic in the ledger's size; a stale row is recounted once at the end of
+        the batch (or by the next writer, or on the fly by :meth:`metrics`), so a
+        killed ingest never leaves a wrong count, only a stale one.
+        """
+        conn = self.conn
+        for actor, measure in pairs:
+            conn.execute("DELETE FROM pair_stats WHERE actor IS ? AND measure = ?", (actor, measure))
+            conn.execute("INSERT INTO pair_stats VALUES (?, ?, -1, 0, 0, 0)", (actor, measure))
+
+    @contextlib.contextmanager
+    def batch(self) -> Iterator[None]:
+        """Store many documents, recounting the overview once at the end instead of per document."""
+        self._batch_depth = getattr(self, "_batch_depth", 0) + 1
+        try:
+            yield
+        finally:
+            self._batch_depth -= 1
+            if not self._batch_depth and not self.readonly:
+                self.refresh_stale_stats()
+
+    def refresh_stale_stats(self) -> None:
+        """Recount the overview rows marked stale by a batch (also those a killed ingest left)."""
+        conn = self.conn
+        stale = conn.execute("SELECT actor, measure FROM pair_stats WHERE n_claims < 0").fetchall()
+        if not stale:
+            return
+        conn.execute("BEGIN IMMEDIATE")
+        try:
+            self._refresh_stats([(r[0], r[1]) for r in stale])
+            conn.execute("COMMIT")
+        except BaseException:
+            if conn.in_transaction:
+                conn.execute("ROLLBACK")
+            raise
+
+    def _refresh_stats(self, pairs: Iterable[tuple[str | None, str]]) -> None:
+        """Recount the overview rows of the (actor, measure) pairs a document touched."""
+        conn = self.conn
+        for actor, measure in pairs:
+            conn.execute("DELETE FROM pair_stats WHERE actor IS ? AND measure = ?", (actor, measure))
+            conn.execute(
+                "INSERT INTO pair_stats SELECT actor, measure, count(*), count(DISTINCT source), "
+                "count(DISTINCT cluster), count(DISTINCT doc_id) FROM claims "
+                "WHERE actor IS ? AND measure = ? AND current = 1 GROUP BY actor, measure", (actor, measure))
+
+    def refresh_stats(self) -> None:
+        """Recount the whole overview (after a bulk load that bypassed :meth:`add_document`)."""
+        conn = self.conn
+        conn.execute("BEGIN IMMEDIATE")
+        try:
+            conn.execute("DELETE FROM pair_stats")
+            conn.execute(
+                "INSERT INTO pair_stats SELECT actor, measure, count(*), count(DISTINCT source), "
+                "count(DISTINCT cluster), count(DISTINCT doc_id) FROM claims WHERE current = 1 "
+                "GROUP BY actor, measure")
+            conn.execute("COMMIT")
+        except BaseException:
+            conn.execute("ROLLBACK")
+            raise
+
+    def store(self, doc: Document, claims: list[Claim], summary: IngestSummary) -> None:
+        """Add one extracted document and count it in ``summary`` (the one place every ingest path stores).
+
+        A claim the ledger refuses fails that document only; a ledger that cannot
+        be written stops the run with :class:`IngestAborted`, carrying what was done.
+        """
+        try:
+            added = self.add_document(doc, claims)
+        except InvalidClaim as e:
+            summary.failures.append(InputError(doc.name, str(e).removeprefix(f"{doc.name}: ")))
+            return
+        except db.LedgerError as e:
+            raise IngestAborted(f"{e} ({summary.line()} before it stopped)", summary) from None
+        if added:
+            summary.documents_added += 1
+            summary.claims_added += len(claims)
+        else:
+            summary.documents_skipped += 1
+
