@@ -17,7 +17,22 @@ if TYPE_CHECKING:
 CLAIM_TABLE_FIELDS = ("doc", "figure", "value", "qualifier", "measure", "actor", "source", "as_of", "location")
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+class _Main(click.Group):
+    """The command group; a user-facing error no command caught still ends as one line, exit 1.
+
+    This is the net under every command: a ledger found damaged in the middle of
+    a listing, or any other :class:`FigtraceError`, never shows as a traceback.
+    """
+
+    def invoke(self, ctx: click.Context) -> object:
+        try:
+            return super().invoke(ctx)
+        except FigtraceError as e:
+            click.echo(f"figtrace: {e}", err=True)
+            ctx.exit(1)
+
+
+@click.group(cls=_Main, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="figtrace")
 def main() -> None:
     """Trace every figure in conflict reporting back to who said it."""

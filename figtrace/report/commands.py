@@ -31,9 +31,11 @@ def _fail(message: str) -> NoReturn:
 def report(db_path: str, actor: str | None, output: str, title: str | None, factor: float) -> None:
     """Write one self-contained HTML report (charts, claims, conflicts, sources; no network)."""
     from figtrace.store import Ledger
+    from figtrace.store.db import ensure_sound
 
     try:
         with Ledger(db_path, readonly=True) as ledger:
+            ensure_sound(ledger.conn, db_path)
             if actor is not None:
                 actors = sorted({m["actor"] for m in ledger.metrics() if m.get("actor")})
                 match = next((a for a in actors if a.casefold() == actor.casefold()), None)

@@ -17,6 +17,8 @@ from figtrace.errors import FigtraceError
 from figtrace.model import SPEC_FIELDS
 from figtrace.output import output_options, write_rows
 from figtrace.reconcile.settings import DEFAULT_FACTOR
+from figtrace.store.check import check
+from figtrace.store.db import ensure_sound
 from figtrace.store.ledger import Ledger
 
 CLAIM_FIELDS = (*SPEC_FIELDS, "scope", "group", "id", "cluster", "outlet", "published", "url", "doc_id", "title",
@@ -41,10 +43,18 @@ def db_option(f: Callable[..., Any]) -> Callable[..., Any]:
 
 
 def _open(path: str, readonly: bool) -> Ledger:
+    """The ledger at ``path``; a reader first checks the file is sound (a damaged one is named as such)."""
     try:
-        return Ledger(path, readonly=readonly)
+        ledger = Ledger(path, readonly=readonly)
     except FigtraceError as e:
         _fail(str(e))
+    if readonly:
+        try:
+            ensure_sound(ledger.conn, path)
+        except FigtraceError as e:
+            ledger.close()
+            _fail(str(e))
+    return ledger
 
 
 def _ordered_claim(c: dict[str, Any]) -> dict[str, Any]:
@@ -157,4 +167,4 @@ def sources(db_path: str, fmt: str, output: str) -> None:
     write_rows(rows, fmt, fields=SOURCE_FIELDS, path=output, table_fields=SOURCE_FIELDS)
 
 
-COMMANDS = [claims, timeline, conflicts, sources]
+COMMANDS = [claims, timeline, conflicts, sources, check]

@@ -11,6 +11,7 @@ import datetime as dt
 import sqlite3
 import time
 from pathlib import Path
+from typing import Any
 
 from figtrace.errors import FigtraceError
 from figtrace.store.schema import MIGRATIONS, OWN_TABLES, SCHEMA_VERSION
@@ -34,6 +35,95 @@ class LedgerError(FigtraceError):
     """The ledger file cannot be used as asked; the message names the file."""
 
 
+class LedgerDamaged(LedgerError, sqlite3.DatabaseError):
+    """SQLite found the file corrupt. Also a ``sqlite3.DatabaseError``, so code that
+    handles database errors still does; every reader shows the same message."""
+
+
+def damaged_message(path: str | Path, detail: str = "") -> str:
+    """What every command and page says about a corrupt ledger file."""
+    why = f" ({path}: {detail})" if detail else f" ({path})"
+    return f"the ledger file is damaged: run `figtrace check --db {path}` to see what can be recovered{why}"
+
+
+def is_damage(e: BaseException) -> bool:
+    """Whether a SQLite error means the file itself is corrupt (not a busy lock or a bad query)."""
+    if isinstance(e, LedgerDamaged):
+        return True
+    if not isinstance(e, sqlite3.DatabaseError):
+        return False
+    name = getattr(e, "sqlite_errorname", "") or ""
+    text = str(e)
+    return (name.startswith("SQLITE_CORRUPT") or name == "SQLITE_NOTADB" or "malformed" in text
+            or "file is not a database" in text or "database corruption" in text)
+
+
+class _Cursor(sqlite3.Cursor):
+    """A cursor whose every step turns corruption into :class:`LedgerDamaged` naming the file.
+
+    SQLite reports a damaged page only when a query reaches it, which may be in
+    the middle of ``fetchall`` anywhere in the code: catching it here means no
+    reader (CLI, report, dashboard, library) shows a raw traceback for it.
+    """
+
+    def _damaged(self, e: sqlite3.Error) -> BaseException:
+        conn = self.connection
+        path = getattr(conn, "ledger_path", "the ledger")
+        return LedgerDamaged(damaged_message(path, str(e))) if is_damage(e) else e
+
+    def execute(self, *args: Any, **kwargs: Any) -> _Cursor:  # type: ignore[override]
+        try:
+            return super().execute(*args, **kwargs)  # type: ignore[return-value]
+        except sqlite3.Error as e:
+            raise self._damaged(e) from None
+
+    def executemany(self, *args: Any, **kwargs: Any) -> _Cursor:  # type: ignore[override]
+        try:
+            return super().executemany(*args, **kwargs)  # type: ignore[return-value]
+        except sqlite3.Error as e:
+            raise self._damaged(e) from None
+
+    def fetchone(self) -> Any:
+        try:
+            return super().fetchone()
+        except sqlite3.Error as e:
+            raise self._damaged(e) from None
+
+    def fetchmany(self, *args: Any, **kwargs: Any) -> list[Any]:
+        try:
+            return super().fetchmany(*args, **kwargs)
+        except sqlite3.Error as e:
+            raise self._damaged(e) from None
+
+    def fetchall(self) -> list[Any]:
+        try:
+            return super().fetchall()
+        except sqlite3.Error as e:
+            raise self._damaged(e) from None
+
+    def __next__(self) -> Any:
+        try:
+            return super().__next__()
+        except sqlite3.Error as e:
+            raise self._damaged(e) from None
+
+
+class LedgerConnection(sqlite3.Connection):
+    """A connection that knows its file and hands out :class:`_Cursor` cursors."""
+
+    ledger_path: str = "the ledger"
+
+    def cursor(self, factory: Any = _Cursor) -> Any:  # type: ignore[override]
+        return super().cursor(factory)
+
+    # the C shortcuts would make a plain cursor: route them through ours
+    def execute(self, sql: str, parameters: Any = (), /) -> Any:  # type: ignore[override]
+        return self.cursor().execute(sql, parameters)
+
+    def executemany(self, sql: str, parameters: Any, /) -> Any:  # type: ignore[override]
+        return self.cursor().executemany(sql, parameters)
+
+
 def describe_error(e: sqlite3.Error, path: str | Path) -> str:
     """One sentence for the user from a SQLite error."""
     name = getattr(e, "sqlite_errorname", "") or ""
@@ -51,16 +141,31 @@ def describe_error(e: sqlite3.Error, path: str | Path) -> str:
         return (f"{path} is locked by another process for more than {BUSY_TIMEOUT_S:g} s; "
                 f"wait for it to finish and rerun")
     if name == "SQLITE_NOTADB" or "not a database" in text:
+        if _has_sqlite_header(Path(path)):  # SQLite's own header, then garbage: a damaged ledger
+            return damaged_message(path, text)
         return f"{path} is not a SQLite database, so not a figtrace ledger"
+    if isinstance(e, LedgerDamaged):
+        return text
     if name.startswith("SQLITE_CORRUPT") or "malformed" in text:
-        return f"{path} is damaged ({text}); restore it from a backup or start a new ledger"
+        return damaged_message(path, text)
     if name.startswith("SQLITE_CANTOPEN") or "unable to open" in text:
         return f"cannot open {path}: check that its folder exists and is readable"
     return f"{path}: database error: {text}"
 
 
 def ledger_error(e: sqlite3.Error, path: str | Path) -> LedgerError:
-    return LedgerError(describe_error(e, path))
+    if isinstance(e, LedgerDamaged):
+        return e
+    message = describe_error(e, path)
+    return (LedgerDamaged if message.startswith("the ledger file is damaged") else LedgerError)(message)
+
+
+def _has_sqlite_header(path: Path) -> bool:
+    try:
+        with path.open("rb") as f:
+            return f.read(16) == _SQLITE_HEADER
+    except OSError:
+        return False
 
 
 def _check_header(path: Path) -> None:
@@ -90,7 +195,8 @@ def connect(path: str | Path, *, readonly: bool = False) -> sqlite3.Connection:
             conn = _connect_readonly(p)
         else:
             conn = sqlite3.connect(str(path), timeout=BUSY_TIMEOUT_S, isolation_level=None,
-                                   check_same_thread=False)
+                                   check_same_thread=False, factory=LedgerConnection)
+        conn.ledger_path = str(path)  # type: ignore[attr-defined]
         conn.row_factory = sqlite3.Row
         conn.execute("PRAGMA foreign_keys = ON")
         # Timelines read scattered rows of a large file: map it and keep a bigger page cache.
@@ -125,7 +231,7 @@ def _connect_readonly(p: Path) -> sqlite3.Connection:
     """Read-only, also where the folder is not writable (WAL's -shm cannot be made there)."""
     uri = p.resolve().as_uri()
     conn = sqlite3.connect(f"{uri}?mode=ro", uri=True, timeout=BUSY_TIMEOUT_S, isolation_level=None,
-                           check_same_thread=False)
+                           check_same_thread=False, factory=LedgerConnection)
     try:
         conn.execute("SELECT count(*) FROM sqlite_master").fetchone()
         return conn
@@ -133,7 +239,7 @@ def _connect_readonly(p: Path) -> sqlite3.Connection:
         conn.close()
     # No other process can be writing where nobody may create the -shm file.
     return sqlite3.connect(f"{uri}?mode=ro&immutable=1", uri=True, isolation_level=None,
-                           check_same_thread=False)
+                           check_same_thread=False, factory=LedgerConnection)
 
 
 def _set_wal(conn: sqlite3.Connection) -> None:
@@ -218,3 +324,24 @@ def apply_migrations(conn: sqlite3.Connection, upto: int) -> None:
                      (number, m.name, now))
     conn.execute(f"PRAGMA user_version = {upto}")
     conn.execute("COMMIT")
+
+
+def quick_check(conn: sqlite3.Connection) -> str:
+    """SQLite's quick check of the whole file: "ok", or its first problem (reads every page once)."""
+    try:
+        return str(conn.execute("PRAGMA quick_check(1)").fetchone()[0])
+    except sqlite3.Error as e:
+        return str(e)
+
+
+def ensure_sound(conn: sqlite3.Connection, path: str | Path) -> None:
+    """Raise :class:`LedgerDamaged` unless SQLite's quick check passes.
+
+    Readers call it once when they open a ledger: a damaged table can make a
+    query fail, but a damaged *index* can also make one quietly return fewer
+    rows, and only a check tells the two apart. It reads every page once
+    (about 0.1 s per 100,000 claims; BENCHMARKS.md).
+    """
+    result = quick_check(conn)
+    if result != "ok":
+        raise LedgerDamaged(damaged_message(path, result.splitlines()[0][:200]))

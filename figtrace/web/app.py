@@ -7,6 +7,8 @@ never change the evidence it shows.
 
 from __future__ import annotations
 
+import threading
+import time
 from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager, contextmanager
 from pathlib import Path
@@ -37,8 +39,51 @@ LedgerOpener = Callable[[], AbstractContextManager[LedgerView]]
 LOOPBACK_HOSTS = ("127.0.0.1", "localhost", "[::1]", "::1")
 
 
-def readonly_opener(db: str | Path) -> LedgerOpener:
-    """Open the ledger at ``db`` read-only, once per request."""
+#: Seconds between two quick checks of a ledger file that keeps changing (an ingest beside the server).
+CHECK_EVERY_S = 60.0
+
+
+class Soundness:
+    """Whether the ledger file passed SQLite's quick check, re-asked when the file changed.
+
+    A damaged index can make a query quietly return fewer rows instead of
+    failing, so a page cannot tell by itself; the check reads the whole file
+    (about 0.1 s per 100,000 claims), so it runs once per file version and at
+    most every ``every`` seconds, by one request while the others go on.
+    """
+
+    def __init__(self, memo: Memo, every: float | None = CHECK_EVERY_S):
+        self.memo = memo
+        self.every = every
+        self._lock = threading.Lock()
+        self._checked: tuple[Any, ...] | bool | None = False  # the file version last checked
+        self._at = -float("inf")
+        self._damaged: str | None = None
+
+    def ensure(self, conn: Any, path: str | Path) -> None:
+        """Raise :class:`~figtrace.store.db.LedgerDamaged` if the file is known or found damaged."""
+        from figtrace.store.db import LedgerDamaged, damaged_message, quick_check
+
+        if self.every is None:
+            return
+        version = self.memo.version()
+        now = time.monotonic()
+        with self._lock:
+            due = version != self._checked and (self._checked is False or now - self._at >= self.every)
+            if not due:
+                if self._damaged:
+                    raise LedgerDamaged(self._damaged)
+                return
+            self._checked, self._at = version, now
+        result = quick_check(conn)
+        with self._lock:
+            self._damaged = None if result == "ok" else damaged_message(path, result.splitlines()[0][:200])
+            if self._damaged:
+                raise LedgerDamaged(self._damaged)
+
+
+def readonly_opener(db: str | Path, soundness: Soundness | None = None) -> LedgerOpener:
+    """Open the ledger at ``db`` read-only, once per request (checked by ``soundness`` when given)."""
     from figtrace.store import Ledger
 
     path = Path(db)
@@ -46,6 +91,8 @@ def readonly_opener(db: str | Path) -> LedgerOpener:
     @contextmanager
     def open_ledger() -> Iterator[LedgerView]:
         with Ledger(path, readonly=True) as ledger:
+            if soundness is not None:
+                soundness.ensure(ledger.conn, path)
             yield ledger
 
     return open_ledger
@@ -74,16 +121,19 @@ def _error(request: Request, status: int, message: str) -> Response:
 
 
 def create_app(db: str | Path | None = None, *, open_ledger: LedgerOpener | None = None,
-               allowed_hosts: tuple[str, ...] = LOOPBACK_HOSTS) -> Starlette:
+               allowed_hosts: tuple[str, ...] = LOOPBACK_HOSTS,
+               check_every: float | None = CHECK_EVERY_S) -> Starlette:
     """The dashboard over the ledger at ``db`` (or whatever ``open_ledger`` yields).
 
     ``allowed_hosts`` are the Host header values accepted; pass ``("*",)``
-    only when serving beyond this machine on purpose.
+    only when serving beyond this machine on purpose. ``check_every`` spaces
+    the quick checks of a changing file (None: never check).
     """
+    memo = Memo(db)
     if open_ledger is None:
         if db is None:
             raise ValueError("create_app needs a database path or an open_ledger callable")
-        open_ledger = readonly_opener(db)
+        open_ledger = readonly_opener(db, Soundness(memo, check_every))
     routes = [
         Route("/", pages.overview, name="overview"),
         Route("/timeline", pages.timeline, name="timeline"),
@@ -103,6 +153,6 @@ def create_app(db: str | Path | None = None, *, open_ledger: LedgerOpener | None
         BadParam: _bad_param, FigtraceError: _figtrace_error, HTTPException: _http_error}
     app = Starlette(routes=routes, middleware=middleware, exception_handlers=handlers)
     app.state.open_ledger = open_ledger
-    app.state.memo = Memo(db)
+    app.state.memo = memo
     app.state.db_name = Path(db).name if db is not None else ""
     return app

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ipaddress
+import signal
 import sys
 
 import click
@@ -34,26 +35,35 @@ def allowed_hosts_for(host: str) -> tuple[str, ...]:
               help="Address to listen on; anything but loopback exposes the ledger to the network.")
 @click.option("--port", type=click.IntRange(0, 65535), default=8000, show_default=True,
               help="Port to listen on.")
-def serve(db_path: str, host: str, port: int) -> None:
+@click.option("--no-check", "no_check", is_flag=True,
+              help="Skip SQLite's quick check of the whole file (at start, and each minute after the file "
+                   "changed); it reads every page once.")
+def serve(db_path: str, host: str, port: int, no_check: bool) -> None:
     """Browse the ledger in a read-only web dashboard (timelines, claims, search, JSON API)."""
-    import uvicorn
-
     from figtrace.store import Ledger
+    from figtrace.store.db import damaged_message, quick_check
     from figtrace.web.app import create_app
+    from figtrace.web.server import run
 
     try:
-        with Ledger(db_path, readonly=True):
-            pass
+        with Ledger(db_path, readonly=True) as ledger:
+            # a damaged page may read as "no rows" rather than fail: refuse to show half a ledger
+            problem = None if no_check else quick_check(ledger.conn)
     except FigtraceError as e:
         click.echo(f"figtrace: {e}", err=True)
+        sys.exit(1)
+    if problem not in (None, "ok"):
+        click.echo(f"figtrace: {damaged_message(db_path, str(problem))}", err=True)
         sys.exit(1)
     if not _is_loopback(host):
         click.echo(f"figtrace: warning: serving on {host}: anyone who can reach it can read this ledger",
                    err=True)
-    app = create_app(db_path, allowed_hosts=allowed_hosts_for(host))
+    app = create_app(db_path, allowed_hosts=allowed_hosts_for(host), check_every=None if no_check else 60.0)
     shown = f"[{host}]" if ":" in host else host
     click.echo(f"figtrace: serving {db_path} read-only at http://{shown}:{port}/ (Ctrl-C stops)", err=True)
-    uvicorn.run(app, host=host, port=port, log_level="warning", server_header=False, proxy_headers=False)
+    stopped_by = run(app, host, port)
+    if stopped_by is not None:
+        click.echo(f"figtrace: stopped ({signal.Signals(stopped_by).name})", err=True)
 
 
 COMMANDS = [serve]
