@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING
 
 import click
 
+import figtrace.output as terminal
 from figtrace import __version__
 from figtrace.errors import FigtraceError, InputError
 from figtrace.output import output_options, write_rows
@@ -71,15 +72,23 @@ def extract(inputs: tuple[str, ...], fmt: str, output: str, lang: str, published
     if engine == "dask":
         failed = _extract_dask(inputs, fmt, output, options, spec_only, jobs, scheduler, shards)
     else:
-        failed = 0
+        tally = _Tally()
+        progress = terminal.stderr_is_terminal()
 
         def rows():
-            nonlocal failed
-            for item in iter_results(inputs, options, jobs=jobs):
+            items = iter_results(inputs, options, jobs=jobs)
+            if progress:
+                from tqdm import tqdm
+
+                items = tqdm(items, desc="extract", unit="doc", file=sys.stderr, dynamic_ncols=True)
+            for item in items:
                 if isinstance(item, InputError):
-                    failed += 1
-                    click.echo(f"figtrace: {item}", err=True)
+                    tally.problem(item)
                     continue
+                tally.documents += 1
+                tally.claims += len(item.claims)
+                if item.empty_reason is not None:
+                    tally.problem(item.empty_reason)
                 for c in item.claims:
                     yield c.to_dict(spec_only=spec_only)
 
@@ -87,8 +96,32 @@ def extract(inputs: tuple[str, ...], fmt: str, output: str, lang: str, published
             write_rows(rows(), fmt, path=output, table_fields=CLAIM_TABLE_FIELDS)
         except FigtraceError as e:
             raise click.ClickException(str(e)) from None
+        if tally.skipped or progress:  # failures alone are already one line each
+            from figtrace.diagnose import skipped_text
+
+            click.echo(f"figtrace: {tally.documents} documents, {tally.claims} claims, "
+                       f"{skipped_text(tally.skipped)}, {tally.failed} failures", err=True)
+        failed = tally.failed
     if failed:
         sys.exit(1)
+
+
+class _Tally:
+    """What ``extract`` saw, for its summary line; each problem is reported as it comes."""
+
+    def __init__(self) -> None:
+        self.documents = 0
+        self.claims = 0
+        self.failed = 0
+        self.skipped: list[InputError] = []
+
+    def problem(self, item: InputError) -> None:
+        if item.skipped:
+            self.skipped.append(item)
+            click.echo(f"figtrace: warning: {item}", err=True)
+        else:
+            self.failed += 1
+            click.echo(f"figtrace: {item}", err=True)
 
 
 def _extract_dask(inputs: tuple[str, ...], fmt: str, output: str, options: Options, spec_only: bool, jobs: int,
@@ -103,28 +136,43 @@ def _extract_dask(inputs: tuple[str, ...], fmt: str, output: str, options: Optio
         try:
             report = run_dask(inputs, shards or tmp, options, scheduler=scheduler, workers=jobs)
             for failure in report.failures:
-                click.echo(f"figtrace: {failure}", err=True)
+                click.echo(f"figtrace: {'warning: ' if failure.skipped else ''}{failure}", err=True)
             rows = (c.to_dict(spec_only=spec_only) for c in iter_shard_claims(report.shards))
             write_rows(rows, fmt, path=output, table_fields=CLAIM_TABLE_FIELDS)
         except FigtraceError as e:
             raise click.ClickException(str(e)) from None
-    return len(report.failures)
+    return sum(not f.skipped for f in report.failures)
 
 
 @main.command("eval")
-@click.argument("gold", type=click.Path(exists=True, dir_okay=False))
-@click.argument("pred", type=click.Path(exists=True, dir_okay=False))
+@click.argument("gold", type=click.Path(exists=True, dir_okay=False), required=False)
+@click.argument("pred", type=click.Path(exists=True, dir_okay=False), required=False)
+@click.option("--db", "db_path", type=click.Path(dir_okay=False), default=None,
+              help="Score the machine's claims in this ledger against the analyst's reviews ('figtrace review').")
 @click.option("--min-f1", "min_f1", multiple=True, metavar="LEVEL=F1",
               help="Fail (exit 1) when a level's F1 is below this, e.g. --min-f1 typed=0.9.")
 @click.option("--verbose", is_flag=True, help="List missed and spurious claims per level.")
 @click.option("--json", "as_json", is_flag=True, help="Print the scores as JSON.")
-def eval_cmd(gold: str, pred: str, min_f1: tuple[str, ...], verbose: bool, as_json: bool) -> None:
-    """Score predicted claims (JSON Lines) against annotated ones (spec/claims.md rules)."""
+def eval_cmd(gold: str | None, pred: str | None, db_path: str | None, min_f1: tuple[str, ...], verbose: bool,
+             as_json: bool) -> None:
+    """Score predicted claims (JSON Lines) against annotated ones (spec/claims.md rules).
+
+    GOLD and PRED are JSON Lines files; or, with --db and no files, the reviewed
+    claims of a ledger are the gold and the machine's original values the prediction.
+    """
     import json
 
     from figtrace.evaluate import LEVELS, score
 
-    result = score(_read_jsonl(gold), _read_jsonl(pred))
+    if db_path is not None:
+        if gold or pred:
+            raise click.UsageError("give either GOLD and PRED files or --db, not both")
+        gold_rows, pred_rows = _reviewed_rows(db_path)
+    elif gold and pred:
+        gold_rows, pred_rows = _read_jsonl(gold), _read_jsonl(pred)
+    else:
+        raise click.UsageError("give GOLD and PRED files, or --db LEDGER to score against its reviews")
+    result = score(gold_rows, pred_rows)
     if as_json:
         click.echo(json.dumps(result.to_dict(), indent=2))
     else:
@@ -149,6 +197,24 @@ def eval_cmd(gold: str, pred: str, min_f1: tuple[str, ...], verbose: bool, as_js
             failed = True
     if failed:
         sys.exit(1)
+
+
+def _reviewed_rows(db_path: str) -> tuple[list[dict], list[dict]]:
+    """The reviews of a ledger as (gold, predicted); a ledger without reviews is an error, not a 0 score."""
+    from figtrace.store import Ledger
+    from figtrace.store.reviews import evaluation_rows
+
+    try:
+        with Ledger(db_path, readonly=True) as ledger:
+            gold, pred = evaluation_rows(ledger)
+    except FigtraceError as e:
+        raise click.ClickException(str(e)) from None
+    if not pred:
+        raise click.ClickException(f"{db_path} has no reviewed claims: review some with 'figtrace review CLAIM "
+                                   f"--source ... --measure ... --reject' first")
+    click.echo(f"scoring the machine against {len(pred)} reviewed claims ({len(pred) - len(gold)} rejected)",
+               err=True)
+    return gold, pred
 
 
 def _read_jsonl(path: str) -> list[dict]:
@@ -178,7 +244,8 @@ def _register_commands() -> None:
     """Commands of the later pipeline stages, each owned by its package."""
     import importlib
 
-    for module in ("figtrace.scale.commands", "figtrace.store.commands", "figtrace.report.commands",
+    for module in ("figtrace.scale.commands", "figtrace.store.commands", "figtrace.store.analyst_commands",
+                   "figtrace.report.commands",
                    "figtrace.web.commands", "figtrace.bench_commands"):
         try:
             mod = importlib.import_module(module)

@@ -131,3 +131,8 @@ def _write_parquet(rows: list[dict[str, Any]], path: str) -> int:
             for r in rows]
     pq.write_table(pa.Table.from_pylist(norm), path)
     return len(rows)
+
+
+def stderr_is_terminal() -> bool:
+    """Whether progress bars belong on standard error: a terminal, not a pipe or a log file."""
+    return sys.stderr.isatty()

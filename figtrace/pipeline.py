@@ -27,6 +27,7 @@ import os
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 
+from figtrace.diagnose import nothing_reason
 from figtrace.errors import FigtraceError, InputError
 from figtrace.model import Claim, Document
 
@@ -61,6 +62,9 @@ class Result:
     document: Document
     claims: list[Claim]
     warnings: list[str] = field(default_factory=list)
+    #: Why a document gave no claims when the tool can see why (furniture only, a forced language
+    #: the text is not in): a skip to name and count, not a failure.
+    empty_reason: InputError | None = None
 
 
 #: What a batch yields per input: a result, or the input that failed (in its place).
@@ -107,7 +111,7 @@ def process(document: Document, options: Options = Options()) -> Result:
     doc = prepare(document, options)
     extractor = options.extractor or _engine()
     claims = extractor(doc)
-    return Result(doc, claims, _warnings(doc))
+    return Result(doc, claims, _warnings(doc), None if claims else nothing_reason(doc))
 
 
 def _warnings(doc: Document) -> list[str]:

@@ -163,7 +163,9 @@ def test_folders_are_walked_recursively_in_order(tmp_path):
     (tmp_path / ".hidden.txt").write_text(GERMAN, encoding="utf-8")
     (tmp_path / ".git" / "x.txt").write_text(GERMAN, encoding="utf-8")
     out = _all([tmp_path])
-    assert [d.name for d in out] == ["a.txt", "c.md", "page.html"]
+    assert [d.name for d in out if isinstance(d, Document)] == ["a.txt", "c.md", "page.html"]
+    skipped = [d for d in out if isinstance(d, InputError)]  # said, not silently passed over
+    assert [(Path(e.input).name, e.kind) for e in skipped] == [("photo.png", "unsupported")]
 
 
 def test_stdin(monkeypatch):

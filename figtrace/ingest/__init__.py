@@ -29,7 +29,7 @@ from figtrace.errors import InputError
 from figtrace.ingest.decode import decode, repair
 from figtrace.ingest.errors import ReadError
 from figtrace.ingest.fetch import FetchPolicy, fetch, make_client
-from figtrace.ingest.sniff import SNIFFED, Kind, kind_by_content, kind_by_name, suffix
+from figtrace.ingest.sniff import SNIFFED, Kind, binary_format, kind_by_content, kind_by_name, suffix, unsupported
 from figtrace.model import Document
 
 __all__ = ["DEFAULT_MAX_BYTES", "FetchPolicy", "ReadError", "iter_documents"]
@@ -100,23 +100,23 @@ class _Reader:
                 yield from self._file(p, item)
 
     def _dir(self, root: Path) -> Iterator[Document | InputError]:
-        """Files below ``root`` that a reader knows, in a stable order; hidden ones skipped."""
-        for here, dirs, files in os.walk(root):
-            dirs[:] = sorted(d for d in dirs if not d.startswith("."))
-            for f in sorted(files):
-                if f.startswith("."):
-                    continue
-                if kind_by_name(f) is None and suffix(f) not in SNIFFED:
-                    continue
-                p = Path(here) / f
-                yield from self._file(p, str(p))
+        for item in walk_folder(root):
+            if isinstance(item, InputError):
+                yield item
+            else:
+                yield from self._file(Path(item), item)
 
     def _file(self, p: Path, display: str) -> Iterator[Document | InputError]:
         try:
             size = p.stat().st_size
             with p.open("rb") as f:
                 head = f.read(_HEAD)
-                kind = kind_by_name(p.name) or kind_by_content(head)
+                named = kind_by_name(p.name)
+                binary = None if named else binary_format(head)
+                if binary:
+                    yield unsupported(display, binary)
+                    return
+                kind = named or kind_by_content(head)
                 if kind in _STREAMED:
                     f.seek(0)
                     yield from self._stream(kind, f, p.name, display)
@@ -292,6 +292,23 @@ class _Reader:
         elif rec.get("published"):
             doc.meta["published_unparsed"] = str(rec["published"])[:64]
         return doc
+
+
+def walk_folder(root: str | Path) -> Iterator[str | InputError]:
+    """Files below ``root`` in a stable order; a file no reader takes is an ``unsupported`` skip, never silent.
+
+    Hidden files and folders (``.git``, ``.DS_Store``) are not the user's articles and are passed over.
+    """
+    for here, dirs, files in os.walk(root):
+        dirs[:] = sorted(d for d in dirs if not d.startswith("."))
+        for f in sorted(files):
+            if f.startswith("."):
+                continue
+            p = str(Path(here) / f)
+            if kind_by_name(f) is None and suffix(f) not in SNIFFED:
+                yield unsupported(p, suffix(f))
+            else:
+                yield p
 
 
 def _decoded(body: bytes, charset: str | None) -> bytes | str:

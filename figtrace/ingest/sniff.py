@@ -6,6 +6,8 @@ import json
 import zlib
 from typing import Literal
 
+from figtrace.errors import InputError
+
 Kind = Literal["text", "html", "warc", "jsonl", "feed"]
 
 _BY_SUFFIX: dict[str, Kind] = {
@@ -88,3 +90,33 @@ def kind_by_content(head: bytes) -> Kind:
         except ValueError:
             pass
     return "text"
+
+
+#: What the readers take, for the message about a file they do not.
+READABLE = "text (.txt, .md), HTML, WARC, JSON Lines and RSS/Atom feeds"
+
+#: First bytes of document formats figtrace cannot read, with a name for the message.
+_BINARY_MAGIC: tuple[tuple[bytes, str], ...] = (
+    (b"%PDF-", "a PDF file"),
+    (b"PK\x03\x04", "a ZIP archive (.docx, .odt, .xlsx and .epub are ZIP files)"),
+    (b"\xd0\xcf\x11\xe0", "an old Microsoft Office file (.doc, .xls)"),
+    (b"{\\rtf", "an RTF file"),
+    (b"\x89PNG", "a PNG image"),
+    (b"\xff\xd8\xff", "a JPEG image"),
+    (b"GIF8", "a GIF image"),
+)
+
+
+def binary_format(head: bytes) -> str | None:
+    """The name of a known format figtrace cannot read, from its first bytes; None otherwise."""
+    for magic, name in _BINARY_MAGIC:
+        if head.startswith(magic):
+            return name
+    return None
+
+
+def unsupported(display: str, what: str) -> InputError:
+    """The skip for an input no reader takes; ``what`` is a suffix (".pdf") or a format's name."""
+    label = f"{what} files" if what.startswith(".") else (what or "files without an extension")
+    return InputError(display, f"unsupported type: {label} are not read (figtrace reads {READABLE}; "
+                               f"convert it to text first)", kind="unsupported")

@@ -9,9 +9,11 @@ from typing import NoReturn
 
 import click
 
+import figtrace.output as terminal
 from figtrace.errors import FigtraceError
 from figtrace.report.demo import corpus_files, run_demo
 from figtrace.report.render import render_report, write_report
+from figtrace.store.filters import FilteredLedger, Filters, filter_options
 
 
 def _fail(message: str) -> NoReturn:
@@ -22,28 +24,39 @@ def _fail(message: str) -> NoReturn:
 @click.command()
 @click.option("--db", "db_path", default="figtrace.db", show_default=True, envvar="FIGTRACE_DB",
               type=click.Path(dir_okay=False), help="Ledger file (env FIGTRACE_DB).")
-@click.option("--actor", default=None, help="Only this actor's timelines, claims and conflicts.")
+@filter_options()
 @click.option("-o", "--output", default="report.html", show_default=True,
               type=click.Path(dir_okay=False, allow_dash=True), help="HTML file to write ('-' for stdout).")
 @click.option("--title", default=None, help="Heading of the report.")
 @click.option("--factor", type=click.FloatRange(1.0, 100.0), default=2.0, show_default=True,
               help="How far two sources may differ before it is a conflict.")
-def report(db_path: str, actor: str | None, output: str, title: str | None, factor: float) -> None:
-    """Write one self-contained HTML report (charts, claims, conflicts, sources; no network)."""
+@click.option("--progress/--no-progress", default=None,
+              help="Show a progress bar [default: when standard error is a terminal].")
+def report(db_path: str, filters: Filters, output: str, title: str | None, factor: float,
+           progress: bool | None) -> None:
+    """Write one self-contained HTML report (charts, claims, conflicts, sources; no network).
+
+    The filters (the same as ``figtrace claims``) narrow every part of the report.
+    """
     from figtrace.store import Ledger
     from figtrace.store.db import ensure_sound
 
+    actor = filters.actor
+    if progress is None:
+        progress = terminal.stderr_is_terminal()
     try:
-        with Ledger(db_path, readonly=True) as ledger:
-            ensure_sound(ledger.conn, db_path)
+        with Ledger(db_path, readonly=True) as opened:
+            ensure_sound(opened.conn, db_path)
+            ledger = FilteredLedger(opened, filters) if filters.narrows() else opened
             if actor is not None:
-                actors = sorted({m["actor"] for m in ledger.metrics() if m.get("actor")})
+                actors = sorted({m["actor"] for m in opened.metrics() if m.get("actor")})
                 match = next((a for a in actors if a.casefold() == actor.casefold()), None)
                 if match is None:
                     known = ", ".join(actors) or "none"
                     _fail(f"no claims about {actor!r} in {db_path}; actors there: {known}")
                 actor = match
-            kwargs = {"actor": actor, "title": title, "db_name": Path(db_path).name, "factor": factor}
+            kwargs = {"actor": actor, "title": title, "db_name": Path(db_path).name, "factor": factor,
+                      "progress": progress}
             if output == "-":
                 click.echo(render_report(ledger, **kwargs), nl=False)
                 return

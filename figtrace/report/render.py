@@ -40,9 +40,9 @@ def environment(*dirs: Path) -> jinja2.Environment:
 
 
 def render_report(ledger: LedgerView, *, actor: str | None = None, title: str | None = None,
-                  db_name: str = "", factor: float = 2.0) -> str:
+                  db_name: str = "", factor: float = 2.0, progress: bool = False) -> str:
     """The report as one HTML string."""
-    ctx: dict[str, Any] = report_context(ledger, actor=actor, factor=factor)
+    ctx: dict[str, Any] = report_context(ledger, actor=actor, factor=factor, progress=progress)
     for m in ctx["metrics"]:
         m.svg = Markup(m.svg)  # checked by charts.check_svg: no script, no handlers
     ctx.update(

@@ -48,6 +48,17 @@ class MetricView:
         return "tl-" + "".join(c if c.isalnum() else "-" for c in f"{self.actor}-{self.measure}").lower()
 
 
+def _progress(items: Sequence[Any], enabled: bool, desc: str) -> Sequence[Any]:
+    """A progress bar on standard error over ``items`` (charts take ~0.1 s each), when enabled."""
+    if not enabled:
+        return items
+    import sys
+
+    from tqdm import tqdm
+
+    return tqdm(items, desc=desc, unit="chart", file=sys.stderr, dynamic_ncols=True)  # type: ignore[no-any-return]
+
+
 def measure_order(measure: str) -> int:
     return MEASURES.index(measure) if measure in MEASURES else len(MEASURES)
 
@@ -137,15 +148,16 @@ def flagged_first(findings: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:
     return sorted(findings, key=lambda f: f.get("status") == "explained")
 
 
-def report_context(ledger: LedgerView, *, actor: str | None = None, factor: float = 2.0) -> dict[str, Any]:
-    """Everything the HTML report shows, in the order it shows it."""
+def report_context(ledger: LedgerView, *, actor: str | None = None, factor: float = 2.0,
+                   progress: bool = False) -> dict[str, Any]:
+    """Everything the HTML report shows, in the order it shows it (``progress``: a bar per chart on stderr)."""
     metrics = sorted_metrics(ledger.metrics(), actor)
     claims = ledger.claims(actor=actor) if actor else ledger.claims()
     sources = ledger.sources()
     colors = source_colors([s.get("name") for s in sources] + [c.get("source") for c in claims])
     views = [metric_view(ledger, m["actor"], m["measure"], colors=colors,
                          n_claims=int(m.get("n_claims") or 0), n_sources=int(m.get("n_sources") or 0))
-             for m in metrics]
+             for m in _progress(metrics, progress, "report")]
     conflicts = flagged_first([_as_dict(f) for f in ledger.conflicts(factor=factor, actor=actor)])
     used = {c.get("source") for c in claims}
     return {

@@ -7,16 +7,16 @@ pipeline; the store only stores.
 from __future__ import annotations
 
 import datetime as dt
+import sqlite3
 import sys
 
 import click
 
+import figtrace.output as terminal
 from figtrace.errors import FigtraceError
 from figtrace.store.commands import _fail, _open, db_option
-from figtrace.store.ledger import IngestAborted
-
-#: Inputs from which on a progress bar is shown even when stderr is no terminal.
-PROGRESS_MIN_INPUTS = 20
+from figtrace.store.documents import record_skipped
+from figtrace.store.ledger import IngestAborted, IngestSummary, Ledger
 
 
 def _check_date(value: str | None, option: str) -> None:
@@ -55,7 +55,7 @@ def ingest(inputs: tuple[str, ...], db_path: str, lang: str, published: str | No
     _check_date(published, "--published")
     if engine == "local" and (scheduler or shards):
         raise click.UsageError(f"{'--scheduler' if scheduler else '--shards'} needs --engine dask")
-    progress = not quiet and (sys.stderr.isatty() or len(inputs) >= PROGRESS_MIN_INPUTS)
+    progress = not quiet and terminal.stderr_is_terminal()
     with _open(db_path, readonly=False) as ledger:
         from figtrace.pipeline import Options
         from figtrace.scale.sink import ingest as ingest_inputs
@@ -65,18 +65,32 @@ def ingest(inputs: tuple[str, ...], db_path: str, lang: str, published: str | No
             summary = ingest_inputs(ledger, inputs, options, jobs=jobs, engine=engine, scheduler=scheduler,
                                     shards=shards, progress=progress)
         except IngestAborted as e:
-            for failure in e.summary.failures:
-                click.echo(f"figtrace: {failure}", err=True)
+            _report_problems(e.summary)
             _fail(str(e))
         except FigtraceError as e:
             _fail(str(e))
-    for failure in summary.failures:
-        click.echo(f"figtrace: {failure}", err=True)
+        _remember_problems(ledger, summary)
+    _report_problems(summary)
     if not quiet:
         click.echo(f"figtrace: {db_path}: {summary.line()}", err=True)
     if summary.failures:
         sys.exit(1)
 
+
+def _report_problems(summary: IngestSummary) -> None:
+    """Each skipped input as a warning, each failed one as an error line, on standard error."""
+    for skip in summary.skipped:
+        click.echo(f"figtrace: warning: {skip}", err=True)
+    for failure in summary.failures:
+        click.echo(f"figtrace: {failure}", err=True)
+
+
+def _remember_problems(ledger: Ledger, summary: IngestSummary) -> None:
+    """Record skipped and failed inputs in the ledger (``figtrace documents`` lists them); best effort."""
+    try:
+        record_skipped(ledger, [*summary.skipped, *summary.failures])
+    except (FigtraceError, sqlite3.Error) as e:
+        click.echo(f"figtrace: warning: could not record the skipped inputs in {ledger.path}: {e}", err=True)
 
 
 COMMANDS = [ingest]

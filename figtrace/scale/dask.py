@@ -76,7 +76,7 @@ def run_dask(
             index, n_docs, n_claims, failed = fut.result()
             report.documents += n_docs
             report.claims += n_claims
-            errors[index] = [InputError(i, m) for i, m in failed]
+            errors[index] = [InputError(*f) for f in failed]
             in_flight -= 1
 
         for unit in plan(inputs, options, chunk):
@@ -94,7 +94,7 @@ def run_dask(
     return report
 
 
-def shard_task(unit: Unit, options: Options, shards: str) -> tuple[int, int, int, list[tuple[str, str]]]:
+def shard_task(unit: Unit, options: Options, shards: str) -> tuple[int, int, int, list[tuple[str, str, str]]]:
     """One Dask task: process a unit and write its shards; return its index, counts and failures."""
     n_docs, n_claims, failed = write_shard(unit.index, process_unit(unit, options), shards)
     return unit.index, n_docs, n_claims, failed

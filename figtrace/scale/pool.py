@@ -14,7 +14,6 @@ from collections import deque
 from collections.abc import Iterable, Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass, field
-from pathlib import Path
 
 from figtrace.errors import FigtraceError, InputError
 from figtrace.model import Document
@@ -73,6 +72,11 @@ def plan(inputs: Iterable[str], options: Options, chunk: int = POOL_CHUNK) -> It
             docs.clear()
 
     for path in _expand(inputs):
+        if isinstance(path, InputError):  # a file no reader takes: reported in its place
+            yield from flush_paths()
+            docs.append(path)
+            yield from flush_docs()
+            continue
         if path == "-" or kind_by_name(path) == "jsonl":
             yield from flush_paths()
             for item in read([path], options):
@@ -87,9 +91,9 @@ def plan(inputs: Iterable[str], options: Options, chunk: int = POOL_CHUNK) -> It
     yield from flush_paths()
 
 
-def _expand(inputs: Iterable[str]) -> Iterator[str]:
-    """Inputs with folders replaced by the files in them, as the folder reader orders and filters them."""
-    from figtrace.ingest.sniff import SNIFFED, kind_by_name, suffix
+def _expand(inputs: Iterable[str]) -> Iterator[str | InputError]:
+    """Inputs with folders replaced by the files in them, as the folder reader lists them (skips included)."""
+    from figtrace.ingest import walk_folder
 
     if isinstance(inputs, str):
         inputs = [inputs]
@@ -97,20 +101,16 @@ def _expand(inputs: Iterable[str]) -> Iterator[str]:
         if item == "-" or item.lower().startswith(("http://", "https://")) or not os.path.isdir(item):
             yield item
             continue
-        for here, dirs, files in os.walk(item):
-            dirs[:] = sorted(d for d in dirs if not d.startswith("."))
-            for f in sorted(files):
-                if f.startswith(".") or (kind_by_name(f) is None and suffix(f) not in SNIFFED):
-                    continue
-                yield str(Path(here) / f)
+        yield from walk_folder(item)
 
 
 _ERROR_MARK = "figtrace.scale.input_error"
+_KIND_MARK = "figtrace.scale.input_error_kind"
 
 
 def _error_doc(err: InputError) -> Document:
     """An input error riding in a unit's document list, so it keeps its place in the output order."""
-    return Document(text="", name=err.input, id="-", meta={_ERROR_MARK: err.message})
+    return Document(text="", name=err.input, id="-", meta={_ERROR_MARK: err.message, _KIND_MARK: err.kind})
 
 
 # -- the worker ---------------------------------------------------------------
@@ -125,7 +125,7 @@ def _unit_items(unit: Unit, options: Options) -> Iterator[Document | InputError]
         yield from read(list(unit.paths), options)
     for doc in unit.docs:
         if _ERROR_MARK in doc.meta:
-            yield InputError(doc.name, doc.meta[_ERROR_MARK])
+            yield InputError(doc.name, doc.meta[_ERROR_MARK], doc.meta.get(_KIND_MARK, "failed"))
         else:
             yield doc
 

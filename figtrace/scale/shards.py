@@ -22,17 +22,17 @@ class ShardError(FigtraceError):
     """A shards folder that cannot be written or read."""
 
 
-def write_shard(index: int, outcomes: list[Outcome], shards: str | Path) -> tuple[int, int, list[tuple[str, str]]]:
+def write_shard(index: int, outcomes: list[Outcome], shards: str | Path) -> tuple[int, int, list[tuple[str, str, str]]]:
     """Write one unit's results as a pair of Parquet files; return (documents, claims, failures)."""
     import pyarrow as pa
     import pyarrow.parquet as pq
 
     docs: list[dict[str, Any]] = []
     claims: list[dict[str, Any]] = []
-    failed: list[tuple[str, str]] = []
+    failed: list[tuple[str, str, str]] = []
     for seq, item in enumerate(outcomes):
         if isinstance(item, InputError):
-            failed.append((item.input, item.message))
+            failed.append((item.input, item.message, item.kind))
             continue
         docs.append(_doc_row(item.document, index, seq))
         for k, c in enumerate(item.claims):

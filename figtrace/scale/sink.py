@@ -28,9 +28,11 @@ def store_results(ledger: Ledger, outcomes: Iterable[Outcome], summary: IngestSu
     """Store each result and count it in ``summary``; a failed input is listed, a bad ledger stops the run."""
     for item in _progress(outcomes, progress):
         if isinstance(item, InputError):
-            summary.failures.append(item)
+            summary.add_problem(item)
         else:
             ledger.store(item.document, item.claims, summary)
+            if item.empty_reason is not None:
+                summary.skipped.append(item.empty_reason)
     return summary
 
 
@@ -68,7 +70,8 @@ def ingest(
         with tempfile.TemporaryDirectory(prefix="figtrace-shards-") as tmp:
             folder = shards if shards is not None else tmp
             report = run_dask(inputs, folder, options, scheduler=scheduler, workers=jobs)
-            summary.failures.extend(report.failures)
+            for failure in report.failures:
+                summary.add_problem(failure)
             with ledger.batch():
                 store_results(ledger, iter_shards(folder), summary, progress)
     else:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import sys
 from collections.abc import Callable
+from dataclasses import replace
 from typing import Any, NoReturn
 
 import click
@@ -19,7 +20,9 @@ from figtrace.output import output_options, write_rows
 from figtrace.reconcile.settings import DEFAULT_FACTOR
 from figtrace.store.check import check
 from figtrace.store.db import ensure_sound
+from figtrace.store.filters import Filters, filter_options
 from figtrace.store.ledger import Ledger
+from figtrace.store.reviews import REVIEW_COLUMNS
 
 CLAIM_FIELDS = (*SPEC_FIELDS, "scope", "group", "id", "cluster", "outlet", "published", "url", "doc_id", "title",
                 "lang", "start", "end", "quote_start", "quote_end", "segment", "as_of_basis", "why")
@@ -65,43 +68,44 @@ def _ordered_claim(c: dict[str, Any]) -> dict[str, Any]:
 
 @click.command()
 @db_option
-@click.option("--actor", help="Whose people or units are counted (e.g. 'North Korea').")
-@click.option("--measure", help="What is counted (killed, deployed, killed_or_wounded, …).")
-@click.option("--source", help="Who asserts the figure; aliases from the knowledge base work too.")
-@click.option("--since", metavar="DATE",
-              help="Only figures holding on or after DATE (2025, 2025-06, 2025-06-16).")
-@click.option("--until", metavar="DATE", help="Only figures holding on or before DATE.")
-@click.option("--lang", help="Only articles in this language.")
-@click.option("--outlet", help="Only articles of this outlet.")
-@click.option("--search", "-s", "q", metavar="WORDS", help="Full-text search in the quotes.")
+@filter_options()
+@click.option("--reviewed", is_flag=True, help="Only claims an analyst reviewed (rejected ones included).")
 @click.option("--limit", type=click.IntRange(min=0), help="At most this many claims.")
 @click.option("--all-versions", is_flag=True, help="Include claims of superseded article versions.")
 @output_options(default="table")
-def claims(db_path: str, actor: str | None, measure: str | None, source: str | None, since: str | None,
-           until: str | None, lang: str | None, outlet: str | None, q: str | None, limit: int | None,
-           all_versions: bool, fmt: str, output: str) -> None:
-    """List stored claims, each with its cluster (the same figure printed elsewhere)."""
+def claims(db_path: str, filters: Filters, limit: int | None, all_versions: bool, fmt: str, output: str) -> None:
+    """List stored claims, each with its cluster (the same figure printed elsewhere) and its review."""
+    if filters.reviewed:
+        filters = replace(filters, rejected=True)
     with _open(db_path, readonly=True) as ledger:
         try:
-            rows = ledger.claims(actor=actor, measure=measure, source=source, since=since, until=until,
-                                 lang=lang, outlet=outlet, q=q, limit=limit, include_superseded=all_versions)
+            rows = ledger.claims(**filters.as_dict(), limit=limit, include_superseded=all_versions)
         except FigtraceError as e:
             _fail(str(e))
-    write_rows([_ordered_claim(r) for r in rows], fmt, fields=CLAIM_FIELDS, path=output,
-               table_fields=CLAIM_TABLE_FIELDS)
+    if not rows and filters.narrows():
+        click.echo(f"figtrace: no claims match {filters.describe()} in {db_path}", err=True)
+    fields = CLAIM_FIELDS + REVIEW_COLUMNS
+    extra = ("rejected", "machine_source", "machine_measure", "review_note") if filters.reviewed else ()
+    table = CLAIM_TABLE_FIELDS + extra
+    write_rows([_ordered_claim(r) for r in rows], fmt, fields=fields, path=output, table_fields=table)
 
 
 @click.command()
 @db_option
-@click.option("--actor", required=True, help="Whose figures, e.g. 'North Korea'.")
-@click.option("--measure", required=True, help="Which measure, e.g. killed or deployed.")
+@filter_options(required=("actor", "measure"))
 @output_options(default="table")
-def timeline(db_path: str, actor: str, measure: str, fmt: str, output: str) -> None:
+def timeline(db_path: str, filters: Filters, fmt: str, output: str) -> None:
     """Each source's figures in as-of order, the latest of each, and the span across sources."""
+    actor, measure = filters.actor or "", filters.measure or ""
     with _open(db_path, readonly=True) as ledger:
-        tl = ledger.timeline(actor, measure)
+        try:
+            tl = ledger.timeline(actor, measure, **filters.without("actor", "measure").as_dict())
+        except FigtraceError as e:
+            _fail(str(e))
     if not tl.points:
-        click.echo(f"figtrace: no claims about {actor!r} with measure {measure!r} in {db_path}", err=True)
+        click.echo(f"figtrace: no claims about {actor!r} with measure {measure!r} in {db_path}"
+                   + (f" ({filters.without('actor', 'measure').describe()})" if filters.narrows("actor", "measure")
+                      else ""), err=True)
     rows = [{k: p.get(k) for k in TIMELINE_FIELDS} for p in tl.points]
     write_rows(rows, fmt, fields=TIMELINE_FIELDS, path=output, table_fields=TIMELINE_TABLE_FIELDS)
     if fmt == "table" and tl.points:
@@ -119,15 +123,19 @@ def timeline(db_path: str, actor: str, measure: str, fmt: str, output: str) -> N
 @db_option
 @click.option("--factor", type=float, default=DEFAULT_FACTOR, show_default=True,
               help="Flag two sources whose figures differ by more than this factor at close dates.")
-@click.option("--actor", help="Only findings about this actor.")
+@filter_options()
 @click.option("--all", "show_all", is_flag=True, help="Also list apparent conflicts the rules explain away.")
 @output_options(default="table")
-def conflicts(db_path: str, factor: float, actor: str | None, show_all: bool, fmt: str, output: str) -> None:
+def conflicts(db_path: str, factor: float, filters: Filters, show_all: bool, fmt: str, output: str) -> None:
     """Consistency findings: each contradiction with its explanation and the claims behind it."""
     if factor <= 1:
         raise click.BadParameter(f"{factor:g} is not greater than 1", param_hint="--factor")
     with _open(db_path, readonly=True) as ledger:
-        findings = ledger.conflicts(factor=factor, actor=actor, status=None if show_all else "flagged")
+        try:
+            findings = ledger.conflicts(factor=factor, status=None if show_all else "flagged",
+                                        **filters.as_dict())
+        except FigtraceError as e:
+            _fail(str(e))
     rows = []
     for f in findings:
         d = f.to_dict()
@@ -159,11 +167,15 @@ def _write_findings(rows: list[dict[str, Any]], output: str) -> None:
 
 @click.command()
 @db_option
+@filter_options()
 @output_options(default="table")
-def sources(db_path: str, fmt: str, output: str) -> None:
-    """Every source in the ledger, how often it is cited and its known aliases."""
+def sources(db_path: str, filters: Filters, fmt: str, output: str) -> None:
+    """Every source in the ledger, how often it is cited and its known aliases (among the filtered claims)."""
     with _open(db_path, readonly=True) as ledger:
-        rows = ledger.sources()
+        try:
+            rows = ledger.sources(**filters.as_dict())
+        except FigtraceError as e:
+            _fail(str(e))
     write_rows(rows, fmt, fields=SOURCE_FIELDS, path=output, table_fields=SOURCE_FIELDS)
 
 

@@ -52,8 +52,16 @@ def canonical_source(name: str, aliases: dict[str, list[str]] | None = None) -> 
     """The canonical name for ``name`` (itself when it is no known alias)."""
     table = load_aliases() if aliases is None else aliases
     folded = name.strip().casefold()
+    # a canonical name first, then a literal alias, then a pattern ("ukrainisch*" must not
+    # turn "Ukrainian General Staff" into another Ukrainian body)
+    for canon in table:
+        if canon.casefold() == folded:
+            return canon
     for canon, names in table.items():
-        if canon.casefold() == folded or any(_alias_matches(a, folded) for a in names):
+        if any(a.casefold() == folded for a in names):
+            return canon
+    for canon, names in table.items():
+        if any(_alias_matches(a, folded) for a in names):
             return canon
     return name
 
@@ -62,3 +70,25 @@ def _alias_matches(alias: str, folded: str) -> bool:
     """An alias ending a word in "*" matches any inflection of it ("südkoreanisch*")."""
     pattern = re.escape(alias.casefold()).replace(r"\*", r"\w*")
     return re.fullmatch(pattern, folded) is not None
+
+
+@lru_cache(maxsize=1)
+def _actor_aliases() -> dict[str, list[str]]:
+    """Canonical actor → every alias in every language (empty when the knowledge base cannot load)."""
+    from figtrace.errors import FigtraceError
+    from figtrace.kb import get_kb
+
+    try:
+        kb = get_kb()
+    except FigtraceError:
+        return {}
+    return {name: [a for names in e.aliases.values() for a in names] for name, e in kb.actors.items()}
+
+
+def canonical_actor(name: str) -> str:
+    """The canonical actor for ``name`` in any language the knowledge base knows ("Nordkorea" → "North Korea").
+
+    A name the knowledge base does not know is returned as given, so actors the
+    extractor named on its own can still be asked for.
+    """
+    return canonical_source(name, _actor_aliases())

@@ -10,19 +10,23 @@ from typing import Any
 
 from figtrace.errors import FigtraceError
 from figtrace.model import _num
-from figtrace.reconcile.periods import PeriodError, parse_period
 from figtrace.reconcile.rules import Finding, check
 from figtrace.reconcile.settings import DEFAULT_FACTOR
 from figtrace.reconcile.timeline import Timeline, build_points, build_timeline
 from figtrace.store import db
 from figtrace.store.base import LedgerBase
-from figtrace.store.kb import canonical_source, load_aliases
+from figtrace.store.documents import count_documents, list_documents
+from figtrace.store.filtered import filtered_metrics, filtered_sources
+from figtrace.store.filters import Filters, claim_conditions, where_sql
+from figtrace.store.kb import load_aliases
+from figtrace.store.reviews import attach_reviews
 
 _SELECT_CLAIMS = """
 SELECT c.id, c.doc_name AS doc, c.quote, c.figure, c.value, c.low, c.high, c.qualifier, c.measure, c.actor,
        c.unit, c.source, c.as_of, c.location, c.cluster, c.outlet, c.published, d.url, c.doc_id, d.title,
        coalesce(c.lang, d.lang) AS lang, c.start, c."end", c.quote_start, c.quote_end, c.segment, c.why,
-       c.confidence, c.as_of_basis, c.t_start, c.t_end, c.via, c.item, c.scope, c.grp AS "group"
+       c.confidence, c.as_of_basis, c.t_start, c.t_end, c.via, c.item, c.scope, c.grp AS "group", c.reviewed,
+       c.rejected
 FROM claims c JOIN documents d ON d.id = c.doc_id
 """
 
@@ -37,24 +41,6 @@ _SELECT_TIMELINE = (
     "FROM claims c WHERE c.actor = ? AND c.measure = ? AND c.current = 1"
 )
 
-def _period_filter(value: str, which: str, name: str) -> str:
-    """``since``/``until`` accept any as-of form; since takes its first day, until its last."""
-    try:
-        p = parse_period(value)
-    except PeriodError:
-        p = None
-    if p is None:
-        raise FigtraceError(f"{name} {value!r} is not a date like 2025, 2025-06 or 2025-06-16")
-    return (p.start if which == "start" else p.end).isoformat()
-
-
-def _fts_query(q: str) -> str:
-    """Plain words are searched as words; FTS5 syntax passes through for those who use it."""
-    if any(ch in q for ch in '"*():^') or any(t in ("AND", "OR", "NOT", "NEAR") for t in q.split()):
-        return q
-    return " ".join('"' + t.replace('"', "") + '"' for t in q.split())
-
-
 def _row_to_claim(r: sqlite3.Row) -> dict[str, Any]:
     d = dict(r)
     for k in ("value", "low", "high"):
@@ -67,39 +53,10 @@ class Queries(LedgerBase):
     """The ledger's reading half: filters, views and frames."""
 
     # -- reading -------------------------------------------------------------
-    def _claim_where(
-        self, *, actor: str | None = None, measure: str | None = None, source: str | None = None,
-        since: str | None = None, until: str | None = None, lang: str | None = None,
-        outlet: str | None = None, q: str | None = None, current: bool = True,
-    ) -> tuple[str, list[Any]]:
-        where, args = [], []
-        if current:
-            where.append("c.current = 1")
-        if actor:
-            where.append("c.actor = ?")
-            args.append(actor)
-        if measure:
-            where.append("c.measure = ?")
-            args.append(measure)
-        if source:
-            where.append("c.source = ?")
-            args.append(canonical_source(source))
-        if since:
-            where.append("c.t_end >= ?")
-            args.append(_period_filter(since, "start", "since"))
-        if until:
-            where.append("c.t_start <= ?")
-            args.append(_period_filter(until, "end", "until"))
-        if lang:
-            where.append("coalesce(c.lang, d.lang) = ?")
-            args.append(lang)
-        if outlet:
-            where.append("c.outlet = ? COLLATE NOCASE")
-            args.append(outlet)
-        if q:
-            where.append("c.id IN (SELECT rowid FROM claims_fts WHERE claims_fts MATCH ?)")
-            args.append(_fts_query(q))
-        return (" WHERE " + " AND ".join(where)) if where else "", args
+    def _claim_where(self, *, current: bool = True, **filters: Any) -> tuple[str, list[Any]]:
+        """``WHERE`` over ``claims c JOIN documents d`` from the shared filters (store/filters.py)."""
+        conditions, args = claim_conditions(Filters.of(**filters).resolved(), current=current)
+        return where_sql(conditions), args
 
     def _query(self, sql: str, args: list[Any], search: str | None = None) -> list[sqlite3.Row]:
         try:
@@ -110,23 +67,20 @@ class Queries(LedgerBase):
                                     ) from None
             raise db.ledger_error(e, self.path) from None
 
-    def claims(
-        self, *, actor: str | None = None, measure: str | None = None, source: str | None = None,
-        since: str | None = None, until: str | None = None, lang: str | None = None,
-        outlet: str | None = None, q: str | None = None, limit: int | None = None, offset: int = 0,
-        include_superseded: bool = False,
-    ) -> list[dict[str, Any]]:
-        """Stored claims matching every given filter, in publication and text order."""
-        where, args = self._claim_where(actor=actor, measure=measure, source=source, since=since, until=until,
-                                        lang=lang, outlet=outlet, q=q, current=not include_superseded)
+    def claims(self, *, limit: int | None = None, offset: int = 0, include_superseded: bool = False,
+               **filters: Any) -> list[dict[str, Any]]:
+        """Stored claims matching every filter of :class:`~figtrace.store.filters.Filters`,
+        in publication and text order, each with its review (if any) applied and shown."""
+        where, args = self._claim_where(current=not include_superseded, **filters)
         sql = _SELECT_CLAIMS + where + " ORDER BY c.published, c.doc_name, c.start, c.id"
         if limit is not None or offset:
             sql += " LIMIT ? OFFSET ?"
             args += [-1 if limit is None else int(limit), int(offset)]
-        return [_row_to_claim(r) for r in self._query(sql, args, q)]
+        rows = [_row_to_claim(r) for r in self._query(sql, args, filters.get("q"))]
+        return attach_reviews(self.conn, rows)
 
-    def count_claims(self, **filters: Any) -> int:
-        where, args = self._claim_where(**filters)
+    def count_claims(self, *, include_superseded: bool = False, **filters: Any) -> int:
+        where, args = self._claim_where(current=not include_superseded, **filters)
         sql = "SELECT count(*) FROM claims c JOIN documents d ON d.id = c.doc_id" + where
         return int(self._query(sql, args, filters.get("q"))[0][0])
 
@@ -135,21 +89,32 @@ class Queries(LedgerBase):
         row = self.conn.execute(_SELECT_CLAIMS + " WHERE c.id = ?", (int(id),)).fetchone()
         if row is None:
             return None
-        d = _row_to_claim(row)
+        d = attach_reviews(self.conn, [_row_to_claim(row)])[0]
         d["document_text"] = self.conn.execute("SELECT text FROM documents WHERE id = ?",
                                                (d["doc_id"],)).fetchone()[0]
         members = self.conn.execute(
             _SELECT_CLAIMS + " WHERE c.cluster = ? ORDER BY c.published, c.doc_name, c.id", (d["cluster"],)
         ).fetchall()
-        d["cluster_members"] = [_row_to_claim(r) for r in members]
+        d["cluster_members"] = attach_reviews(self.conn, [_row_to_claim(r) for r in members])
         return d
 
-    def timeline(self, actor: str, measure: str) -> Timeline:
-        """Each source's figures for ``actor`` and ``measure`` ordered by as-of, latest per source, span."""
+    def timeline(self, actor: str, measure: str, **filters: Any) -> Timeline:
+        """Each source's figures for ``actor`` and ``measure`` ordered by as-of, latest per source, span.
+
+        ``actor`` may be any alias; other filters (source, dates, outlet, …) narrow the points.
+        """
+        f = Filters.of(**filters, actor=actor, measure=measure).resolved()
+        actor, measure = f.actor or actor, f.measure or measure
+        sql, args = _SELECT_TIMELINE, [actor, measure]
+        if f.narrows("actor", "measure"):
+            conditions, extra = claim_conditions(f.without("actor", "measure"))
+            sql = sql.replace("FROM claims c WHERE", "FROM claims c JOIN documents d ON d.id = c.doc_id WHERE")
+            sql += "".join(f" AND {c}" for c in conditions)
+            args += extra
         cur = self.conn.cursor()
         cur.row_factory = None  # plain tuples: this is the hot path of the dashboard
         try:
-            rows = cur.execute(_SELECT_TIMELINE, (actor, measure)).fetchall()
+            rows = cur.execute(sql, args).fetchall()
         except sqlite3.Error as e:
             raise db.ledger_error(e, self.path) from None
         # whole numbers come back as integers from the query itself (6000, not 6000.0)
@@ -158,17 +123,19 @@ class Queries(LedgerBase):
             tl.span[k] = _num(tl.span.get(k))
         return tl
 
-    def conflicts(self, *, factor: float = DEFAULT_FACTOR, actor: str | None = None,
-                  status: str | None = None) -> list[Finding]:
-        """Every consistency finding (flagged and explained) with the claims behind it."""
-        points, members = build_points(self.claims(actor=actor))
+    def conflicts(self, *, factor: float = DEFAULT_FACTOR, status: str | None = None,
+                  **filters: Any) -> list[Finding]:
+        """Every consistency finding (flagged and explained) among the claims the filters keep."""
+        points, members = build_points(self.claims(**filters))
         findings = check(points, members, factor)
         if status:
             findings = [f for f in findings if f.status == status]
         return findings
 
-    def metrics(self) -> list[dict[str, Any]]:
-        """Overview: how many claims and sources each (actor, measure) has."""
+    def metrics(self, **filters: Any) -> list[dict[str, Any]]:
+        """Overview: how many claims and sources each (actor, measure) has (among the filtered claims)."""
+        if Filters.of(**filters).narrows():
+            return filtered_metrics(self, Filters.of(**filters).resolved())
         rows = [dict(r) for r in self.conn.execute(
             "SELECT actor, measure, n_claims, n_sources, n_clusters, n_documents FROM pair_stats").fetchall()]
         for r in rows:
@@ -182,10 +149,15 @@ class Queries(LedgerBase):
         rows.sort(key=lambda r: (-r["n_claims"], r["actor"] or "", r["measure"]))
         return rows
 
-    def sources(self) -> list[dict[str, Any]]:
-        """Every source with its aliases (from the knowledge base) and how often it is cited."""
+    def sources(self, **filters: Any) -> list[dict[str, Any]]:
+        """Every source with its aliases (from the knowledge base) and how often it is cited.
+
+        With filters, only the sources of the claims they keep, counted over those claims.
+        """
         aliases = load_aliases()
         folded = {k.casefold(): v for k, v in aliases.items()}
+        if Filters.of(**filters).narrows():
+            return filtered_sources(self, Filters.of(**filters).resolved(), folded)
         rows = self.conn.execute(
             "SELECT s.name, count(c.id) AS n_claims, count(DISTINCT c.doc_id) AS n_documents "
             "FROM sources s LEFT JOIN claims c ON c.source = s.name AND c.current = 1 "
@@ -193,14 +165,13 @@ class Queries(LedgerBase):
         return [{"name": r["name"], "aliases": folded.get(r["name"].casefold(), []),
                  "n_claims": r["n_claims"], "n_documents": r["n_documents"]} for r in rows]
 
-    def documents(self) -> list[dict[str, Any]]:
-        """Stored documents without their text, newest publication first."""
-        rows = self.conn.execute(
-            "SELECT d.id, d.name, d.url, d.title, d.outlet, d.published, d.published_inferred, d.lang, "
-            "d.version, d.superseded_by, d.ingested_at, length(d.text) AS chars, "
-            "(SELECT count(*) FROM claims c WHERE c.doc_id = d.id) AS n_claims "
-            "FROM documents d ORDER BY d.published DESC, d.name").fetchall()
-        return [{**dict(r), "published_inferred": bool(r["published_inferred"])} for r in rows]
+    def documents(self, *, limit: int | None = None, offset: int = 0, **filters: Any) -> list[dict[str, Any]]:
+        """Stored documents without their text, newest publication first, then skipped inputs
+        (see store/documents.py)."""
+        return list_documents(self, Filters.of(**filters).resolved(), limit=limit, offset=offset)
+
+    def count_documents(self, **filters: Any) -> int:
+        return count_documents(self, Filters.of(**filters).resolved())
 
     def document(self, doc_id: str) -> dict[str, Any] | None:
         """One document with text, segments and claims; ``doc_id`` may also be its name."""

@@ -152,14 +152,80 @@ CREATE INDEX claims_timeline ON claims(
 );
 """
 
+#: Reviews: an analyst's corrections, in their own table so that they outlive the
+#: claims they were made on. A review names its claim by what the analyst saw
+#: (the document's URL or name, the quote, the figure), not by a row id, so it
+#: is applied again when that document is stored again. The corrected values are
+#: written into the claims row (every view, index and cluster then reads them);
+#: the machine's values are kept here. A rejected claim leaves every view
+#: (``current = 0``) until the review is withdrawn.
+#:
+#: ``skipped`` records each input an ingest could not use and why, so
+#: ``figtrace documents --skipped`` can answer "which files were not read".
+#:
+#: The full-text index is rebuilt in the form sqlite-utils writes and datasette
+#: detects (``content=[claims]``, a table named ``claims_fts``).
+_REVIEWS = """
+ALTER TABLE claims ADD COLUMN reviewed INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE claims ADD COLUMN rejected INTEGER NOT NULL DEFAULT 0;
+CREATE TABLE reviews (
+    doc_key TEXT NOT NULL,       -- the document's URL, else its name
+    quote TEXT NOT NULL,
+    figure TEXT NOT NULL,
+    doc_id TEXT,                 -- the version the review was made on
+    claim_id INTEGER,            -- the claim it was last applied to
+    source TEXT,                 -- NULL: the machine's value stands
+    measure TEXT,
+    actor TEXT,
+    rejected INTEGER NOT NULL DEFAULT 0,
+    note TEXT,
+    machine_source TEXT,
+    machine_measure TEXT,
+    machine_actor TEXT,
+    reviewed_at TEXT NOT NULL,
+    PRIMARY KEY (doc_key, quote, figure)
+);
+CREATE INDEX reviews_claim ON reviews(claim_id);
+CREATE TABLE skipped (
+    input TEXT NOT NULL,
+    reason TEXT NOT NULL,
+    kind TEXT NOT NULL,          -- failed, unsupported, language, no_text
+    outlet TEXT,                 -- when the input names it (a URL's host)
+    at TEXT NOT NULL,
+    PRIMARY KEY (input, reason)
+);
+DROP TRIGGER claims_fts_insert;
+DROP TRIGGER claims_fts_delete;
+DROP TRIGGER claims_fts_update;
+DROP TABLE claims_fts;
+CREATE VIRTUAL TABLE [claims_fts] USING FTS5 (
+    [quote],
+    tokenize='unicode61 remove_diacritics 2',
+    content=[claims]
+);
+CREATE TRIGGER claims_fts_insert AFTER INSERT ON claims BEGIN
+    INSERT INTO claims_fts(rowid, quote) VALUES (new.id, new.quote);
+END;
+CREATE TRIGGER claims_fts_delete AFTER DELETE ON claims BEGIN
+    INSERT INTO claims_fts(claims_fts, rowid, quote) VALUES ('delete', old.id, old.quote);
+END;
+CREATE TRIGGER claims_fts_update AFTER UPDATE OF quote ON claims BEGIN
+    INSERT INTO claims_fts(claims_fts, rowid, quote) VALUES ('delete', old.id, old.quote);
+    INSERT INTO claims_fts(rowid, quote) VALUES (new.id, new.quote);
+END;
+INSERT INTO claims_fts(claims_fts) VALUES ('rebuild');
+"""
+
 MIGRATIONS: tuple[Migration, ...] = (
     Migration("core tables", _CORE),
     Migration("full-text search over quotes", _FTS),
     Migration("timeline index", _OVERVIEW),
     Migration("claim details: via, item, scope, group", _DETAILS),
+    Migration("reviews, skipped inputs, datasette full-text index", _REVIEWS),
 )
 
 SCHEMA_VERSION = len(MIGRATIONS)
 
 #: Tables a figtrace ledger may hold; a database with others is someone else's.
-OWN_TABLES = frozenset({"migrations", "documents", "segments", "sources", "claims", "pair_stats"})
+OWN_TABLES = frozenset({"migrations", "documents", "segments", "sources", "claims", "pair_stats", "reviews",
+                        "skipped"})

@@ -17,12 +17,14 @@ from collections.abc import Iterable, Iterator
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
+from figtrace.diagnose import skipped_text
 from figtrace.errors import FigtraceError, InputError
 from figtrace.model import Claim, Document
 from figtrace.reconcile.clusters import claim_key, effective_period
 from figtrace.store import db
 from figtrace.store.base import LedgerBase
 from figtrace.store.clustering import recluster
+from figtrace.store.reviews import reapply
 
 _CLAIM_COLUMNS = (
     "quote", "figure", "value", "low", "high", "qualifier", "measure", "actor", "unit", "source", "as_of",
@@ -33,21 +35,31 @@ _CLAIM_COLUMNS = (
 
 @dataclass(slots=True)
 class IngestSummary:
-    """What one ingest run did; ``failures`` names each input that could not be read or extracted."""
+    """What one ingest run did.
+
+    ``failures`` names each input that could not be read or extracted;
+    ``skipped`` each input that gave nothing for a reason the tool can see
+    (an unsupported type, a language mismatch, no text after cleaning).
+    """
 
     documents_added: int = 0
     documents_skipped: int = 0
     claims_added: int = 0
     failures: list[InputError] = field(default_factory=list)
+    skipped: list[InputError] = field(default_factory=list)
+
+    def add_problem(self, item: InputError) -> None:
+        (self.skipped if item.skipped else self.failures).append(item)
 
     def to_dict(self) -> dict[str, Any]:
         d = asdict(self)
         d["failures"] = [str(f) for f in self.failures]
+        d["skipped"] = [str(f) for f in self.skipped]
         return d
 
     def line(self) -> str:
         return (f"{self.documents_added} documents added, {self.documents_skipped} already stored, "
-                f"{self.claims_added} claims, {len(self.failures)} failures")
+                f"{self.claims_added} claims, {skipped_text(self.skipped)}, {len(self.failures)} failures")
 
 
 class IngestAborted(db.LedgerError):
@@ -167,7 +179,9 @@ class Writing(LedgerBase):
         conn.executemany(f"INSERT INTO claims({cols}) VALUES ({marks})", rows)
         sources = {r[2 + _CLAIM_COLUMNS.index("source")] for r in rows}
         conn.executemany("INSERT OR IGNORE INTO sources(name) VALUES (?)", [(s,) for s in sources])
-        recluster(self.conn, {r[2 + _CLAIM_COLUMNS.index("ckey")] for r in rows})
+        keys, reviewed_pairs = reapply(self, doc.url or doc.name, doc.id)  # reviews outlive re-ingest
+        pairs |= reviewed_pairs
+        recluster(self.conn, {r[2 + _CLAIM_COLUMNS.index("ckey")] for r in rows} | keys)
         if getattr(self, "_batch_depth", 0):
             self._mark_stale(pairs)
         else:
