@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 from difflib import SequenceMatcher
 from typing import Any
 
-from figtrace.reconcile.periods import try_parse_period
+from figtrace.periods import try_parse_period
 
 LEVELS = ("found", "typed", "attributed")
 QUALIFIER_CLASS = {

@@ -87,6 +87,7 @@ def prepare(document: Document, options: Options = Options()) -> Document:
 
     The document is changed in place and returned; its text never changes.
     """
+    from figtrace.clean import segment
     from figtrace.meta import enrich
 
     if options.lang:
@@ -96,6 +97,8 @@ def prepare(document: Document, options: Options = Options()) -> Document:
         document.published = options.published
         document.published_inferred = False
         document.meta["published_source"] = "user"
+    if not document.segments:
+        document.segments = segment(document.text, document.lang, title=document.title)
     return enrich(document)
 
 

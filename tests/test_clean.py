@@ -203,24 +203,9 @@ def test_language_without_cue_file_uses_all_cues():
     assert _labelled(text, segment(text, "fr"))["Bild: Beispiel-Agentur"] == "furniture/credit"
 
 
-@pytest.fixture
-def lang_dir(tmp_path, monkeypatch):
-    from figtrace.clean.cues import load_cues
-    from figtrace.meta import lexicon as lexmod
-    from figtrace.meta.dates import date_lexicon
-
-    monkeypatch.setattr(lexmod, "LANG_DIR", tmp_path)
-    monkeypatch.setattr("figtrace.meta.dates.LANG_DIR", tmp_path)
-    load_cues.cache_clear()
-    date_lexicon.cache_clear()
-    yield tmp_path
-    load_cues.cache_clear()
-    date_lexicon.cache_clear()
-
-
-def test_a_new_language_is_a_new_file(lang_dir):
-    (lang_dir / "nl").mkdir()
-    (lang_dir / "nl" / "furniture.toml").write_text(
+def test_a_new_language_is_a_new_file(lang_root):
+    (lang_root / "nl").mkdir()
+    (lang_root / "nl" / "furniture.toml").write_text(
         '[credit]\nprefixes = ["Beeld:"]\n[blocks.link_list]\nheaders = ["Lees ook"]\n', encoding="utf-8"
     )
     text = "De troepen trokken verder.\nBeeld: Voorbeeld-Agentschap\nLees ook\n- Een ander verhaal\n"
@@ -229,11 +214,11 @@ def test_a_new_language_is_a_new_file(lang_dir):
     assert labels["- Een ander verhaal"] == "furniture/link_list"
 
 
-def test_bad_furniture_file_lists_every_problem(lang_dir):
+def test_bad_furniture_file_lists_every_problem(lang_root):
     from figtrace.errors import LexiconError
 
-    (lang_dir / "xx").mkdir()
-    (lang_dir / "xx" / "furniture.toml").write_text(
+    (lang_root / "xx").mkdir()
+    (lang_root / "xx" / "furniture.toml").write_text(
         '[credit]\nprefixes = "Bild:"\n[reading_time]\npatterns_re = ["(unclosed"]\n'
         "[blocks.sidebar]\nheaders = []\n[colour]\nx = 1\n",
         encoding="utf-8",

@@ -8,12 +8,12 @@ back in input order, as lists too.
 from __future__ import annotations
 
 import json
-import shutil
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
+from conftest import PER_LANG, mixed_corpus
 
 from figtrace.cli import main
 from figtrace.errors import InputError
@@ -28,8 +28,6 @@ pytest.importorskip("duckdb")
 
 pytestmark = pytest.mark.slow
 
-CORPUS = Path(__file__).resolve().parent.parent / "figtrace" / "data" / "corpus"
-PER_LANG = 4
 RECORDS = [
     {"text": "Nach Angaben der Armee wurden rund 70 Kämpfer gefangen genommen.", "lang": "de",
      "published": "2025-02-11"},
@@ -40,14 +38,7 @@ RECORDS = [
 
 @pytest.fixture(scope="module")
 def corpus(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    root = tmp_path_factory.mktemp("corpus")
-    for lang in ("de", "en"):  # a few bundled articles per language keep the suite fast
-        (root / lang).mkdir()
-        for src in sorted((CORPUS / lang).glob("*.txt"))[:PER_LANG]:
-            shutil.copy(src, root / lang / src.name)
-    (root / "records.jsonl").write_text("".join(json.dumps(r) + "\n" for r in RECORDS), encoding="utf-8")
-    (root / "blank.txt").write_text("\n\n", encoding="utf-8")
-    return root
+    return mixed_corpus(tmp_path_factory.mktemp("corpus"), RECORDS, {"blank.txt": "\n\n"})
 
 
 @pytest.fixture(scope="module")

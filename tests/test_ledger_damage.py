@@ -21,8 +21,9 @@ from click.testing import CliRunner
 from starlette.testclient import TestClient
 
 from figtrace.cli import main
+from figtrace.scale.sink import recover
 from figtrace.store import Ledger
-from figtrace.store.check import check_ledger, readable_rows, recover
+from figtrace.store.check import check_ledger, readable_rows
 from figtrace.store.db import LedgerDamaged, LedgerError
 from figtrace.store.synth import synthetic_documents, synthetic_extractor
 from figtrace.web import create_app

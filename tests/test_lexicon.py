@@ -120,20 +120,11 @@ def test_every_shipped_file_validates_clean(stem: str) -> None:
 
 
 @pytest.fixture
-def fake_lang_root(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
+def fake_lang_root(lang_root: Path) -> Path:
     """A copy of the shipped lexicons in a temp folder, read in place of the package's."""
-    real = resources.files("figtrace.lang")
     for code in SHIPPED:
-        shutil.copytree(str(real.joinpath(code)), tmp_path / code)
-    original = resources.files
-
-    def files(package: str):  # type: ignore[no-untyped-def]
-        return tmp_path if package == "figtrace.lang" else original(package)
-
-    monkeypatch.setattr(lang_mod.resources, "files", files)
-    get_lexicon.cache_clear()
-    yield tmp_path
-    get_lexicon.cache_clear()
+        shutil.copytree(Path(lang_mod.__file__).parent / code, lang_root / code)
+    return lang_root
 
 
 def test_a_copy_of_the_shipped_lexicon_loads(fake_lang_root: Path) -> None:

@@ -6,12 +6,19 @@ import datetime as dt
 
 import pytest
 
+from figtrace.clean import segment
 from figtrace.errors import LexiconError
-from figtrace.meta import detect_language, enrich, find_dates
-from figtrace.meta import lexicon as lexmod
-from figtrace.meta.dates import date_lexicon, url_dates
+from figtrace.lang.dates import date_lexicon, url_dates
+from figtrace.meta import detect_language, find_dates
+from figtrace.meta import enrich as meta_enrich
 from figtrace.meta.outlet import outlet_from_url, registrable
 from figtrace.model import Document
+
+
+def enrich(doc: Document, **kw) -> Document:  # type: ignore[no-untyped-def]
+    """The metadata stage as the pipeline runs it: on a document the cleaner has segmented."""
+    doc.segments = segment(doc.text, doc.lang, title=doc.title)
+    return meta_enrich(doc, **kw)
 
 
 @pytest.mark.parametrize(
@@ -159,19 +166,13 @@ def test_detect_language():
     )
 
 
-def test_bad_date_lexicon_lists_every_problem(tmp_path, monkeypatch):
-    (tmp_path / "xx").mkdir()
-    (tmp_path / "xx" / "dates.toml").write_text(
+def test_bad_date_lexicon_lists_every_problem(lang_root):
+    (lang_root / "xx").mkdir()
+    (lang_root / "xx" / "dates.toml").write_text(
         '[months]\nfoo = 13\n[patterns]\nfull_re = ["(?P<d>\\\\d+", 5]\n', encoding="utf-8"
     )
-    monkeypatch.setattr(lexmod, "LANG_DIR", tmp_path)
-    monkeypatch.setattr("figtrace.meta.dates.LANG_DIR", tmp_path)
-    date_lexicon.cache_clear()
-    try:
-        with pytest.raises(LexiconError) as e:
-            date_lexicon(("xx",))
-        msg = str(e.value)
-        assert "lang/xx/dates.toml" in msg and "months.foo" in msg
-        assert "full_re[0]" in msg and "full_re[1]" in msg
-    finally:
-        date_lexicon.cache_clear()
+    with pytest.raises(LexiconError) as e:
+        date_lexicon(("xx",))
+    msg = str(e.value)
+    assert "lang/xx/dates.toml" in msg and "months.foo" in msg
+    assert "full_re[0]" in msg and "full_re[1]" in msg

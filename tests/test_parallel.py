@@ -9,11 +9,11 @@ engines, not extraction quality: the claims are whatever the engine finds.
 from __future__ import annotations
 
 import json
-import shutil
 from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
+from conftest import PER_LANG, mixed_corpus
 
 from figtrace.cli import main
 from figtrace.errors import FigtraceError, InputError
@@ -22,9 +22,6 @@ from figtrace.pipeline import Options, Result
 from figtrace.scale import ingest, iter_results
 from figtrace.scale.pool import Unit, plan, process_unit
 from figtrace.store import Ledger
-
-CORPUS = Path(__file__).resolve().parent.parent / "figtrace" / "data" / "corpus"
-PER_LANG = 4
 
 PAGE = """<!doctype html><html lang="en"><head><title>Front line update</title>
 <meta property="og:site_name" content="Example Wire"></head><body>
@@ -46,16 +43,8 @@ RECORDS = [
 @pytest.fixture(scope="module")
 def corpus(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A folder in which every reader occurs: text in two languages, HTML, JSON Lines, one broken file."""
-    root = tmp_path_factory.mktemp("corpus")
-    for lang in ("de", "en"):  # a few bundled articles per language keep the suite fast
-        (root / lang).mkdir()
-        for src in sorted((CORPUS / lang).glob("*.txt"))[:PER_LANG]:
-            shutil.copy(src, root / lang / src.name)
-    (root / "page.html").write_text(PAGE, encoding="utf-8")
-    (root / "records.jsonl").write_text("".join(json.dumps(r) + "\n" for r in RECORDS) + "{not json\n",
-                                        encoding="utf-8")
-    (root / "empty.txt").write_text("   \n", encoding="utf-8")
-    return root
+    return mixed_corpus(tmp_path_factory.mktemp("corpus"), [*RECORDS, "{not json"],
+                        {"page.html": PAGE, "empty.txt": "   \n"})
 
 
 def keys(claims: list[Claim]) -> list[str]:

@@ -4,8 +4,16 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from figtrace.periods import (
+    Period,
+    PeriodError,
+    format_period,
+    iso_date,
+    parse_period,
+    published_period,
+    try_parse_period,
+)
 from figtrace.reconcile.clusters import effective_period, merge_period
-from figtrace.reconcile.periods import Period, PeriodError, format_period, parse_period, try_parse_period
 from figtrace.reconcile.settings import UNDATED_WINDOW_DAYS
 
 
@@ -31,6 +39,23 @@ def test_parse_period_rejects_malformed_with_message(text):
     with pytest.raises(PeriodError, match="as-of"):
         parse_period(text)
     assert try_parse_period(text) is None
+
+
+@pytest.mark.parametrize(("value", "iso"), [
+    ("2025", "2025"), ("2025-08", "2025-08"), ("2025-08-14", "2025-08-14"),
+    ("2025-08-14T10:00:00Z", "2025-08-14"), ("2025-08-14 10:00", "2025-08-14"), (" 2025-08 ", "2025-08"),
+    ("2025-13", None), ("2025-02-30", None), ("14.08.2025", None), ("Aug 2025", None), ("", None), (None, None),
+    (20250814, None),
+])
+def test_iso_date_keeps_the_precision_it_was_given(value, iso):
+    assert iso_date(value) == iso
+
+
+def test_a_month_publication_date_is_the_month():
+    assert published_period("2025-08") == Period(d("2025-08-01"), d("2025-08-31"))
+    assert published_period("2025-08-14T09:30:00+02:00") == Period(d("2025-08-14"), d("2025-08-14"))
+    assert published_period("no date") is None
+    assert parse_period("2025-08").mid == d("2025-08-16") and parse_period("2025-08-14").is_day
 
 
 def test_missing_as_of_is_none():

@@ -215,7 +215,7 @@ def collect_patterns() -> dict[str, Sweepable]:
     from figtrace.extract.sentences import splitter
     from figtrace.extract.timeref import time_finder
     from figtrace.kb import get_kb
-    from figtrace.meta.dates import date_lexicon
+    from figtrace.lang.dates import date_lexicon
 
     out: dict[str, Sweepable] = {}
     seen: set[int] = set()
@@ -229,13 +229,13 @@ def collect_patterns() -> dict[str, Sweepable]:
             ("figtrace.extract.sentences:splitter", splitter(lang)),
             ("figtrace.extract.engine:_DocContext", _DocContext("", lang, None)),
             ("figtrace.clean.cues:load_cues", load_cues((lang,))),
-            ("figtrace.meta.dates:date_lexicon", date_lexicon((lang,))),
+            ("figtrace.lang.dates:date_lexicon", date_lexicon((lang,))),
         ):
             _walk(obj, f"{label}({lang})", out, seen)
         for kind in ("sources", "actors", "places", "metonyms"):
             _walk(kb.matcher(kind, lang), f"figtrace.kb:matcher({kind},{lang})", out, seen)
     _walk(load_cues(), "figtrace.clean.cues:load_cues(all)", out, seen)
-    _walk(date_lexicon(), "figtrace.meta.dates:date_lexicon(all)", out, seen)
+    _walk(date_lexicon(), "figtrace.lang.dates:date_lexicon(all)", out, seen)
     for module in _text_modules():
         mod_name = module.__name__  # type: ignore[attr-defined]
         for attr, value in vars(module).items():

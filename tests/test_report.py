@@ -2,31 +2,26 @@
 
 from __future__ import annotations
 
-import datetime as dt
 import re
 from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
+from conftest_browser import HOSTILE_SOURCE
 
 from figtrace.cli import main
 from figtrace.report.charts import UnsafeSVG, chart_rows, check_svg, render_svg, timeline_spec
 from figtrace.report.figures import fmt_claim
 from figtrace.report.highlight import context_html, mark_span, quote_html
-from figtrace.report.periods import parse_period
 from figtrace.report.render import render_report
 from figtrace.report.view import report_context
 from figtrace.store import Ledger
 
-try:
-    from tests.conftest_browser import HOSTILE_SOURCE, build_ledger
-except ImportError:  # pytest run from inside tests/
-    from conftest_browser import HOSTILE_SOURCE, build_ledger  # type: ignore[no-redef]
-
 
 @pytest.fixture(scope="module")
-def db(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return build_ledger(tmp_path_factory.mktemp("report") / "sample.db", hostile=True)
+def db(sample_db: Path) -> Path:
+    """The shared sample ledger (tests/conftest.py)."""
+    return sample_db
 
 
 @pytest.fixture(scope="module")
@@ -36,24 +31,6 @@ def html(db: Path) -> str:
 
 
 # -- periods and labels ------------------------------------------------------
-
-@pytest.mark.parametrize(("as_of", "start", "end"), [
-    ("2025-06", "2025-06-01", "2025-06-30"),
-    ("2024", "2024-01-01", "2024-12-31"),
-    ("2024-09..2024-11", "2024-09-01", "2024-11-30"),
-    ("2025-02-14", "2025-02-14", "2025-02-14"),
-    ("2024-02", "2024-02-01", "2024-02-29"),
-])
-def test_parse_period_covers_the_whole_stated_period(as_of: str, start: str, end: str) -> None:
-    p = parse_period(as_of)
-    assert p is not None
-    assert (p.start, p.end) == (dt.date.fromisoformat(start), dt.date.fromisoformat(end))
-
-
-@pytest.mark.parametrize("bad", [None, "", "soon", "2025-13", "2025-02-30"])
-def test_parse_period_returns_none_for_unknown_or_malformed(bad: str | None) -> None:
-    assert parse_period(bad) is None
-
 
 @pytest.mark.parametrize(("row", "text"), [
     ({"qualifier": "more_than", "value": 6000}, "6,000+"),

@@ -16,12 +16,6 @@ from figtrace.store.schema import SCHEMA_VERSION
 from figtrace.store.synth import make_claim, synthetic_documents, synthetic_extractor
 
 
-@pytest.fixture
-def ledger(tmp_path):
-    with Ledger(tmp_path / "t.db") as led:
-        yield led
-
-
 def doc(text, name, **kw):
     return Document(text=text, name=name, **kw)
 

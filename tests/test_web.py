@@ -18,15 +18,11 @@ from figtrace.web.commands import allowed_hosts_for, serve
 from figtrace.web.params import MAX_LIMIT, MAX_TEXT
 from figtrace.web.security import SECURITY_HEADERS
 
-try:
-    from tests.conftest_browser import build_ledger
-except ImportError:  # pytest run from inside tests/
-    from conftest_browser import build_ledger  # type: ignore[no-redef]
-
 
 @pytest.fixture(scope="module")
-def db(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return build_ledger(tmp_path_factory.mktemp("web") / "sample.db", hostile=True)
+def db(sample_db: Path) -> Path:
+    """The shared sample ledger (tests/conftest.py)."""
+    return sample_db
 
 
 @pytest.fixture(scope="module")

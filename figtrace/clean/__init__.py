@@ -14,7 +14,7 @@ from functools import lru_cache
 from figtrace.clean import lines as L
 from figtrace.clean.cues import Cues, load_cues
 from figtrace.clean.teaser import find_teaser, topic_terms
-from figtrace.meta.dates import date_lexicon
+from figtrace.lang.dates import date_lexicon
 from figtrace.model import Segment
 
 __all__ = ["load_cues", "segment"]

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 from figtrace.errors import LexiconError
-from figtrace.meta.lexicon import compile_patterns, languages_with, load_toml, string_list
+from figtrace.lang import compile_patterns, file_label, languages_with, load_toml, string_list
 
 FILENAME = "furniture.toml"
 _BLOCKS = ("link_list", "sources_list", "transparency")
@@ -84,7 +84,7 @@ def load_cues(langs: tuple[str, ...] | None = None) -> Cues:
     reading: list[re.Pattern[str]] = []
     line_map: dict[str, str] = {}
     for code in codes:
-        path = f"lang/{code}/{FILENAME}"
+        path = file_label(code, FILENAME)
         data = load_toml(code, FILENAME)
         for section in data:
             if section not in _SECTIONS:

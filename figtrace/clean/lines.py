@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 
 from figtrace.clean.cues import Cues
-from figtrace.meta.dates import blank_times, date_lexicon
+from figtrace.lang.dates import blank_times, date_lexicon
 
 CAPTION_MAX = 600  # a caption is one paragraph at most
 SHORT = 150  # a credit, byline or widget line is never longer

@@ -5,17 +5,33 @@ it against the schema below and reports *all* problems at once (file and
 entry), the way spaCy's Matcher validates patterns: a typo in a lexicon must
 fail at start-up, not silently drop a cue. Adding a language means adding a
 folder of these files; the engine has no words of any language in its code.
+
+Every reader of language files goes through this module: the engine's
+lexicon (:func:`get_lexicon`), the cleaner's furniture cues
+(:mod:`figtrace.clean.cues`), the date formats (:mod:`figtrace.lang.dates`)
+and the language detector's list of languages. Language folders are looked up
+in the package first, then in the folders named by ``FIGTRACE_LANG_PATH``
+(separated like ``PATH``), so a language can be added without touching the
+package.
 """
 
 from __future__ import annotations
 
+import os
+import re
 import tomllib
 from dataclasses import dataclass, field
 from functools import cache
-from importlib import resources
+from pathlib import Path
 from typing import Any
 
 from figtrace.errors import LexiconError, UnknownLanguageError
+
+#: The package's own language folders.
+PACKAGE_DIR = Path(__file__).resolve().parent
+#: The environment variable naming more folders of language folders.
+PATH_VARIABLE = "FIGTRACE_LANG_PATH"
+_CODE = re.compile(r"^[a-z]{2,3}$")
 
 # file -> key -> expected type ("str", "strs", "map_num", "map_str", "map_pair", "bool", "table", "tables")
 SCHEMA: dict[str, dict[str, str]] = {
@@ -84,13 +100,103 @@ class Lexicon:
     groups: dict[str, Any] = field(default_factory=dict)
 
 
-def available_languages() -> list[str]:
-    root = resources.files("figtrace.lang")
-    return sorted(
-        p.name for p in root.iterdir()
-        if p.is_dir() and not p.name.startswith(("_", ".")) and p.joinpath("numbers.toml").is_file()
-    )
+# -- where language folders are ------------------------------------------------------
 
+def language_roots() -> list[Path]:
+    """Folders holding language folders: the package's, then those of ``FIGTRACE_LANG_PATH``."""
+    extra = [Path(p) for p in os.environ.get(PATH_VARIABLE, "").split(os.pathsep) if p.strip()]
+    return [PACKAGE_DIR, *extra]
+
+
+def language_dir(code: str) -> Path | None:
+    """The folder of one language (the first root that has it), or None."""
+    for root in language_roots():
+        folder = root / code
+        if _CODE.match(code) and folder.is_dir():
+            return folder
+    return None
+
+
+def language_codes() -> list[str]:
+    """Codes of every language folder present, whatever files it holds."""
+    codes: set[str] = set()
+    for root in language_roots():
+        if root.is_dir():
+            codes.update(p.name for p in root.iterdir() if p.is_dir() and _CODE.match(p.name))
+    return sorted(codes)
+
+
+def available_languages() -> list[str]:
+    """Languages the engine can read: folders with a ``numbers.toml`` (every lexicon has one)."""
+    return languages_with("numbers.toml")
+
+
+def languages_with(filename: str) -> list[str]:
+    """Codes of the languages that have ``filename`` (``furniture.toml``, ``dates.toml``, ...)."""
+    return [code for code in language_codes() if language_file(code, filename) is not None]
+
+
+def language_file(code: str, filename: str) -> Path | None:
+    folder = language_dir(code)
+    path = folder / filename if folder is not None else None
+    return path if path is not None and path.is_file() else None
+
+
+def file_label(code: str, filename: str) -> str:
+    """How messages name a language file: ``figtrace/lang/de/time.toml`` in the package, else its path."""
+    folder = language_dir(code)
+    if folder is None or folder.parent == PACKAGE_DIR:
+        return f"figtrace/lang/{code}/{filename}"
+    return str(folder / filename)
+
+
+def load_toml(code: str, filename: str) -> dict[str, Any]:
+    """One language file, or a :class:`LexiconError` naming the file."""
+    path = language_file(code, filename)
+    if path is None:
+        raise LexiconError(f"{file_label(code, filename)}: missing")
+    try:
+        with path.open("rb") as f:
+            return tomllib.load(f)
+    except tomllib.TOMLDecodeError as e:
+        raise LexiconError(f"{file_label(code, filename)}: not valid TOML: {e}") from e
+
+
+def compile_patterns(
+    path: str,
+    key: str,
+    patterns: object,
+    problems: list[str],
+    flags: int = 0,
+    subst: dict[str, str] | None = None,
+) -> list[re.Pattern[str]]:
+    """Compile a list of regexes from a lexicon, collecting every bad entry in ``problems``."""
+    if not isinstance(patterns, list):
+        problems.append(f"{path}: {key}: expected a list of strings")
+        return []
+    out = []
+    for i, pat in enumerate(patterns):
+        if not isinstance(pat, str):
+            problems.append(f"{path}: {key}[{i}]: expected a string, got {type(pat).__name__}")
+            continue
+        src = pat
+        for name, value in (subst or {}).items():
+            src = src.replace("{" + name + "}", value)
+        try:
+            out.append(re.compile(src, flags))
+        except re.error as e:
+            problems.append(f"{path}: {key}[{i}]: bad regular expression {pat!r}: {e}")
+    return out
+
+
+def string_list(path: str, key: str, value: object, problems: list[str]) -> list[str]:
+    if not isinstance(value, list) or not all(isinstance(v, str) and v for v in value):
+        problems.append(f"{path}: {key}: expected a list of non-empty strings")
+        return []
+    return list(value)
+
+
+# -- the engine's lexicon ------------------------------------------------------------
 
 @cache
 def get_lexicon(code: str) -> Lexicon:
@@ -98,14 +204,15 @@ def get_lexicon(code: str) -> Lexicon:
     langs = available_languages()
     if code not in langs:
         raise UnknownLanguageError(code, langs)
-    folder = resources.files("figtrace.lang").joinpath(code)
+    folder = language_dir(code)
+    assert folder is not None  # listed as available just above
     data: dict[str, dict[str, Any]] = {}
     errors: list[str] = []
     for entry in sorted(folder.iterdir(), key=lambda p: p.name):
         if not entry.name.endswith(".toml"):
             continue
         stem = entry.name[:-5]
-        where = f"figtrace/lang/{code}/{entry.name}"
+        where = file_label(code, entry.name)
         try:
             data[stem] = tomllib.loads(entry.read_text(encoding="utf-8"))
         except tomllib.TOMLDecodeError as e:
@@ -116,8 +223,9 @@ def get_lexicon(code: str) -> Lexicon:
         elif stem not in EXTRA_FILES:
             errors.append(f"{where}: unknown lexicon file (expected one of {', '.join(sorted(SCHEMA))})")
     for stem in REQUIRED:
-        if stem not in data and not any(e.startswith(f"figtrace/lang/{code}/{stem}.toml") for e in errors):
-            errors.append(f"figtrace/lang/{code}/{stem}.toml: missing")
+        where = file_label(code, f"{stem}.toml")
+        if stem not in data and not any(e.startswith(where) for e in errors):
+            errors.append(f"{where}: missing")
     if errors:
         raise LexiconError(f"{len(errors)} problem(s) in the {code!r} lexicon:\n  " + "\n  ".join(errors))
     extra = {k: v for k, v in data.items() if k not in SCHEMA}

@@ -1,8 +1,10 @@
 """Metadata of a document: publication date, outlet, language.
 
-:func:`enrich` fills what the reader did not know, in a fixed order:
+:func:`enrich` fills what the reader did not know, in a fixed order, on a
+document the cleaner has segmented already (:mod:`figtrace.pipeline` runs the
+cleaner first, so metadata is read from the right lines):
 
-1. segments (the cleaner), so metadata is read from the right lines;
+1. the text of the body segments;
 2. language (py3langid, limited to the languages with lexicons);
 3. publication date: the user's or the page's metadata wins; else a timestamp
    line; else a lower bound from the latest absolute date the text mentions,
@@ -15,7 +17,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 
-from figtrace.meta.dates import DateMention, find_dates, url_dates
+from figtrace.lang.dates import DateMention, find_dates, url_dates
 from figtrace.meta.language import detect_language
 from figtrace.meta.outlet import outlet_from_text, outlet_from_url
 from figtrace.model import Document
@@ -27,17 +29,16 @@ _OUTLET_LABELS = frozenset({"contact", "transparency", "image", "caption", "cred
 
 
 def enrich(doc: Document, *, today: dt.date | None = None) -> Document:
-    """Fill ``segments``, ``lang``, ``published``/``published_inferred``, ``title`` and ``outlet``.
+    """Fill ``lang``, ``published``/``published_inferred``, ``title`` and ``outlet``.
 
     Values already set (by the user or the page's metadata) are kept. ``today``
     caps inferred dates: a year the text mentions beyond it is a plan, not a bound.
+    Without segments, the whole text counts as body.
     """
-    from figtrace.clean import load_cues, segment
+    from figtrace.clean import load_cues
 
     text = doc.text
-    # 1. segments
-    if not doc.segments:
-        doc.segments = segment(text, doc.lang, title=doc.title)
+    # 1. the body's text
     body = "\n".join(text[s.start : s.end] for s in doc.segments if s.kind != "furniture")
     # 2. language
     if not doc.lang:

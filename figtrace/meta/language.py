@@ -6,7 +6,7 @@ import re
 from functools import lru_cache
 from typing import Any
 
-from figtrace.meta.lexicon import language_codes
+from figtrace.lang import available_languages
 
 #: Below this many letters the guess is noise; the caller's default stands.
 MIN_LETTERS = 20
@@ -31,7 +31,7 @@ def detect_language(text: str, default: str | None = None) -> str:
 
     Short or letterless text returns ``default`` (the first language when None).
     """
-    langs = tuple(language_codes())
+    langs = tuple(available_languages())
     fallback = default if default in langs else (langs[0] if langs else "en")
     sample = text[:SAMPLE]
     if not langs or len(_LETTER.findall(sample, 0, 400)) < MIN_LETTERS:

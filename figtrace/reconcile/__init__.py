@@ -1,6 +1,6 @@
 """Reconciliation: same-claim clusters, timelines, consistency rules (design.md)."""
 
-from figtrace.reconcile.periods import Period, parse_period
+from figtrace.periods import Period, parse_period
 from figtrace.reconcile.rules import Finding, check
 from figtrace.reconcile.timeline import Timeline, build_timeline
 

@@ -17,7 +17,7 @@ from collections import defaultdict
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-from figtrace.reconcile.periods import Period, published_period, try_parse_period
+from figtrace.periods import Period, published_period, try_parse_period
 from figtrace.reconcile.settings import MERGE_GAP_DAYS, UNDATED_WINDOW_DAYS
 from figtrace.reconcile.values import value_class
 

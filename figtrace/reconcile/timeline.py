@@ -13,8 +13,8 @@ from dataclasses import asdict, dataclass, field
 from functools import lru_cache
 from typing import Any
 
+from figtrace.periods import Period
 from figtrace.reconcile.clusters import effective_period
-from figtrace.reconcile.periods import Period
 from figtrace.reconcile.values import format_number, stated_bounds
 
 

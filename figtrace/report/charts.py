@@ -16,8 +16,8 @@ import xml.etree.ElementTree as ET
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
+from figtrace.periods import published_period, try_parse_period
 from figtrace.report.figures import fmt_claim, fmt_number, measure_label, qualifier_class
-from figtrace.report.periods import parse_date, parse_period
 
 #: Shapes per qualifier class; the legend explains them. A range has no
 #: point at all: it is drawn as a bar from its low to its high end.
@@ -61,13 +61,13 @@ def chart_rows(points: Sequence[Mapping[str, Any]], published: Mapping[int, str 
     """
     rows: list[dict[str, Any]] = []
     for i, p in enumerate(points):
-        period = parse_period(p.get("as_of"))
+        period = try_parse_period(p.get("as_of"))
         hollow = period is None
         if period is None:
-            day = parse_date((published or {}).get(i)) or parse_date(p.get("published"))
-            if day is None:
+            pub = published_period((published or {}).get(i)) or published_period(p.get("published"))
+            if pub is None:
                 continue
-            start = end = mid = day
+            start = end = mid = pub.mid  # a point: the figure held when it was printed, not over a span
         else:
             start, end, mid = period.start, period.end, period.mid
         value = float(p.get("value") or 0)

@@ -7,6 +7,7 @@ pipeline; the store only stores.
 from __future__ import annotations
 
 import datetime as dt
+import json
 import sqlite3
 import sys
 
@@ -14,6 +15,9 @@ import click
 
 import figtrace.output as terminal
 from figtrace.errors import FigtraceError
+from figtrace.meta.outlet import outlet_from_url
+from figtrace.scale.sink import recover
+from figtrace.store.check import check_ledger
 from figtrace.store.commands import _fail, _open, db_option
 from figtrace.store.documents import record_skipped
 from figtrace.store.ledger import IngestAborted, IngestSummary, Ledger
@@ -88,9 +92,43 @@ def _report_problems(summary: IngestSummary) -> None:
 def _remember_problems(ledger: Ledger, summary: IngestSummary) -> None:
     """Record skipped and failed inputs in the ledger (``figtrace documents`` lists them); best effort."""
     try:
-        record_skipped(ledger, [*summary.skipped, *summary.failures])
+        record_skipped(ledger, [*summary.skipped, *summary.failures], outlet_of=outlet_from_url)
     except (FigtraceError, sqlite3.Error) as e:
         click.echo(f"figtrace: warning: could not record the skipped inputs in {ledger.path}: {e}", err=True)
 
 
-COMMANDS = [ingest]
+@click.command("check")
+@click.option("--db", "db_path", default="figtrace.db", show_default=True, envvar="FIGTRACE_DB",
+              type=click.Path(dir_okay=False), help="Ledger file (env FIGTRACE_DB).")
+@click.option("--recover-to", "recover_to", type=click.Path(dir_okay=False), default=None, metavar="NEW.db",
+              help="Re-extract every readable document into this new ledger (the checked file is not changed).")
+@click.option("--json", "as_json", is_flag=True, help="Print the findings as JSON.")
+def check(db_path: str, recover_to: str | None, as_json: bool) -> None:
+    """Check the ledger file with SQLite's integrity check and say what can be recovered.
+
+    Exits 0 when the file is sound, 1 when it is damaged (or cannot be read).
+    """
+    try:
+        report = check_ledger(db_path)
+    except FigtraceError as e:
+        click.echo(f"figtrace: {e}", err=True)
+        sys.exit(1)
+    if as_json:
+        click.echo(json.dumps(report.to_dict(), indent=2))
+    else:
+        for line in report.lines():
+            click.echo(line)
+    if recover_to:
+        try:
+            summary = recover(db_path, recover_to)
+        except FigtraceError as e:
+            click.echo(f"figtrace: {e}", err=True)
+            sys.exit(1)
+        for failure in summary.failures:
+            click.echo(f"figtrace: {failure}", err=True)
+        click.echo(f"figtrace: recovered into {recover_to}: {summary.line()}", err=True)
+    if not report.ok:
+        sys.exit(1)
+
+
+COMMANDS = [ingest, check]

@@ -18,6 +18,7 @@ from figtrace.errors import FigtraceError, InputError
 from figtrace.model import Document
 from figtrace.pipeline import Options, Outcome, default_extractor, read, run_documents
 from figtrace.store import db
+from figtrace.store.db import LedgerError
 from figtrace.store.ledger import IngestAborted, IngestSummary, Ledger
 
 ENGINES = ("local", "dask")
@@ -101,6 +102,24 @@ def load_shards(ledger: Ledger, shards: str | Path) -> IngestSummary:
     summary = IngestSummary()
     with ledger.batch():
         store_results(ledger, iter_shards(shards), summary)
+    return summary
+
+
+def recover(path: str | Path, target: str | Path) -> IngestSummary:
+    """Re-extract every readable document of ``path`` into the new ledger ``target``; returns its summary.
+
+    The documents go through the same pipeline as any ingest
+    (:func:`figtrace.pipeline.run_documents`, then the one sink), keeping the
+    language, date and outlet they were stored with.
+    """
+    from figtrace.store.check import readable_documents
+
+    if Path(target).exists():
+        raise LedgerError(f"{target} exists: recover into a new file")
+    options = Options(extractor=default_extractor())
+    summary = IngestSummary()
+    with Ledger(target) as ledger, ledger.batch():
+        store_results(ledger, run_documents(readable_documents(path), options), summary)
     return summary
 
 

@@ -9,7 +9,8 @@ reader then says "the ledger file is damaged: run `figtrace check`"
 2. for each table that holds evidence, how many rows can still be read,
    skipping over damaged pages (a row-by-row walk by rowid that jumps ahead
    when a page cannot be read);
-3. with ``--recover-to NEW.db``: every readable document is re-extracted and
+3. with ``--recover-to NEW.db`` (the command and the re-extraction live in
+   :mod:`figtrace.scale`: the store runs no engine): every readable document is re-extracted and
    stored in a new ledger. Documents are the evidence (their text, URL, outlet
    and date); claims, clusters, search and overview are derived from them, so a
    ledger rebuilt from its documents is whole again.
@@ -19,15 +20,12 @@ from __future__ import annotations
 
 import json
 import sqlite3
-import sys
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import click
-
-from figtrace.errors import FigtraceError, InputError
+from figtrace.errors import InputError
 from figtrace.model import Document
 
 #: Problems listed from the integrity check (SQLite can report millions).
@@ -216,58 +214,3 @@ def readable_documents(path: str | Path) -> Iterator[Document | InputError]:
                            meta=meta_d if isinstance(meta_d, dict) else {})
     finally:
         conn.close()
-
-
-def recover(path: str | Path, target: str | Path) -> Any:
-    """Re-extract every readable document of ``path`` into the new ledger ``target``; returns its summary.
-
-    The documents go through the same pipeline as any ingest
-    (:func:`figtrace.pipeline.run_documents`, then the one sink), keeping the
-    language, date and outlet they were stored with.
-    """
-    from figtrace.pipeline import Options, default_extractor, run_documents
-    from figtrace.scale.sink import store_results
-    from figtrace.store.db import LedgerError
-    from figtrace.store.ledger import IngestSummary, Ledger
-
-    if Path(target).exists():
-        raise LedgerError(f"{target} exists: recover into a new file")
-    options = Options(extractor=default_extractor())
-    summary = IngestSummary()
-    with Ledger(target) as ledger, ledger.batch():
-        store_results(ledger, run_documents(readable_documents(path), options), summary)
-    return summary
-
-
-@click.command("check")
-@click.option("--db", "db_path", default="figtrace.db", show_default=True, envvar="FIGTRACE_DB",
-              type=click.Path(dir_okay=False), help="Ledger file (env FIGTRACE_DB).")
-@click.option("--recover-to", "recover_to", type=click.Path(dir_okay=False), default=None, metavar="NEW.db",
-              help="Re-extract every readable document into this new ledger (the checked file is not changed).")
-@click.option("--json", "as_json", is_flag=True, help="Print the findings as JSON.")
-def check(db_path: str, recover_to: str | None, as_json: bool) -> None:
-    """Check the ledger file with SQLite's integrity check and say what can be recovered.
-
-    Exits 0 when the file is sound, 1 when it is damaged (or cannot be read).
-    """
-    try:
-        report = check_ledger(db_path)
-    except FigtraceError as e:
-        click.echo(f"figtrace: {e}", err=True)
-        sys.exit(1)
-    if as_json:
-        click.echo(json.dumps(report.to_dict(), indent=2))
-    else:
-        for line in report.lines():
-            click.echo(line)
-    if recover_to:
-        try:
-            summary = recover(db_path, recover_to)
-        except FigtraceError as e:
-            click.echo(f"figtrace: {e}", err=True)
-            sys.exit(1)
-        for failure in summary.failures:
-            click.echo(f"figtrace: {failure}", err=True)
-        click.echo(f"figtrace: recovered into {recover_to}: {summary.line()}", err=True)
-    if not report.ok:
-        sys.exit(1)

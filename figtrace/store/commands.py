@@ -18,7 +18,6 @@ from figtrace.errors import FigtraceError
 from figtrace.model import SPEC_FIELDS
 from figtrace.output import output_options, write_rows
 from figtrace.reconcile.settings import DEFAULT_FACTOR
-from figtrace.store.check import check
 from figtrace.store.db import ensure_sound
 from figtrace.store.filters import Filters, filter_options
 from figtrace.store.ledger import Ledger
@@ -179,4 +178,4 @@ def sources(db_path: str, filters: Filters, fmt: str, output: str) -> None:
     write_rows(rows, fmt, fields=SOURCE_FIELDS, path=output, table_fields=SOURCE_FIELDS)
 
 
-COMMANDS = [claims, timeline, conflicts, sources, check]
+COMMANDS = [claims, timeline, conflicts, sources]

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from typing import TYPE_CHECKING, Any
 
 from figtrace.errors import InputError
@@ -31,7 +31,7 @@ DOCUMENT_TABLE_FIELDS = ("name", "outlet", "lang", "published", "published_from"
 #: Where a publication date came from, from the reader's mark in ``meta`` (older
 #: ledgers) to the words the documents view uses.
 _PUBLISHED_FROM = {"user": "option", "html": "metadata", "feed": "metadata", "given": "metadata",
-                   "record": "manifest", "text": "body", "inferred": "body (inferred bound)"}
+                   "record": "metadata", "text": "body", "inferred": "body (inferred bound)"}
 
 #: Claim-level filters: a document matches when one of its claims does.
 _CLAIM_LEVEL = ("actor", "measure", "source", "q", "reviewed")
@@ -122,14 +122,17 @@ def skipped_inputs(ledger: Ledger, f: Filters) -> list[dict[str, Any]]:
              "reason": r["reason"], "ingested_at": r["at"]} for r in run(ledger, sql, args, f)]
 
 
-def record_skipped(ledger: Ledger, items: Iterable[InputError]) -> int:
-    """Remember every skipped or failed input with its reason (one row per input and reason)."""
-    from figtrace.meta.outlet import outlet_from_url
+def record_skipped(ledger: Ledger, items: Iterable[InputError],
+                   outlet_of: Callable[[str], str | None] | None = None) -> int:
+    """Remember every skipped or failed input with its reason (one row per input and reason).
 
+    ``outlet_of`` names the outlet of a URL (the metadata stage's rule, given
+    by the caller: the store computes no metadata).
+    """
     now = dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
     rows = []
     for e in items:
-        outlet = outlet_from_url(e.input) if "://" in e.input else None
+        outlet = outlet_of(e.input) if outlet_of is not None and "://" in e.input else None
         rows.append((e.input, e.message, e.kind, outlet, now))
     if not rows:
         return 0

@@ -20,7 +20,7 @@ from typing import Any
 import click
 
 from figtrace.errors import FigtraceError
-from figtrace.reconcile.periods import PeriodError, parse_period
+from figtrace.periods import PeriodError, parse_period
 from figtrace.store.kb import canonical_actor, canonical_source
 
 

@@ -1,51 +1,28 @@
-"""Source aliases from the knowledge base, if it is there.
+"""Source aliases for queries, from the knowledge base (:mod:`figtrace.kb`, the one loader of ``kb/``).
 
 The ledger stores canonical source names as the extractor gives them; the
 aliases only help users: ``--source NIS`` finds ``South Korea NIS``, and
-``figtrace sources`` lists what each name is also called. The kb file is
-optional, so a missing or unreadable one means "no aliases", never an error.
+``figtrace sources`` lists what each name is also called.
 """
 
 from __future__ import annotations
 
 import re
-import tomllib
 from functools import lru_cache
-from pathlib import Path
-from typing import Any
 
-KB_SOURCES = Path(__file__).resolve().parent.parent / "kb" / "sources.toml"
+from figtrace.kb import get_kb
 
 
-def _collect(data: dict[str, Any]) -> dict[str, list[str]]:
-    """Canonical name → every alias listed under it, whatever language key holds them.
+@lru_cache(maxsize=1)
+def load_aliases() -> dict[str, list[str]]:
+    """Canonical source name → every alias the knowledge base lists for it (empty when it cannot load)."""
+    from figtrace.errors import FigtraceError
 
-    The kb file has one table per source (``[source."South Korea NIS"]``)
-    with alias lists per language (``de = [...]``, ``en = [...]``).
-    """
-    out: dict[str, list[str]] = {}
-    for group in ("source", "sources"):
-        table = data.get(group)
-        if not isinstance(table, dict):
-            continue
-        for name, entry in table.items():
-            if not isinstance(entry, dict):
-                continue
-            aliases = out.setdefault(str(entry.get("name") or name), [])
-            for value in entry.values():
-                if isinstance(value, list):
-                    aliases.extend(str(a) for a in value if isinstance(a, str))
-    return out
-
-
-@lru_cache(maxsize=4)
-def load_aliases(path: Path = KB_SOURCES) -> dict[str, list[str]]:
-    """Canonical name → aliases (possibly empty)."""
     try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
-    except (OSError, tomllib.TOMLDecodeError, UnicodeDecodeError):
+        kb = get_kb()
+    except FigtraceError:
         return {}
-    return {k: list(dict.fromkeys(v)) for k, v in _collect(data).items()}
+    return {name: kb.source_aliases(name) for name in kb.sources}
 
 
 def canonical_source(name: str, aliases: dict[str, list[str]] | None = None) -> str:

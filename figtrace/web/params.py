@@ -8,13 +8,13 @@ capped rather than refused, so a generous client still gets an answer.
 
 from __future__ import annotations
 
-import datetime as dt
 import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
 from figtrace.model import MEASURES
+from figtrace.periods import iso_date
 
 #: Longest free-text parameter accepted (search terms, names).
 MAX_TEXT = 200
@@ -46,10 +46,8 @@ def _text(name: str, raw: str) -> str:
 def _date(name: str, raw: str) -> str:
     if not re.fullmatch(r"\d{4}(-\d{2}){0,2}", raw):
         raise BadParam(name, "expected a date like 2025-06-16, 2025-06 or 2025")
-    try:
-        dt.date.fromisoformat((raw + "-01-01")[:10] if len(raw) < 10 else raw)
-    except ValueError as e:
-        raise BadParam(name, f"{raw!r} is not a calendar date") from e
+    if iso_date(raw) != raw:
+        raise BadParam(name, f"{raw!r} is not a calendar date")
     return raw
 
 

@@ -1,9 +1,12 @@
-"""As-of periods: the one parser for ``YYYY``, ``YYYY-MM``, ``YYYY-MM-DD`` and ``A..B``.
+"""Dates and periods: the one parser for ``YYYY``, ``YYYY-MM``, ``YYYY-MM-DD`` and ``A..B``.
 
 Every as-of in figtrace is a *period*, not a point: "2025-06" holds for the
 whole of June, "2024-09..2024-11" for an autumn. Merging, ordering and the
-consistency rules all reason about overlap and distance between periods, so
-they share this module (the extraction engine may import it too).
+consistency rules all reason about overlap and distance between periods, the
+report draws them as spans, and a publication date is one too: "2025-08"
+from a feed is the month, not its first day. Every place that reads such a
+date (readers, options, the ledger's filters, the API, charts) uses this
+module, so a date means the same everywhere.
 """
 
 from __future__ import annotations
@@ -16,6 +19,8 @@ from dataclasses import dataclass
 from figtrace.errors import FigtraceError
 
 _PART = re.compile(r"^(\d{4})(?:-(\d{2})(?:-(\d{2}))?)?$")
+#: A date at any precision, maybe followed by a time ("2025-08-14T10:00:00Z", "2025-08-14 10:00").
+_STAMP = re.compile(r"^\s*(\d{4}(?:-\d{2}(?:-\d{2})?)?)(?:[T ]\d{2}:\d{2}[^\n]*)?\s*$")
 
 
 class PeriodError(FigtraceError):
@@ -32,6 +37,15 @@ class Period:
     @property
     def days(self) -> int:
         return (self.end - self.start).days + 1
+
+    @property
+    def mid(self) -> dt.date:
+        """The middle day: where a chart draws a period as one point."""
+        return self.start + (self.end - self.start) / 2
+
+    @property
+    def is_day(self) -> bool:
+        return self.start == self.end
 
     def overlaps(self, other: Period) -> bool:
         return self.start <= other.end and other.start <= self.end
@@ -128,12 +142,25 @@ def format_period(p: Period) -> str:
     return f"{_start_label(p.start, whole_months)}..{_end_label(p.end, whole_months)}"
 
 
-def published_period(published: str | None) -> Period | None:
-    """The publication date as a one-day period (the fallback ordering basis)."""
-    if not published:
+def iso_date(value: object) -> str | None:
+    """A date as ``YYYY``, ``YYYY-MM`` or ``YYYY-MM-DD``, at the precision it was given; None if it is none.
+
+    A time after the day is dropped ("2025-08-14T10:00:00Z" → "2025-08-14"), as
+    metadata writes it; the precision is never raised ("2025-08" stays the month).
+    """
+    if not isinstance(value, str):
+        return None
+    m = _STAMP.match(value)
+    if not m:
         return None
     try:
-        day = dt.date.fromisoformat(str(published)[:10])
-    except ValueError:
+        _bounds(m.group(1), value)
+    except PeriodError:
         return None
-    return Period(day, day)
+    return m.group(1)
+
+
+def published_period(published: str | None) -> Period | None:
+    """The publication date as a period (a day, a month or a year): the fallback ordering basis."""
+    date = iso_date(published)
+    return parse_period(date) if date else None

@@ -1,7 +1,9 @@
 """Absolute dates written in a text, from the patterns in ``lang/<code>/dates.toml``.
 
-Used twice: the cleaner spots timestamp lines with it, and :mod:`figtrace.meta`
-takes a publication date (or a lower bound for one) from what it finds.
+Part of the language registry because it is language data compiled for
+matching, like :mod:`figtrace.lang.phrases`. Used twice: the cleaner spots
+timestamp lines with it, and :mod:`figtrace.meta` takes a publication date
+(or a lower bound for one) from what it finds.
 """
 
 from __future__ import annotations
@@ -13,7 +15,7 @@ from functools import lru_cache
 from typing import Literal
 
 from figtrace.errors import LexiconError
-from figtrace.meta.lexicon import LANG_DIR, compile_patterns, languages_with, load_toml
+from figtrace.lang import compile_patterns, file_label, language_file, languages_with, load_toml
 
 Precision = Literal["day", "month", "year"]
 
@@ -55,7 +57,7 @@ class DateLexicon:
 def date_lexicon(langs: tuple[str, ...] | None = None) -> DateLexicon:
     """Patterns of the given languages (all present when None), merged."""
     codes = (
-        languages_with("dates.toml") if langs is None else [c for c in langs if (LANG_DIR / c / "dates.toml").is_file()]
+        languages_with("dates.toml") if langs is None else [c for c in langs if language_file(c, "dates.toml")]
     )
     months: dict[str, int] = {}
     full: list[re.Pattern[str]] = [_ISO]
@@ -63,7 +65,7 @@ def date_lexicon(langs: tuple[str, ...] | None = None) -> DateLexicon:
     year: list[re.Pattern[str]] = []
     problems: list[str] = []
     for code in codes:
-        path = f"lang/{code}/dates.toml"
+        path = file_label(code, "dates.toml")
         data = load_toml(code, "dates.toml")
         lang_months = data.get("months", {})
         if not isinstance(lang_months, dict):
