@@ -34,8 +34,11 @@ PART_REACH = 30
 #: Characters either side of a figure in which a scope cue counts; farther cues belong to other clauses.
 SCOPE_REACH = 90
 #: A scope cue after the figure counts this much farther away than one before it
-#: ("since the war began, 60,000 killed" vs "60,000 killed in the strike").
+#: ("since the war began, 60,000 killed" vs "60,000 killed in the strike"), and only
+#: this close (characters): farther right, "… had arrived and that the total could
+#: reach …" opens another clause.
 RIGHT_PENALTY = 1.5
+SCOPE_RIGHT_REACH = 45
 _NP_STOP = re.compile(r"[,;:()\[\]!?]|\.(?:\s|$)|\s[–—-]\s|\d")
 _CLAUSE = re.compile(r";|\s[–—]\s|\n")
 
@@ -63,7 +66,7 @@ class DetailReader:
         groups = lex.groups.get("groups", {})
         self.groups, self.group_labels = compile_labelled([(w, name) for name, ws in groups.items() for w in ws])
         self.whole = set(lex.groups.get("whole", []))
-        self.subset = compile_phrases(lex.frames.get("subset_markers", []))
+        self.subset = compile_phrases([*lex.frames.get("subset_markers", []), *lex.groups.get("part_markers", [])])
 
     def read(self, text: str, start: int, end: int, quote_start: int, quote_end: int, unit: str) -> Details:
         """Item, scope and group of the figure at ``start:end`` inside the sentence ``quote_start:quote_end``."""
@@ -101,11 +104,16 @@ class DetailReader:
                why: list[tuple[str, str]]) -> str | None:
         if self.groups is None:
             return None
+        part = self.subset.search(text, max(qs, start - PART_REACH), start) if self.subset is not None else None
+        if part is not None and text[part.end(): start].strip(" ,:"):
+            part = None  # the marker must lead up to the figure: "including 454", not "including …, 454"
         m = self.groups.search(text, end, np_end)
         if m is None:
+            if part is not None:
+                why.append(("group", f"a part: {part.group(0)!r}"))
+                return "part"  # "including 454 during the ground offensive": a part of the figure before
             return None
         name = self.group_labels[m.lastgroup or ""]
-        part = self.subset is not None and self.subset.search(text, max(qs, start - PART_REACH), start)
         if name in self.whole and not part:
             return None  # "11,000 soldiers", "60,000 people": the whole, not a part of it
         why.append(("group", f"{m.group(0)!r}" + (f" after {part.group(0)!r}" if part else "")))
@@ -118,9 +126,12 @@ class DetailReader:
         best: tuple[float, re.Match[str]] | None = None
         for m in self.scope.finditer(text, max(qs, start - SCOPE_REACH), min(qe, end + SCOPE_REACH)):
             if m.start() < end and start < m.end():
-                continue
+                best = (0.0, m)  # part of the figure itself: "insgesamt 11.000"
+                break
             before = m.end() <= start
             a, b = (m.end(), start) if before else (end, m.start())
+            if not before and b - a > SCOPE_RIGHT_REACH:
+                continue
             if _CLAUSE.search(text, a, b) or (not before and "," in text[a:b]):
                 continue  # a cue after a comma opens the next clause: "1,140, bringing the total to …"
             d = (b - a) * (1.0 if before else RIGHT_PENALTY)

@@ -70,7 +70,7 @@ SCHEMA: dict[str, dict[str, str]] = {
     # what a figure counts beyond its measure (figtrace.extract.details)
     "items": {"items": "map_strs", "generic": "strs"},
     "scope": {"total": "strs", "period": "strs", "event": "strs"},
-    "groups": {"groups": "map_strs", "whole": "strs"},
+    "groups": {"groups": "map_strs", "whole": "strs", "part_markers": "strs"},
 }
 #: Files other modules own and validate themselves (furniture cues, date formats).
 EXTRA_FILES = {"furniture", "dates"}

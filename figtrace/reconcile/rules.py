@@ -1,39 +1,76 @@
-"""Consistency rules: when do two reported figures really contradict each other?
+"""Consistency rules: which reported figures really contradict each other, and which only seem to.
 
-Each rule is one function over timeline points (clusters) and returns
-:class:`Finding` objects. A finding is ``flagged`` when the figures cannot
-both be true, and ``explained`` when they look far apart but the rule shows
-why they are compatible (different measures, a lower bound, time passing).
-Every explanation names the figures and their sources. The thresholds live
-in :mod:`figtrace.reconcile.settings`.
+Only comparable figures are compared (design.md, "Reconciliation rules"):
+the same actor, item and group; the same measure or measures ordered by the
+hierarchy; compatible scopes (a running total is never compared with one
+day's count or one strike's toll; an unstated scope is read as a running
+total, the commonest unmarked figure). Each finding has a kind:
+
+- **contradiction**: a source against itself (its running total falls), or
+  an impossible relation (a part above its whole; a lower bound above an
+  upper bound for the same thing at the same time);
+- **disagreement**: sources differ about the same thing at the same time,
+  reported once per group as the spread of what they say;
+- **explained**: looks like one of the above but is not, with the reason
+  (``measure``, ``scope``, ``period``, ``bound``, ``rounding``, ``growth``).
+
+Findings scale: every rule first collects the offending pairs, then keeps
+one finding per group (rule, actor, measure, item, group, scope, time
+window or source series) with its strongest pair and a count of the rest,
+so a ledger of 100,000 claims gives a list a person can read. ``status`` is
+kept for the spec's JSON Lines form: ``flagged`` for contradictions and
+disagreements, ``explained`` otherwise. The thresholds live in
+:mod:`figtrace.reconcile.settings`.
 """
 
 from __future__ import annotations
 
+import hashlib
 import itertools
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
+from figtrace.reconcile.periods import Period
 from figtrace.reconcile.settings import (
     CLOSE_DAYS,
     CONFUSABLE,
     CUMULATIVE_MEASURES,
     DEFAULT_FACTOR,
+    FALL_FACTOR,
+    GROUNDED_CONFIDENCE,
     HIERARCHY,
     RELATED_DAYS,
+    SPREAD_MAX_DAYS,
 )
 from figtrace.reconcile.timeline import point_period
-from figtrace.reconcile.values import bounds, describe_with_source, qualifier_class
+from figtrace.reconcile.values import bounds, describe_with_source, format_number, qualifier_class
 
 Point = dict[str, Any]
 Members = Mapping[str, list[dict[str, Any]]]
 
+KINDS: tuple[str, ...] = ("contradiction", "disagreement", "explained")
+#: Reasons an apparent conflict is explained, in words for the reader.
+REASONS: dict[str, str] = {
+    "measure": "they count different things",
+    "scope": "one is not a running total",
+    "period": "they hold at different times",
+    "growth": "the count can have grown in between",
+    "bound": "one is only a bound",
+    "rounding": "they agree within the rounding of an approximate figure",
+    "inferred": "one of them takes its side or measure from the context, not from its own words",
+}
+
 
 @dataclass(slots=True)
 class Finding:
-    """One consistency check result with the claims behind it."""
+    """One group of comparable claims that conflict (or seem to), with its strongest pair.
+
+    ``clusters`` and ``claims`` are the strongest pair's; ``n_more`` counts the
+    other offending pairs of the same group, so nothing is hidden and nothing
+    is repeated.
+    """
 
     rule: str
     status: str  # 'flagged' | 'explained'
@@ -41,46 +78,90 @@ class Finding:
     clusters: list[str]
     claims: list[dict[str, Any]] = field(default_factory=list)
     actor: str | None = None
+    kind: str = "contradiction"
+    reason: str | None = None
+    measure: str | None = None
+    item: str | None = None
+    group: str | None = None
+    scope: str | None = None
+    window: str | None = None
+    n_more: int = 0
+    strength: float = 0.0
+    spread: dict[str, Any] | None = None
+    key: str = ""
+    claim_ids: list[int] = field(default_factory=list)
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
 
 
-def _finding(rule: str, status: str, explanation: str, pts: Iterable[Point], members: Members) -> Finding:
-    pts = list(pts)
-    clusters = [p["cluster"] for p in pts]
-    claims = [c for cid in clusters for c in members.get(cid, [])]
-    return Finding(rule, status, explanation, clusters, claims, pts[0].get("actor") if pts else None)
+@dataclass(slots=True)
+class _Hit:
+    """One offending pair before grouping."""
+
+    rule: str
+    kind: str
+    reason: str | None
+    a: Point
+    b: Point
+    strength: float
+    window: str
+    measure: str
+    text: str
+    spread: dict[str, Any] | None = None
 
 
-def _ratio(a: Point, b: Point) -> float:
-    lo, hi = sorted((abs(float(a["value"])), abs(float(b["value"]))))
-    return hi / lo if lo else float("inf")
+# -- comparability ------------------------------------------------------------------
+def _scope_class(p: Point) -> str:
+    """Running totals and figures that do not say are compared; periods and events only among their own.
+
+    A figure that does not say but holds over a stated period longer than a
+    month ("since the end of May", as-of ``START..END``) counts that period,
+    not the running total; a shorter range ("last week") only says when.
+    """
+    scope = p.get("scope")
+    if scope is None and ".." in str(p.get("as_of") or ""):
+        start, _, end = str(p["as_of"]).partition("..")
+        if end[:7] > start[:7] and (len(start) < 10 or _months_apart(start, end) >= 1):
+            return "period"
+    return "total" if scope in (None, "total") else str(scope)
 
 
-def _gap(a: Point, b: Point) -> int | None:
+def _months_apart(start: str, end: str) -> int:
+    """Whole months between two as-of bounds (``YYYY-MM…``)."""
+    try:
+        return (int(end[:4]) - int(start[:4])) * 12 + int(end[5:7] or 1) - int(start[5:7] or 1)
+    except ValueError:
+        return 0
+
+
+def _stated(a: Point, b: Point) -> bool:
+    """Both say what they count over time, and say the same (needed where counts may fall)."""
+    return a.get("scope") is not None and a.get("scope") == b.get("scope")
+
+
+def _grounded(*pts: Point) -> bool:
+    return all(float(p.get("confidence", 1.0)) >= GROUNDED_CONFIDENCE for p in pts)
+
+
+def _inferred(rule: str, a: Point, b: Point, strength: float, window: str, measure: str, head: str) -> _Hit:
+    return _Hit(rule, "explained", "inferred", a, b, strength, window, measure,
+                f"{head}; but {REASONS['inferred']}, so this is left to a reader to check.")
+
+
+def _same_slot(a: Point, b: Point) -> bool:
+    """Counts over a period compare only over the same period; event tolls only within one event (day)."""
+    sa, sb = _scope_class(a), _scope_class(b)
+    if sa != sb:
+        return False
+    if sa == "total":
+        return True
     pa, pb = point_period(a), point_period(b)
     if pa is None or pb is None:
-        return None
-    return pa.gap_days(pb)
-
-
-def _pairs_within(points: list[Point], max_gap: int) -> Iterator[tuple[Point, Point]]:
-    """Each unordered pair of dated points at most ``max_gap`` days apart.
-
-    A sweep in start order, so a timeline of thousands of points does not
-    compare every point with every other (the rules only look at near dates).
-    """
-    dated = sorted(((point_period(p), p) for p in points if p.get("period_start")),
-                   key=lambda t: (t[0].start, t[0].end))  # type: ignore[union-attr]
-    for i, (pa, a) in enumerate(dated):
-        assert pa is not None
-        for pb, b in dated[i + 1:]:
-            assert pb is not None
-            if (pb.start - pa.end).days > max_gap:
-                break
-            if pa.gap_days(pb) <= max_gap:
-                yield a, b
+        return False
+    if sa == "period":
+        return pa == pb
+    return pa.overlaps(pb)
 
 
 def _by(points: Iterable[Point], *keys: str) -> dict[tuple[Any, ...], list[Point]]:
@@ -88,6 +169,30 @@ def _by(points: Iterable[Point], *keys: str) -> dict[tuple[Any, ...], list[Point
     for p in points:
         out[tuple(p.get(k) for k in keys)].append(p)
     return out
+
+
+def _ratio(lo: float, hi: float) -> float:
+    return lo / hi if hi > 0 else float("inf")
+
+
+def _month(p: Period) -> str:
+    return p.end.isoformat()[:7]
+
+
+def _dated(points: Iterable[Point]) -> list[tuple[Period, Point]]:
+    out = [(pp, p) for p in points if (pp := point_period(p)) is not None]
+    out.sort(key=lambda t: (t[0].start, t[0].end))
+    return out
+
+
+def _pairs_within(dated: list[tuple[Period, Point]], max_gap: int) -> Iterator[tuple[Period, Point, Period, Point]]:
+    """Each pair of dated points at most ``max_gap`` days apart (a sweep in start order)."""
+    for i, (pa, a) in enumerate(dated):
+        for pb, b in dated[i + 1:]:
+            if (pb.start - pa.end).days > max_gap:
+                break
+            if pa.gap_days(pb) <= max_gap:
+                yield pa, a, pb, b
 
 
 def _hierarchy_pairs() -> list[tuple[str, str]]:
@@ -103,160 +208,232 @@ def _hierarchy_pairs() -> list[tuple[str, str]]:
     return sorted(pairs)
 
 
-def measure_hierarchy(points: list[Point], members: Members, factor: float = DEFAULT_FACTOR) -> list[Finding]:
-    """A part (killed) never exceeds its whole (killed_or_wounded) at the same or a later date.
+# -- rules ----------------------------------------------------------------------------
+def running_total(points: list[Point], factor: float) -> Iterator[_Hit]:
+    """A source's running total does not fall: its later figure may not be below its earlier one.
 
-    Flagged: the part's lowest possible value exceeds the whole's highest, and
-    the part is not dated more than CLOSE_DAYS after the whole (a later part
-    may outgrow an old whole). Explained: two sources a factor apart whose
-    figures are consistent because they count different things (for the
-    CONFUSABLE pairs only).
+    Contradiction: the later figure's highest possible value is below the
+    earlier one's lowest. Explained: the stated number falls but the later one
+    is only a lower bound or within rounding (``bound``/``rounding``), or it is
+    more than FALL_FACTOR times smaller while one of the two does not say it is
+    a running total (``scope``: a day's count or a part, not a revision).
     """
-    out: list[Finding] = []
-    by_actor_measure = _by(points, "actor", "measure")
-    actors = {p.get("actor") for p in points}
-    for actor in sorted(actors, key=str):
-        for part, whole in _hierarchy_pairs():
-            for a in by_actor_measure.get((actor, part), []):
-                for b in by_actor_measure.get((actor, whole), []):
-                    pa, pb = point_period(a), point_period(b)
-                    if pa is None or pb is None:
-                        continue
-                    lag = (pa.start - pb.end).days if pa.start > pb.end else 0
-                    lo_a, _ = bounds(a)
-                    _, hi_b = bounds(b)
-                    part_w, whole_w = part.replace("_", " "), whole.replace("_", " ")
-                    if lag <= CLOSE_DAYS and lo_a > hi_b:
-                        out.append(_finding("measure_hierarchy", "flagged", (
-                            f"{describe_with_source(a)} exceeds {describe_with_source(b)}, "
-                            f"but {part_w} cannot exceed {whole_w} for the same actor "
-                            f"at a close or later date."
-                        ), (a, b), members))
-                    elif ((part, whole) in CONFUSABLE and a.get("source") != b.get("source")
-                          and _ratio(a, b) > factor
-                          and float(a["value"]) < float(b["value"]) and pa.gap_days(pb) <= RELATED_DAYS):
-                        out.append(_finding("measure_hierarchy", "explained", (
-                            f"{describe_with_source(b)} and {describe_with_source(a)} "
-                            f"count different things: "
-                            f"{part_w} is a part of {whole_w}, so the smaller figure does not contradict "
-                            f"the larger one."
-                        ), (b, a), members))
-    return out
-
-
-def cumulative_falls(points: list[Point], members: Members, factor: float = DEFAULT_FACTOR) -> list[Finding]:
-    """A cumulative figure (losses, troops deployed) of one source does not fall over time.
-
-    Flagged: a later figure's highest possible value is below an earlier
-    figure's lowest. Explained: the stated number falls but the later one is
-    only a lower bound or within the rounding of "about".
-    """
-    out: list[Finding] = []
-    for (_src, _actor, measure), pts in sorted(_by(points, "source", "actor", "measure").items(), key=str):
-        if measure not in CUMULATIVE_MEASURES:
-            continue
-        for p, q in itertools.permutations(pts, 2):
-            pp, pq = point_period(p), point_period(q)
-            if pp is None or pq is None or not pp.end < pq.start:
-                continue
-            if float(q["value"]) >= float(p["value"]):
+    for (src, measure), pts in _by(points, "source", "measure").items():
+        if measure not in CUMULATIVE_MEASURES or src in (None, "unattributed"):
+            continue  # an outlet's own figures across articles are no one source's series
+        series = _dated(p for p in pts if _scope_class(p) == "total")
+        for (pp, p), (pq, q) in itertools.combinations(series, 2):
+            if not pp.end < pq.start or float(q["value"]) >= float(p["value"]):
                 continue
             lo_p, _ = bounds(p)
             _, hi_q = bounds(q)
             head = f"{describe_with_source(p)} is followed by {describe_with_source(q)}"
-            if hi_q < lo_p:
-                out.append(_finding("cumulative_falls", "flagged",
-                                    f"{head}: a cumulative figure of one source should not fall over time.",
-                                    (p, q), members))
+            both_total = p.get("scope") == "total" and q.get("scope") == "total"
+            if hi_q < lo_p and not both_total and _ratio(lo_p, hi_q) > FALL_FACTOR:
+                yield _Hit("running_total", "explained", "scope", p, q, _ratio(lo_p, hi_q), str(p.get("source")),
+                           measure, f"{head}, but the later figure is far smaller: it counts a period or a part, "
+                                    f"not the running total.")
+            elif hi_q < lo_p and not _grounded(p, q):
+                yield _inferred("running_total", p, q, _ratio(lo_p, hi_q), str(p.get("source")), measure,
+                                f"{head}, a fall")
+            elif hi_q < lo_p:
+                yield _Hit("running_total", "contradiction", None, p, q, _ratio(lo_p, hi_q), str(p.get("source")),
+                           measure, f"{head}: a running total of one source should not fall.")
             else:
                 lower = qualifier_class(q.get("qualifier")) == "lower"
-                why = ("the later figure is only a lower bound" if lower
-                       else "the two agree within the rounding of an approximate figure")
-                out.append(_finding("cumulative_falls", "explained",
-                                    f"{head}, but {why}, so the count need not have fallen.",
-                                    (p, q), members))
-    return out
+                reason = "bound" if lower else "rounding"
+                why = "the later figure is only a lower bound" if lower else REASONS["rounding"]
+                yield _Hit("running_total", "explained", reason, p, q, _ratio(float(p["value"]), float(q["value"])),
+                           str(p.get("source")), measure, f"{head}, but {why}, so the count need not have fallen.")
 
 
-def source_factor(points: list[Point], members: Members, factor: float = DEFAULT_FACTOR) -> list[Finding]:
-    """Two sources' closed figures for the same thing differ by more than ``factor`` at close dates.
+def measure_hierarchy(points: list[Point], factor: float) -> Iterator[_Hit]:
+    """A part (killed) never exceeds its whole (killed or wounded, deployed) at the same time.
 
-    Open-ended figures are left to :func:`lower_bound`. Explained: the two
-    stated numbers are a factor apart but hold at dates more than CLOSE_DAYS
-    apart (the count can have grown), or agree within rounding.
+    Contradiction: one source's part has a lowest possible value above its
+    whole's highest, the part is not dated after the whole (a later part may
+    outgrow an old whole) and the two are at most CLOSE_DAYS apart. Between two
+    sources the same is a disagreement: sources count differently, and
+    "killed" of one against "killed or wounded" of another says they differ on
+    the size, not that one relation is absurd. Explained (``measure``):
+    two sources a factor apart on the CONFUSABLE pairs, the smaller counting
+    the part.
     """
-    out: list[Finding] = []
-    for (_actor, _measure), pts in sorted(_by(points, "actor", "measure").items(), key=str):
-        for a, b in _pairs_within(pts, RELATED_DAYS):
-            if a.get("source") == b.get("source"):
-                continue
-            gap = _gap(a, b)
-            if gap is None or max(bounds(a)[1], bounds(b)[1]) == float("inf") or _ratio(a, b) <= factor:
-                continue
-            small, big = (a, b) if float(a["value"]) <= float(b["value"]) else (b, a)
-            lo_big = bounds(big)[0]
-            hi_small = bounds(small)[1]
-            pair = f"{describe_with_source(small)} and {describe_with_source(big)}"
-            if gap <= CLOSE_DAYS and lo_big > factor * hi_small:
-                out.append(_finding("source_factor", "flagged", (
-                    f"{pair} differ by more than a factor of {factor:g} at dates {gap} days apart."
-                ), (small, big), members))
-            elif gap <= CLOSE_DAYS:
-                out.append(_finding("source_factor", "explained", (
-                    f"{pair} look more than a factor of {factor:g} apart, but agree within the rounding "
-                    f"of an approximate figure."
-                ), (small, big), members))
-            elif gap <= RELATED_DAYS:
-                out.append(_finding("source_factor", "explained", (
-                    f"{pair} are more than a factor of {factor:g} apart, but hold at dates {gap} days apart, "
-                    f"more than the {CLOSE_DAYS} days within which figures are compared."
-                ), (small, big), members))
-    return out
+    by_measure = _by(points, "measure")
+    for part, whole in _hierarchy_pairs():
+        parts, wholes = _dated(by_measure.get((part,), [])), _dated(by_measure.get((whole,), []))
+        if not parts or not wholes:
+            continue
+        for pa, a in parts:
+            for pb, b in wholes:
+                if not _same_slot(a, b):
+                    continue
+                gap = pa.gap_days(pb)
+                if gap > RELATED_DAYS:
+                    continue
+                lo_a, _ = bounds(a)
+                _, hi_b = bounds(b)
+                part_w, whole_w = part.replace("_", " "), whole.replace("_", " ")
+                if lo_a > hi_b and pa.start <= pb.end and gap <= CLOSE_DAYS:
+                    head = f"{describe_with_source(a)} exceeds {describe_with_source(b)}"
+                    if not _grounded(a, b):
+                        yield _inferred("measure_hierarchy", a, b, _ratio(lo_a, hi_b), _month(pb), f"{part}<{whole}",
+                                        head)
+                    elif a.get("source") == b.get("source"):
+                        yield _Hit("measure_hierarchy", "contradiction", None, a, b, _ratio(lo_a, hi_b), _month(pb),
+                                   f"{part}<{whole}", f"{head}, but {part_w} cannot exceed {whole_w} for the same "
+                                                      f"side at the same time.")
+                    else:
+                        # two sources: each counts in its own way, so they disagree rather than one being absurd
+                        yield _Hit("measure_hierarchy", "disagreement", None, a, b, _ratio(lo_a, hi_b), _month(pb),
+                                   f"{part}<{whole}", f"{head}: the two sources disagree, since {part_w} "
+                                                      f"cannot exceed {whole_w} for the same side at the same time.")
+                elif ((part, whole) in CONFUSABLE and a.get("source") != b.get("source")
+                      and float(b["value"]) > factor * float(a["value"])):
+                    yield _Hit("measure_hierarchy", "explained", "measure", b, a,
+                               float(b["value"]) / max(float(a["value"]), 1e-9), _month(pb), f"{part}<{whole}",
+                               f"{describe_with_source(b)} and {describe_with_source(a)} count different things: "
+                               f"{part_w} is a part of {whole_w}, so the smaller figure does not contradict "
+                               f"the larger one.")
 
 
-def lower_bound(points: list[Point], members: Members, factor: float = DEFAULT_FACTOR) -> list[Finding]:
-    """A lower bound ("over 6,000") is contradicted only by a smaller closed figure at a close date.
+def lower_bound(points: list[Point], factor: float) -> Iterator[_Hit]:
+    """A lower bound ("over 6,000") conflicts only with a smaller upper bound for the same thing and time.
 
-    Flagged: the other figure's highest possible value is below the bound.
-    Explained: a larger figure a factor above the bound, which agrees with it.
+    Contradiction: another figure of the same measure, not dated before the
+    bound and at most CLOSE_DAYS from it, whose highest possible value is
+    below the bound. Explained (``growth``): the smaller figure is dated
+    before the bound, so a running count can have grown in between.
     """
-    out: list[Finding] = []
-    for (_actor, _measure), pts in sorted(_by(points, "actor", "measure").items(), key=str):
-        near = list(_pairs_within(pts, CLOSE_DAYS))
-        for p, q in near + [(b, a) for a, b in near]:
-            if qualifier_class(p.get("qualifier")) != "lower":
-                continue
-            gap = _gap(p, q)
-            if gap is None or gap > CLOSE_DAYS:
-                continue
-            lo_p, _ = bounds(p)
-            _, hi_q = bounds(q)
-            if hi_q == float("inf"):
-                continue
-            if hi_q < lo_p:
-                out.append(_finding("lower_bound", "flagged", (
-                    f"{describe_with_source(p)} is a lower bound, but {describe_with_source(q)} "
-                    f"at a date {gap} days away is smaller."
-                ), (p, q), members))
-            elif p.get("source") != q.get("source") and float(q["value"]) > factor * float(p["value"]):
-                out.append(_finding("lower_bound", "explained", (
-                    f"{describe_with_source(p)} is a lower bound, so the larger {describe_with_source(q)} "
-                    f"does not contradict it."
-                ), (p, q), members))
-    return out
+    for (measure,), pts in _by(points, "measure").items():
+        cumulative = measure in CUMULATIVE_MEASURES
+        dated = _dated(pts)
+        for pa, a, pb, b in _pairs_within(dated, CLOSE_DAYS):
+            if max(pa.days, pb.days) > SPREAD_MAX_DAYS:
+                continue  # a year-long as-of cannot show that two figures hold at the same time
+            if not cumulative and not _stated(a, b):
+                continue  # prisoners held and freed, equipment fired or lost: only stated like scopes compare
+            for (pp, p), (pq, q) in (((pa, a), (pb, b)), ((pb, b), (pa, a))):
+                if qualifier_class(p.get("qualifier")) != "lower" or not _same_slot(p, q):
+                    continue
+                lo_p, _ = bounds(p)
+                _, hi_q = bounds(q)
+                if hi_q == float("inf") or hi_q >= lo_p:
+                    continue
+                gap = pp.gap_days(pq)
+                if cumulative and pq.end < pp.start:
+                    yield _Hit("lower_bound", "explained", "growth", p, q, _ratio(lo_p, hi_q), _month(pp), measure,
+                               f"{describe_with_source(q)} is smaller than {describe_with_source(p)}, but it holds "
+                               f"{gap} days earlier and {REASONS['growth']}.")
+                elif not cumulative and not pp.overlaps(pq):
+                    continue  # prisoners held, equipment: counts that may fall; only the same time compares
+                elif not _grounded(p, q):
+                    yield _inferred("lower_bound", p, q, _ratio(lo_p, hi_q), _month(pp), measure,
+                                    f"{describe_with_source(q)} is below the lower bound {describe_with_source(p)}")
+                else:
+                    yield _Hit("lower_bound", "contradiction", None, p, q, _ratio(lo_p, hi_q), _month(pp), measure,
+                               f"{describe_with_source(p)} is a lower bound, but {describe_with_source(q)} "
+                               f"for the same thing {'at the same time' if gap == 0 else f'{gap} days away'} "
+                               f"is smaller.")
 
 
-RULES: tuple[Callable[[list[Point], Members, float], list[Finding]], ...] = (
-    measure_hierarchy, cumulative_falls, source_factor, lower_bound,
+def spread(points: list[Point], factor: float) -> Iterator[_Hit]:
+    """Sources that differ about the same thing at the same time, once per group as a spread.
+
+    Per measure, scope slot and calendar month, each source's newest closed
+    figure; a disagreement when the largest lower end exceeds ``factor`` times
+    the smallest upper end. Figures dated only to a period longer than
+    SPREAD_MAX_DAYS cannot show that two sources speak of the same time and
+    stay out.
+    """
+    for (measure,), pts in _by(points, "measure").items():
+        windows: dict[tuple[Any, ...], dict[str, tuple[Period, Point]]] = defaultdict(dict)
+        cumulative = measure in CUMULATIVE_MEASURES
+        for pp, p in _dated(pts):
+            if pp.days > SPREAD_MAX_DAYS or bounds(p)[1] == float("inf"):
+                continue
+            if not cumulative and p.get("scope") is None:
+                continue  # counts that may fall (prisoners, equipment) compare only when they say what they count
+            slot = _scope_class(p)
+            key = (slot, _month(pp), (pp.start, pp.end) if slot != "total" else None)
+            source = str(p.get("source") or "unattributed")
+            windows[key][source] = (pp, p)  # _dated is in time order: the newest stays
+        for (_slot, month, span), by_source in windows.items():
+            if len(by_source) < 2:
+                continue
+            latest = [p for _, p in by_source.values()]
+            low_pt = min(latest, key=lambda p: bounds(p)[1])
+            high_pt = max(latest, key=lambda p: bounds(p)[0])
+            hi_low, lo_high = bounds(low_pt)[1], bounds(high_pt)[0]
+            if lo_high <= factor * hi_low:
+                continue
+            values = sorted(float(p["value"]) for p in latest)
+            sources = sorted(by_source)
+            text = (f"{len(sources)} sources put {measure.replace('_', ' ')} in {month} between "
+                    f"{format_number(values[0])} and {format_number(values[-1])}: "
+                    f"{describe_with_source(low_pt)} against {describe_with_source(high_pt)}.")
+            window = month if span is None else f"{span[0].isoformat()}..{span[1].isoformat()}"
+            yield _Hit("spread", "disagreement", None, low_pt, high_pt, _ratio(lo_high, hi_low), window, measure, text,
+                       {"low": values[0], "high": values[-1], "sources": sources,
+                        "clusters": [p["cluster"] for p in latest]})
+
+
+RULES: tuple[Callable[[list[Point], float], Iterator[_Hit]], ...] = (
+    running_total, measure_hierarchy, lower_bound, spread,
 )
 
 
+# -- grouping -----------------------------------------------------------------------
+def _group_key(actor: Any, item: Any, group: Any, hit: _Hit) -> tuple[str, ...]:
+    return (hit.kind, hit.rule, str(actor), str(item), str(group), hit.measure, _scope_class(hit.a), hit.window)
+
+
+def _claims_of(pts: Iterable[Point], members: Members) -> list[dict[str, Any]]:
+    return [c for p in pts for c in members.get(p["cluster"], [])]
+
+
 def check(points: list[Point], members: Members, factor: float = DEFAULT_FACTOR) -> list[Finding]:
-    """Every rule over the points; flagged findings first."""
+    """Every rule over the points, one finding per group: contradictions, then disagreements, then explained."""
     if factor <= 1:
         from figtrace.errors import FigtraceError
 
         raise FigtraceError(f"--factor must be greater than 1, got {factor:g}")
-    findings = [f for rule in RULES for f in rule(points, members, factor)]
-    findings.sort(key=lambda f: (f.status != "flagged", f.rule, str(f.actor), f.clusters))
+    groups: dict[tuple[str, ...], list[_Hit]] = defaultdict(list)
+    for (actor, item, group), pts in _by(points, "actor", "item", "group").items():
+        for rule in RULES:
+            for hit in rule(pts, factor):
+                groups[_group_key(actor, item, group, hit)].append(hit)
+    contradicted = {frozenset((h.a["cluster"], h.b["cluster"]))
+                    for k, hs in groups.items() if k[0] == "contradiction" for h in hs}
+    findings: list[Finding] = []
+    for key, hits in groups.items():
+        if key[0] == "disagreement":
+            hits = [h for h in hits if frozenset((h.a["cluster"], h.b["cluster"])) not in contradicted]
+            if not hits:
+                continue  # the same pair is already a contradiction: say it once
+        best = max(hits, key=lambda h: (h.strength, h.a["cluster"], h.b["cluster"]))
+        pair = (best.a, best.b)
+        claims = _claims_of(pair, members)
+        text = best.text
+        if len(hits) > 1:
+            text += f" ({len(hits) - 1} more such pair{'s' if len(hits) > 2 else ''} in this group.)"
+        findings.append(Finding(
+            rule=best.rule, status="explained" if best.kind == "explained" else "flagged", explanation=text,
+            clusters=[p["cluster"] for p in pair], claims=claims, actor=best.a.get("actor"), kind=best.kind,
+            reason=best.reason, measure=best.measure, item=best.a.get("item"), group=best.a.get("group"),
+            scope=best.a.get("scope") or best.b.get("scope"), window=best.window, n_more=len(hits) - 1,
+            strength=round(min(best.strength, 1e9), 3), spread=best.spread,
+            key=hashlib.sha1("|".join(key).encode()).hexdigest()[:16],
+            claim_ids=sorted({int(c["id"]) for c in claims if c.get("id") is not None}),
+        ))
+    findings.sort(key=finding_order)
     return findings
+
+
+def finding_order(f: Finding | Mapping[str, Any]) -> tuple[Any, ...]:
+    """Contradictions first, then disagreements, then the explained; the strongest first within each."""
+    get = f.get if isinstance(f, Mapping) else (lambda k: getattr(f, k))
+    kind = get("kind") or ("explained" if get("status") == "explained" else "contradiction")
+    return (KINDS.index(kind) if kind in KINDS else len(KINDS), -float(get("strength") or 0),
+            str(get("actor")), str(get("rule")), list(get("clusters") or []))
+

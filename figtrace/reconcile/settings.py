@@ -24,6 +24,22 @@ CLOSE_DAYS: int = 45
 #: example, without pairing every figure of a year with every other.
 RELATED_DAYS: int = 120
 
+#: A running total that "falls" to less than a third of an earlier figure of the
+#: same source is read as another scope (a day's count, the toll of one strike, a
+#: part such as the first contingent) unless both say they are running totals:
+#: sources revise totals by tens of percent, not by a factor of three.
+FALL_FACTOR: float = 3.0
+
+#: Sources disagree only about figures known to hold within this many days: an
+#: as-of of a whole year cannot show that two sources speak of the same time.
+SPREAD_MAX_DAYS: int = 62
+
+#: A contradiction is only as good as its evidence: both claims must have read their
+#: actor and measure from their own words. The engine lowers a claim's confidence
+#: below this when it took the actor from the paragraph or the story, or the claim
+#: sits in page furniture; such a pair is listed as explained ("inferred"), to check.
+GROUNDED_CONFIDENCE: float = 0.9
+
 #: An approximate figure ("about 2,000") is read as ±10 % when checked
 #: against another figure, so rounding alone never raises a flag.
 APPROX_TOLERANCE: float = 0.10

@@ -88,6 +88,9 @@ def build_points(claims: Iterable[Mapping[str, Any]]) -> tuple[list[dict[str, An
             # an outlet that states the scope ("so far") speaks for the reprints that do not
             "scope": rep.get("scope") or next((m["scope"] for m in group if m.get("scope")), None),
             "group": rep.get("group"),
+            # the best-read printing decides how far the cluster can be trusted
+            "confidence": max(float(m.get("confidence") if m.get("confidence") is not None else 1.0)
+                              for m in group),
         })
     points.sort(key=point_order)
     return points, dict(members)

@@ -29,8 +29,9 @@ CLAIM_TABLE_FIELDS = ("id", "doc", "figure", "measure", "actor", "source", "as_o
 TIMELINE_FIELDS = ("actor", "measure", "source", "as_of", "value", "low", "high", "qualifier", "cluster",
                    "docs", "latest", "figure", "quote", "claim_ids", "as_of_basis")
 TIMELINE_TABLE_FIELDS = ("source", "as_of", "figure", "value", "qualifier", "latest", "docs")
-CONFLICT_FIELDS = ("rule", "status", "explanation", "clusters", "actor", "claim_ids")
-CONFLICT_TABLE_FIELDS = ("status", "rule", "explanation")
+CONFLICT_FIELDS = ("kind", "rule", "status", "explanation", "clusters", "actor", "measure", "item", "group", "scope",
+                   "window", "reason", "n_more", "claim_ids")
+CONFLICT_TABLE_FIELDS = ("kind", "rule", "explanation")
 SOURCE_FIELDS = ("name", "n_claims", "n_documents", "aliases")
 
 
@@ -152,7 +153,7 @@ def _write_findings(rows: list[dict[str, Any]], output: str) -> None:
 
     blocks = []
     for r in rows:
-        head = f"{r['status'].upper()}  {r['rule']}  ({r['actor']})"
+        head = f"{r['kind'].upper()}  {r['rule']}  ({r['actor']})"
         body = textwrap.fill(r["explanation"], width=100, initial_indent="  ", subsequent_indent="  ")
         ids = ", ".join(str(i) for i in r["claim_ids"])
         blocks.append(f"{head}\n{body}\n  claims: {ids}\n")
