@@ -142,8 +142,8 @@ def test_timeline_table_prints_span(runner, db):
 def test_conflicts_flagged_by_default_all_adds_explained(runner, db):
     flagged = runner.invoke(main, ["conflicts", "--db", db, "--format", "jsonl"])
     rows = [json.loads(line) for line in flagged.stdout.splitlines()]
-    assert [(r["rule"], r["status"]) for r in rows] == [("cumulative_falls", "flagged")]
-    assert list(rows[0])[:4] == ["rule", "status", "explanation", "clusters"]
+    assert [(r["kind"], r["rule"], r["status"]) for r in rows] == [("contradiction", "running_total", "flagged")]
+    assert list(rows[0])[:5] == ["rule", "status", "explanation", "clusters", "kind"]
     assert "11,000 deployed (2024-11)" in rows[0]["explanation"]
     everything = runner.invoke(main, ["conflicts", "--db", db, "--format", "jsonl", "--all"])
     statuses = [json.loads(line)["status"] for line in everything.stdout.splitlines()]
@@ -223,9 +223,9 @@ def test_conflicts_table_shows_whole_explanations(runner, db, tmp_path):
     result = runner.invoke(main, ["conflicts", "--db", db, "--all"])
     blocks = result.stdout.split("\n\n")
     assert [b.splitlines()[0] for b in blocks] == [
-        "FLAGGED  cumulative_falls  (North Korea)", "EXPLAINED  measure_hierarchy  (North Korea)"]
-    assert "a cumulative figure of one source should not fall over time." in " ".join(blocks[0].split())
+        "CONTRADICTION  running_total  (North Korea)", "EXPLAINED  measure_hierarchy  (North Korea)"]
+    assert "a running total of one source should not fall." in " ".join(blocks[0].split())
     assert blocks[0].splitlines()[-1].startswith("  claims: ")
     out = tmp_path / "c.txt"
     runner.invoke(main, ["conflicts", "--db", db, "-o", str(out)])
-    assert out.read_text(encoding="utf-8").startswith("FLAGGED  cumulative_falls")
+    assert out.read_text(encoding="utf-8").startswith("CONTRADICTION  running_total")

@@ -165,14 +165,37 @@ def test_conflicts_through_ledger(ledger):
         {"value": 1200, "as_of": "2025-01", "actor": "Russia"},
         {"value": 900, "as_of": "2025-04", "actor": "Russia"})
     findings = ledger.conflicts()
-    assert [(f.rule, f.status, f.actor) for f in findings] == [
-        ("cumulative_falls", "flagged", "Russia"), ("measure_hierarchy", "explained", "North Korea")]
+    assert [(f.kind, f.rule, f.status, f.actor) for f in findings] == [
+        ("contradiction", "running_total", "flagged", "Russia"),
+        ("explained", "measure_hierarchy", "explained", "North Korea")]
     assert [f.status for f in ledger.conflicts(status="flagged")] == ["flagged"]
     assert [f.actor for f in ledger.conflicts(actor="North Korea")] == ["North Korea"]
+    assert [f.kind for f in ledger.conflicts(kind="explained")] == ["explained"]
+    assert ledger.count_findings() == {"contradiction": 1, "disagreement": 0, "explained": 1}
+    assert [f.kind for f in ledger.conflicts(limit=1, offset=1)] == ["explained"]
     d = findings[1].to_dict()
     assert d["clusters"] == findings[1].clusters and {c["doc"] for c in d["claims"]} == {"uk.txt", "nis.txt"}
     frame = ledger.frame("conflicts")
     assert list(frame["status"]) == ["flagged", "explained"]
+
+
+def test_findings_are_stored_at_ingest_and_kept_current(ledger):
+    """Findings are rows written with the claims (not recomputed per request), updated per document."""
+    add(ledger, doc("NIS early.", "a.txt", published="2025-01-05"), {"value": 1200, "as_of": "2025-01"})
+    assert ledger.conn.execute("SELECT count(*) FROM findings").fetchone()[0] == 0
+    add(ledger, doc("NIS later.", "b.txt", published="2025-04-05"), {"value": 900, "as_of": "2025-04"})
+    rows = ledger.conn.execute("SELECT kind, rule, actor FROM findings").fetchall()
+    assert [tuple(r) for r in rows] == [("contradiction", "running_total", "North Korea")]
+    assert ledger.conn.execute("SELECT count(*) FROM findings_stale").fetchone()[0] == 0
+    with ledger.batch():
+        add(ledger, doc("NIS latest.", "c.txt", published="2025-05-05"), {"value": 800, "as_of": "2025-05"})
+        # inside a batch the actor is only marked; a reader still sees current findings
+        assert ledger.conn.execute("SELECT count(*) FROM findings_stale").fetchone()[0] == 1
+        [f] = ledger.conflicts()
+        assert f.n_more == 2
+    assert ledger.conn.execute("SELECT count(*) FROM findings_stale").fetchone()[0] == 0
+    [f] = ledger.conflicts()
+    assert f.n_more == 2 and {c["doc"] for c in f.claims} == {"a.txt", "c.txt"}
 
 
 def test_timeline_through_ledger(filled):

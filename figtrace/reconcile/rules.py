@@ -251,8 +251,9 @@ def measure_hierarchy(points: list[Point], factor: float) -> Iterator[_Hit]:
     """A part (killed) never exceeds its whole (killed or wounded, deployed) at the same time.
 
     Contradiction: one source's part has a lowest possible value above its
-    whole's highest, the part is not dated after the whole (a later part may
-    outgrow an old whole) and the two are at most CLOSE_DAYS apart. Between two
+    whole's highest and the part is not dated after the whole (a later part may
+    outgrow an old whole): at most RELATED_DAYS before it, or CLOSE_DAYS where
+    the two overlap. Between two
     sources the same is a disagreement: sources count differently, and
     "killed" of one against "killed or wounded" of another says they differ on
     the size, not that one relation is absurd. Explained (``measure``):
@@ -274,7 +275,8 @@ def measure_hierarchy(points: list[Point], factor: float) -> Iterator[_Hit]:
                 lo_a, _ = bounds(a)
                 _, hi_b = bounds(b)
                 part_w, whole_w = part.replace("_", " "), whole.replace("_", " ")
-                if lo_a > hi_b and pa.start <= pb.end and gap <= CLOSE_DAYS:
+                # a part dated before its whole: both only grow, so any gap within RELATED_DAYS compares
+                if lo_a > hi_b and (pa.end <= pb.start or (pa.start <= pb.end and gap <= CLOSE_DAYS)):
                     head = f"{describe_with_source(a)} exceeds {describe_with_source(b)}"
                     if not _grounded(a, b):
                         yield _inferred("measure_hierarchy", a, b, _ratio(lo_a, hi_b), _month(pb), f"{part}<{whole}",

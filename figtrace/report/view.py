@@ -138,14 +138,20 @@ def safe_url(url: str | None) -> str | None:
     return None
 
 
-#: Findings a report lists; a large ledger can have hundreds of thousands
-#: (every pair of points is checked), which no reader scrolls through.
+#: Findings a report lists. There is one per group of comparable claims, so even a
+#: large ledger has few; the bound keeps a pathological ledger's report small.
 MAX_REPORT_FINDINGS = 300
 
 
 def flagged_first(findings: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:
-    """Contradictions before the ones explained away, otherwise in the ledger's order."""
-    return sorted(findings, key=lambda f: f.get("status") == "explained")
+    """Contradictions, then disagreements, then the explained (stable within each kind)."""
+    from figtrace.reconcile.rules import KINDS
+
+    def rank(f: dict[str, Any]) -> int:
+        kind = f.get("kind") or ("explained" if f.get("status") == "explained" else "contradiction")
+        return KINDS.index(kind) if kind in KINDS else len(KINDS)
+
+    return sorted(findings, key=rank)
 
 
 def report_context(ledger: LedgerView, *, actor: str | None = None, factor: float = 2.0,

@@ -29,7 +29,7 @@ CLAIM_TABLE_FIELDS = ("id", "doc", "figure", "measure", "actor", "source", "as_o
 TIMELINE_FIELDS = ("actor", "measure", "source", "as_of", "value", "low", "high", "qualifier", "cluster",
                    "docs", "latest", "figure", "quote", "claim_ids", "as_of_basis")
 TIMELINE_TABLE_FIELDS = ("source", "as_of", "figure", "value", "qualifier", "latest", "docs")
-CONFLICT_FIELDS = ("kind", "rule", "status", "explanation", "clusters", "actor", "measure", "item", "group", "scope",
+CONFLICT_FIELDS = ("rule", "status", "explanation", "clusters", "kind", "actor", "measure", "item", "group", "scope",
                    "window", "reason", "n_more", "claim_ids")
 CONFLICT_TABLE_FIELDS = ("kind", "rule", "explanation")
 SOURCE_FIELDS = ("name", "n_claims", "n_documents", "aliases")

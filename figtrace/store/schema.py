@@ -216,16 +216,51 @@ END;
 INSERT INTO claims_fts(claims_fts) VALUES ('rebuild');
 """
 
+#: Consistency findings are computed when claims are stored, not per request: one
+#: row per group of comparable claims (figtrace.reconcile.rules), ordered for
+#: reading (contradictions first, the strongest first). ``findings_stale`` lists
+#: the actors whose findings a write has made out of date; a batch recomputes them
+#: once at its end, a reader of a killed ingest computes them on the fly. An
+#: older ledger starts with every actor stale.
+_FINDINGS = """
+CREATE TABLE findings (
+    id INTEGER PRIMARY KEY,
+    actor TEXT NOT NULL COLLATE NOCASE,   -- '' for claims without an actor
+    kind TEXT NOT NULL,                   -- contradiction | disagreement | explained
+    kind_rank INTEGER NOT NULL,
+    rule TEXT NOT NULL,
+    status TEXT NOT NULL,                 -- flagged | explained (the spec's field)
+    reason TEXT,
+    measure TEXT,
+    item TEXT,
+    grp TEXT,
+    scope TEXT,
+    win TEXT,
+    explanation TEXT NOT NULL,
+    clusters TEXT NOT NULL,               -- JSON list: the strongest pair's clusters
+    claim_ids TEXT NOT NULL,              -- JSON list
+    n_more INTEGER NOT NULL,
+    strength REAL NOT NULL,
+    spread TEXT,                          -- JSON, for disagreements
+    gkey TEXT NOT NULL
+);
+CREATE INDEX findings_order ON findings(kind_rank, strength DESC, id);
+CREATE INDEX findings_actor ON findings(actor, kind_rank);
+CREATE TABLE findings_stale (actor TEXT PRIMARY KEY COLLATE NOCASE);
+INSERT OR IGNORE INTO findings_stale SELECT DISTINCT coalesce(actor, '') FROM claims WHERE current = 1;
+"""
+
 MIGRATIONS: tuple[Migration, ...] = (
     Migration("core tables", _CORE),
     Migration("full-text search over quotes", _FTS),
     Migration("timeline index", _OVERVIEW),
     Migration("claim details: via, item, scope, group", _DETAILS),
     Migration("reviews, skipped inputs, datasette full-text index", _REVIEWS),
+    Migration("stored consistency findings", _FINDINGS),
 )
 
 SCHEMA_VERSION = len(MIGRATIONS)
 
 #: Tables a figtrace ledger may hold; a database with others is someone else's.
 OWN_TABLES = frozenset({"migrations", "documents", "segments", "sources", "claims", "pair_stats", "reviews",
-                        "skipped"})
+                        "skipped", "findings", "findings_stale"})

@@ -182,10 +182,12 @@ class Writing(LedgerBase):
         keys, reviewed_pairs = reapply(self, doc.url or doc.name, doc.id)  # reviews outlive re-ingest
         pairs |= reviewed_pairs
         recluster(self.conn, {r[2 + _CLAIM_COLUMNS.index("ckey")] for r in rows} | keys)
+        self._mark_findings_stale(actor for actor, _ in pairs)  # type: ignore[attr-defined]
         if getattr(self, "_batch_depth", 0):
             self._mark_stale(pairs)
         else:
             self._refresh_stats(pairs)
+            self._refresh_findings(self._stale_actors())  # type: ignore[attr-defined]
         return True
 
     def _mark_stale(self, pairs: Iterable[tuple[str | None, str]]) -> None:
@@ -211,6 +213,7 @@ class Writing(LedgerBase):
             self._batch_depth -= 1
             if not self._batch_depth and not self.readonly:
                 self.refresh_stale_stats()
+                self.refresh_stale_findings()  # type: ignore[attr-defined]
 
     def refresh_stale_stats(self) -> None:
         """Recount the overview rows marked stale by a batch (also those a killed ingest left)."""
@@ -247,6 +250,8 @@ class Writing(LedgerBase):
                 "INSERT INTO pair_stats SELECT actor, measure, count(*), count(DISTINCT source), "
                 "count(DISTINCT cluster), count(DISTINCT doc_id) FROM claims WHERE current = 1 "
                 "GROUP BY actor, measure")
+            conn.execute("INSERT OR IGNORE INTO findings_stale SELECT DISTINCT coalesce(actor, '') FROM claims")
+            self._refresh_findings(self._stale_actors())  # type: ignore[attr-defined]
             conn.execute("COMMIT")
         except BaseException:
             conn.execute("ROLLBACK")

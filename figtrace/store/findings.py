@@ -1,0 +1,193 @@
+"""Stored consistency findings: computed when claims are written, read with bounds.
+
+Checking every group of comparable claims takes time on a large ledger, so
+it is done once per write (per document, or once at the end of a batch, for
+the actors the write touched) and the result is kept in the ``findings``
+table. A request then reads a page of rows in order (contradictions first)
+instead of re-running the rules; the report over a thousand articles reads
+a few hundred rows. Only a non-default ``--factor`` runs the rules on the
+fly, bounded to what is asked.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from collections.abc import Iterable
+from typing import Any
+
+from figtrace.reconcile.rules import KINDS, Finding, check
+from figtrace.reconcile.settings import DEFAULT_FACTOR
+from figtrace.reconcile.timeline import build_points
+from figtrace.store import db
+from figtrace.store.base import LedgerBase
+
+_COLUMNS = ("actor", "kind", "kind_rank", "rule", "status", "reason", "measure", "item", "grp", "scope", "win",
+            "explanation", "clusters", "claim_ids", "n_more", "strength", "spread", "gkey")
+
+
+def _actor_key(actor: str | None) -> str:
+    return actor or ""
+
+
+def _row(f: Finding) -> tuple[Any, ...]:
+    return (_actor_key(f.actor), f.kind, KINDS.index(f.kind), f.rule, f.status, f.reason, f.measure, f.item, f.group,
+            f.scope, f.window, f.explanation, json.dumps(f.clusters), json.dumps(f.claim_ids), f.n_more,
+            f.strength, json.dumps(f.spread) if f.spread else None, f.key)
+
+
+def _finding(r: sqlite3.Row | dict[str, Any]) -> Finding:
+    return Finding(
+        rule=r["rule"], status=r["status"], explanation=r["explanation"], clusters=json.loads(r["clusters"]),
+        actor=r["actor"] or None, kind=r["kind"], reason=r["reason"], measure=r["measure"], item=r["item"],
+        group=r["grp"], scope=r["scope"], window=r["win"], n_more=r["n_more"], strength=r["strength"],
+        spread=json.loads(r["spread"]) if r["spread"] else None, key=r["gkey"],
+        claim_ids=json.loads(r["claim_ids"]),
+    )
+
+
+class Findings(LedgerBase):
+    """The ledger's findings: kept current by writers, paged by readers."""
+
+    # -- writing (inside the writer's transaction) ------------------------------------
+    def _mark_findings_stale(self, actors: Iterable[str | None]) -> None:
+        self.conn.executemany("INSERT OR IGNORE INTO findings_stale(actor) VALUES (?)",
+                              [(_actor_key(a),) for a in set(actors)])
+
+    def _actor_claims(self, actor: str) -> list[dict[str, Any]]:
+        from figtrace.store.queries import _SELECT_CLAIMS, _row_to_claim
+
+        rows = self.conn.execute(_SELECT_CLAIMS + " WHERE c.current = 1 AND coalesce(c.actor, '') = ?",
+                                 (actor,)).fetchall()
+        return [_row_to_claim(r) for r in rows]
+
+    def _compute(self, actor: str, factor: float = DEFAULT_FACTOR) -> list[Finding]:
+        points, members = build_points(self._actor_claims(actor))
+        return check(points, members, factor)
+
+    def _refresh_findings(self, actors: Iterable[str]) -> None:
+        """Recompute the findings of ``actors`` (call inside a write transaction)."""
+        conn = self.conn
+        for actor in actors:
+            conn.execute("DELETE FROM findings WHERE actor = ?", (actor,))
+            rows = [_row(f) for f in self._compute(actor)]
+            conn.executemany(f"INSERT INTO findings({', '.join(_COLUMNS)}) VALUES ({', '.join('?' * len(_COLUMNS))})",
+                             rows)
+            conn.execute("DELETE FROM findings_stale WHERE actor = ?", (actor,))
+
+    def _stale_actors(self) -> list[str]:
+        return [r[0] for r in self.conn.execute("SELECT actor FROM findings_stale ORDER BY actor")]
+
+    def refresh_stale_findings(self) -> int:
+        """Recompute the findings a batch (or a killed ingest) left stale, in one transaction."""
+        stale = self._stale_actors()
+        if not stale or self.readonly:
+            return 0
+        conn = self.conn
+        try:
+            conn.execute("BEGIN IMMEDIATE")
+            try:
+                self._refresh_findings(stale)
+                conn.execute("COMMIT")
+            except BaseException:
+                if conn.in_transaction:
+                    conn.execute("ROLLBACK")
+                raise
+        except sqlite3.Error as e:
+            raise db.ledger_error(e, self.path) from None
+        return len(stale)
+
+    # -- reading -------------------------------------------------------------------
+    def _where(self, actor: str | None, status: str | None, kind: str | None,
+               skip: Iterable[str] = ()) -> tuple[str, list[Any]]:
+        where, args = [], []
+        if actor is not None:
+            where.append("actor = ?")
+            args.append(actor)
+        if status:
+            where.append("status = ?")
+            args.append(status)
+        if kind:
+            where.append("kind = ?")
+            args.append(kind)
+        skip = list(skip)
+        if skip:
+            where.append(f"actor NOT IN ({', '.join('?' * len(skip))})")
+            args += skip
+        return (" WHERE " + " AND ".join(where)) if where else "", args
+
+    def _fresh_of_stale(self, actor: str | None, factor: float) -> tuple[list[str], list[Finding]]:
+        """Findings of stale actors (a running or killed ingest) computed now, since the rows may be old."""
+        stale = [a for a in self._stale_actors() if actor is None or a.casefold() == actor.casefold()]
+        return stale, [f for a in stale for f in self._compute(a, factor)]
+
+    def conflicts(self, *, factor: float = DEFAULT_FACTOR, status: str | None = None, kind: str | None = None,
+                  limit: int | None = None, offset: int = 0, with_claims: bool = True,
+                  **filters: Any) -> list[Finding]:
+        """Consistency findings, contradictions first, then disagreements, then the explained.
+
+        Read from the stored rows (an ``actor`` filter is one index range). A
+        ``factor`` other than the default, or filters that narrow the claims
+        (source, dates, outlet, search …), rerun the rules over the claims those
+        filters keep, since a finding is about the claims it is computed from.
+        """
+        from figtrace.errors import FigtraceError
+        from figtrace.reconcile.rules import finding_order
+        from figtrace.store.filters import Filters
+
+        if kind is not None and kind not in KINDS:
+            raise FigtraceError(f"unknown kind {kind!r}: use {', '.join(KINDS)}")
+        chosen = Filters.of(**filters).resolved()
+        actor = chosen.actor
+        if chosen.narrows("actor"):
+            points, members = build_points(self.claims(**filters))  # type: ignore[attr-defined]
+            found = check(points, members, factor)
+        elif factor != DEFAULT_FACTOR:
+            actors = [actor] if actor is not None else [r[0] for r in self.conn.execute(
+                "SELECT DISTINCT coalesce(actor, '') FROM claims WHERE current = 1")]
+            found = [f for a in actors for f in self._compute(a, factor)]
+        else:
+            stale, found = self._fresh_of_stale(actor, factor)
+            where, args = self._where(actor, status, kind, stale)
+            sql = f"SELECT * FROM findings{where} ORDER BY kind_rank, strength DESC, id"
+            try:
+                found += [_finding(r) for r in self.conn.execute(sql, args)]
+            except sqlite3.Error as e:
+                raise db.ledger_error(e, self.path) from None
+        if status:
+            found = [f for f in found if f.status == status]
+        if kind:
+            found = [f for f in found if f.kind == kind]
+        found.sort(key=finding_order)
+        end = None if limit is None else offset + int(limit)
+        page = found[offset:end]
+        if with_claims:
+            self._attach_claims(page)
+        return page
+
+    def count_findings(self, *, actor: str | None = None, status: str | None = None,
+                       kind: str | None = None) -> dict[str, int]:
+        """How many findings of each kind (stored rows, plus stale actors counted fresh)."""
+        stale, fresh = self._fresh_of_stale(actor, DEFAULT_FACTOR)
+        where, args = self._where(actor, status, kind, stale)
+        counts = dict.fromkeys(KINDS, 0)
+        for k, n in self.conn.execute(f"SELECT kind, count(*) FROM findings{where} GROUP BY kind", args):
+            counts[k] = counts.get(k, 0) + n
+        for f in fresh:
+            if (not status or f.status == status) and (not kind or f.kind == kind):
+                counts[f.kind] = counts.get(f.kind, 0) + 1
+        return counts
+
+    def _attach_claims(self, findings: list[Finding]) -> None:
+        """The evidence of each finding's strongest pair, in one query."""
+        from figtrace.store.queries import _SELECT_CLAIMS, _row_to_claim
+
+        ids = sorted({i for f in findings if not f.claims for i in f.claim_ids})
+        by_id: dict[int, dict[str, Any]] = {}
+        for chunk in range(0, len(ids), 500):
+            part = ids[chunk: chunk + 500]
+            rows = self.conn.execute(_SELECT_CLAIMS + f" WHERE c.id IN ({', '.join('?' * len(part))})", part)
+            by_id.update({r["id"]: _row_to_claim(r) for r in rows})
+        for f in findings:
+            if not f.claims:
+                f.claims = [by_id[i] for i in f.claim_ids if i in by_id]
