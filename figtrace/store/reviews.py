@@ -65,7 +65,7 @@ def _now() -> str:
 
 _CLAIM_FOR_REVIEW = """
 SELECT c.id, c.doc_id, c.quote, c.figure, c.source, c.measure, c.actor, c.qualifier, c.value, c.low, c.high,
-       c.ckey, c.current, c.reviewed, coalesce(d.url, d.name) AS doc_key, d.superseded_by
+       c.ckey, c.current, c.reviewed, c.item, c.grp, coalesce(d.url, d.name) AS doc_key, d.superseded_by
 FROM claims c JOIN documents d ON d.id = c.doc_id WHERE c.id = ?
 """
 
@@ -125,7 +125,7 @@ def _apply(ledger: Ledger, row: sqlite3.Row | dict[str, Any], values: dict[str, 
            rejected: bool) -> None:
     """Write reviewed values into one claim row and recompute what depends on them (inside a transaction)."""
     conn = ledger.conn
-    new = {**{k: row[k] for k in ("qualifier", "value", "low", "high")}, **values}
+    new = {**{k: row[k] for k in ("qualifier", "value", "low", "high", "item")}, "group": row["grp"], **values}
     ckey = claim_key(new)
     current = 0 if rejected or row["superseded_by"] else 1
     conn.execute("UPDATE claims SET source = ?, measure = ?, actor = ?, ckey = ?, reviewed = ?, rejected = ?, "
@@ -135,6 +135,8 @@ def _apply(ledger: Ledger, row: sqlite3.Row | dict[str, Any], values: dict[str, 
     conn.execute("INSERT OR IGNORE INTO sources(name) VALUES (?)", (values["source"],))
     recluster(conn, {row["ckey"], ckey})
     ledger._refresh_stats({(row["actor"], row["measure"]), (values["actor"], values["measure"])})
+    ledger._mark_findings_stale({row["actor"], values["actor"]})  # the findings read the reviewed values
+    ledger._refresh_findings(ledger._stale_actors())
 
 
 def reapply(ledger: Writing, doc_key: str, doc_id: str) -> tuple[set[str], set[tuple[Any, Any]]]:
@@ -149,13 +151,14 @@ def reapply(ledger: Writing, doc_key: str, doc_id: str) -> tuple[set[str], set[t
     pairs: set[tuple[Any, Any]] = set()
     for r in reviews:
         claim = conn.execute(
-            "SELECT c.id, c.source, c.measure, c.actor, c.qualifier, c.value, c.low, c.high, c.ckey, "
-            "NULL AS superseded_by FROM claims c WHERE c.doc_id = ? AND c.quote = ? AND c.figure = ? "
+            "SELECT c.id, c.source, c.measure, c.actor, c.qualifier, c.value, c.low, c.high, c.ckey, c.item, "
+            "c.grp, NULL AS superseded_by FROM claims c WHERE c.doc_id = ? AND c.quote = ? AND c.figure = ? "
             "ORDER BY c.idx LIMIT 1", (doc_id, r["quote"], r["figure"])).fetchone()
         if claim is None:
             continue
         values = {k: r[k] or claim[k] for k in REVIEW_FIELDS}
-        new = {**{k: claim[k] for k in ("qualifier", "value", "low", "high")}, **values}
+        new = {**{k: claim[k] for k in ("qualifier", "value", "low", "high", "item")}, "group": claim["grp"],
+               **values}
         ckey = claim_key(new)
         conn.execute("UPDATE claims SET source = ?, measure = ?, actor = ?, ckey = ?, reviewed = 1, rejected = ?, "
                      "current = ? WHERE id = ?",
