@@ -123,7 +123,8 @@ def _write_table(rows: list[dict[str, Any]], cols: list[str], out: IO[str], widt
         out.write("  ".join(c.ljust(w) for c, w in zip(row, widths, strict=True)).rstrip() + "\n")
 
 
-def _write_parquet(rows: list[dict[str, Any]], path: str) -> int:
+def _write_parquet(rows: list[dict[str, Any]], path: Any) -> int:
+    """Rows as one Parquet table (``path``: a file name or a binary file); nested dicts become JSON text."""
     import pyarrow as pa
     import pyarrow.parquet as pq
 
@@ -131,6 +132,15 @@ def _write_parquet(rows: list[dict[str, Any]], path: str) -> int:
             for r in rows]
     pq.write_table(pa.Table.from_pylist(norm), path)
     return len(rows)
+
+
+def parquet_bytes(rows: list[dict[str, Any]]) -> bytes:
+    """Rows as the bytes of a Parquet file (the dashboard's downloads)."""
+    import io
+
+    buf = io.BytesIO()
+    _write_parquet(rows, buf)
+    return buf.getvalue()
 
 
 def stderr_is_terminal() -> bool:

@@ -215,10 +215,11 @@ def test_no_path_traversal_in_static_or_download(client: TestClient, path: str) 
     assert "create_app" not in r.text and "[build-system]" not in r.text and "root:" not in r.text
 
 
-def test_limit_is_capped(client: TestClient) -> None:
+def test_a_limit_over_the_maximum_is_refused_not_cut(client: TestClient) -> None:
     r = client.get("/api/claims", params={"limit": 10_000_000})
-    assert r.status_code == 200
-    assert r.json()["limit"] == MAX_LIMIT
+    assert r.status_code == 400
+    assert r.json()["error"] == f"query parameter 'limit': must be at most {MAX_LIMIT}"
+    assert client.get("/api/claims", params={"limit": MAX_LIMIT}).json()["limit"] == MAX_LIMIT
 
 
 @pytest.mark.parametrize("params", [

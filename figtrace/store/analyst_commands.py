@@ -6,6 +6,8 @@ Thin wrappers over :mod:`figtrace.store.documents` and
 
 from __future__ import annotations
 
+from typing import Any
+
 import click
 
 from figtrace.errors import FigtraceError
@@ -16,6 +18,11 @@ from figtrace.store.filters import Filters, filter_options
 from figtrace.store.reviews import Review, review_claim
 
 STATUSES = ("read", "skipped", "failed", "superseded", "no-claims")
+
+
+def status_matches(row: dict[str, Any], status: str | None) -> bool:
+    """Whether a documents row has ``status`` (None: every row); ``no-claims`` is "read, no claims"."""
+    return status is None or row["status"] == ("read, no claims" if status == "no-claims" else status)
 
 
 @click.command()
@@ -33,9 +40,7 @@ def documents(db_path: str, filters: Filters, status: str | None, limit: int | N
             rows = ledger.documents(**filters.as_dict())
         except FigtraceError as e:
             _fail(str(e))
-    if status:
-        wanted = "read, no claims" if status == "no-claims" else status
-        rows = [r for r in rows if r["status"] == wanted]
+    rows = [r for r in rows if status_matches(r, status)]
     if limit is not None:
         rows = rows[:limit]
     if not rows and filters.narrows():

@@ -18,14 +18,20 @@ from starlette.routing import BaseRoute, Route
 
 from figtrace import __version__
 from figtrace.model import SPEC_FIELDS
-from figtrace.output import write_rows
+from figtrace.output import parquet_bytes, write_rows
 from figtrace.report.view import metric_view
+from figtrace.store.documents import DOCUMENT_FIELDS
+from figtrace.store.filters import FilteredLedger, Filters
+from figtrace.store.reviews import REVIEW_COLUMNS
+from figtrace.web.paging import Page, page_body, page_of
 from figtrace.web.params import CLAIM_FILTERS, PARAMS, paging, parse_params, path_id
 
 #: Columns of a claims CSV: the spec's fields, then where the claim comes from.
 CLAIM_CSV_FIELDS: tuple[str, ...] = (
     "id", *SPEC_FIELDS, "scope", "group", "cluster", "outlet", "published", "url", "lang", "start", "end",
+    *REVIEW_COLUMNS,
 )
+CONFLICT_EXPORT_FIELDS: tuple[str, ...] = ("rule", "status", "explanation", "actor", "clusters", "claim_ids")
 TIMELINE_FIELDS: tuple[str, ...] = (
     "actor", "measure", "source", "as_of", "value", "low", "high", "qualifier", "cluster", "latest", "figure",
 )
@@ -42,18 +48,26 @@ def _ledger(request: Request) -> Any:
     return request.app.state.open_ledger()
 
 
-def _claims(request: Request) -> tuple[list[dict[str, Any]], int, int, bool]:
-    filters = parse_params(request.query_params, CLAIM_FILTERS, str(request.url.query))
+def claim_filters(request: Request) -> dict[str, Any]:
+    """The shared filters of the request (plus ``reviewed``), parsed and bounded."""
+    f = parse_params(request.query_params, (*CLAIM_FILTERS, "reviewed"), str(request.url.query))
+    if f.pop("reviewed", False):
+        f.update(reviewed=True, rejected=True)
+    return f
+
+
+def claims_page(request: Request) -> Page:
+    """One page of the claims the filters keep, with how many there are in all."""
+    filters = claim_filters(request)
     limit, offset = paging(request.query_params)
     with _ledger(request) as ledger:
-        rows = ledger.claims(**filters, limit=limit + 1, offset=offset)
-    return rows[:limit], limit, offset, len(rows) > limit
+        rows = ledger.claims(**filters, limit=limit, offset=offset)
+        total = ledger.count_claims(**filters) if rows or offset else 0
+    return page_of(rows, total, limit, offset)
 
 
 def api_claims(request: Request) -> Response:
-    rows, limit, offset, more = _claims(request)
-    return JSON({"claims": rows, "limit": limit, "offset": offset,
-                 "next_offset": offset + limit if more else None})
+    return JSON(page_body(request, "claims", claims_page(request)))
 
 
 def api_claim(request: Request) -> Response:
@@ -67,14 +81,32 @@ def api_claim(request: Request) -> Response:
     return JSON(row)
 
 
+def documents_page(request: Request) -> Page:
+    """One page of the documents (and skipped inputs) the filters keep."""
+    from figtrace.store.analyst_commands import status_matches
+
+    filters = parse_params(request.query_params, CLAIM_FILTERS, str(request.url.query))
+    status = parse_params(request.query_params, ("status",)).get("status")
+    limit, offset = paging(request.query_params)
+    with _ledger(request) as ledger:
+        rows = [r for r in ledger.documents(**filters) if status_matches(r, status)]
+    return page_of(rows[offset:offset + limit], len(rows), limit, offset)
+
+
+def api_documents(request: Request) -> Response:
+    return JSON(page_body(request, "documents", documents_page(request)))
+
+
 def _timeline(request: Request) -> dict[str, Any]:
-    params = parse_params(request.query_params, ("actor", "measure"), str(request.url.query))
+    params = parse_params(request.query_params, CLAIM_FILTERS, str(request.url.query))
     if "actor" not in params or "measure" not in params:
         raise HTTPException(400, "a timeline needs both 'actor' and 'measure'")
+    named = Filters.of(actor=params.pop("actor"), measure=params.pop("measure")).resolved()
+    actor, measure = named.actor or "", named.measure or ""
     with _ledger(request) as ledger:
-        view = metric_view(ledger, params["actor"], params["measure"], chart=False)
+        view = metric_view(FilteredLedger(ledger, Filters.of(**params)), actor, measure, chart=False)
     return {"actor": view.actor, "measure": view.measure, "points": view.points,
-            "latest": view.latest, "span": view.span}
+            "latest": view.latest, "span": view.span, "filters": params}
 
 
 def api_timeline(request: Request) -> Response:
@@ -82,21 +114,22 @@ def api_timeline(request: Request) -> Response:
 
 
 def api_metrics(request: Request) -> Response:
+    filters = parse_params(request.query_params, CLAIM_FILTERS, str(request.url.query))
     with _ledger(request) as ledger:
-        return JSON({"metrics": ledger.metrics()})
+        return JSON({"metrics": ledger.metrics(**filters)})
 
 
 def api_sources(request: Request) -> Response:
+    filters = parse_params(request.query_params, CLAIM_FILTERS, str(request.url.query))
     with _ledger(request) as ledger:
-        return JSON({"sources": ledger.sources()})
+        return JSON({"sources": ledger.sources(**filters)})
 
 
 def api_conflicts(request: Request) -> Response:
     from figtrace.web.pages import findings_page
 
-    rows, total, limit, offset, _ = findings_page(request)
-    return JSON({"conflicts": rows, "total": total, "limit": limit, "offset": offset,
-                 "next_offset": offset + limit if offset + limit < total else None})
+    page, _ = findings_page(request)
+    return JSON(page_body(request, "conflicts", page))
 
 
 def _csv(rows: list[dict[str, Any]], fields: tuple[str, ...], filename: str) -> Response:
@@ -106,42 +139,77 @@ def _csv(rows: list[dict[str, Any]], fields: tuple[str, ...], filename: str) -> 
                     headers={"content-disposition": f'attachment; filename="{filename}"'})
 
 
+def _parquet(rows: list[dict[str, Any]], fields: tuple[str, ...], filename: str) -> Response:
+    return Response(parquet_bytes([{k: r.get(k) for k in fields} for r in rows]),
+                    media_type="application/vnd.apache.parquet",
+                    headers={"content-disposition": f'attachment; filename="{filename}"'})
+
+
 def _json_download(content: Any, filename: str) -> Response:
     return JSON(content, headers={"content-disposition": f'attachment; filename="{filename}"'})
 
 
+def _conflict_rows(request: Request) -> list[dict[str, Any]]:
+    from figtrace.web.pages import findings
+
+    params = parse_params(request.query_params, (*CLAIM_FILTERS, "factor"), str(request.url.query))
+    factor = params.pop("factor", 2.0)
+    out = []
+    for f in findings(request, factor, params):
+        d = dict(f)
+        d["claim_ids"] = sorted({c.get("id") for c in d.get("claims") or () if c.get("id") is not None})
+        out.append(d)
+    return out
+
+
 def download(request: Request) -> Response:
-    """``claims.csv``/``claims.json``/``timeline.csv``/``timeline.json`` with the page's filters."""
+    """A listing a page shows as CSV, JSON or Parquet, with the page's filters (see ``DOWNLOADS``)."""
     name = request.path_params["name"]
     kind = DOWNLOADS.get(name)
     if kind is None:
         raise HTTPException(404, f"no download called {name[:80]!r}; try one of {', '.join(DOWNLOADS)}")
-    if kind[0] == "claims":
-        rows = _claims(request)[0]
-        return _csv(rows, CLAIM_CSV_FIELDS, name) if kind[1] == "csv" else _json_download(rows, name)
-    tl = _timeline(request)
-    if kind[1] == "csv":
-        return _csv(tl["points"], TIMELINE_FIELDS, name)
-    return _json_download(tl, name)
+    what, fmt = kind
+    content: Any
+    if what == "claims":
+        page = claims_page(request)
+        rows, fields, content = page.rows, CLAIM_CSV_FIELDS, page.rows
+    elif what == "documents":
+        rows = documents_page(request).rows
+        fields, content = DOCUMENT_FIELDS, rows
+    elif what == "conflicts":
+        rows = _conflict_rows(request)
+        fields, content = CONFLICT_EXPORT_FIELDS, rows
+    else:
+        tl = _timeline(request)
+        rows, fields, content = tl["points"], TIMELINE_FIELDS, tl
+    if fmt == "csv":
+        return _csv(rows, fields, name)
+    if fmt == "parquet":
+        return _parquet(rows, fields, name)
+    return _json_download(content, name)
 
 
+#: Every download: ``<listing>.<format>``; a fixed table, so nothing from the URL reaches the file system.
 DOWNLOADS: dict[str, tuple[str, str]] = {
-    "claims.csv": ("claims", "csv"), "claims.json": ("claims", "json"),
-    "timeline.csv": ("timeline", "csv"), "timeline.json": ("timeline", "json"),
+    f"{what}.{fmt}": (what, fmt)
+    for what in ("claims", "timeline", "conflicts", "documents") for fmt in ("csv", "json", "parquet")
 }
 
 #: (path, summary, query parameter names) of every JSON endpoint.
+_FILTERED = (*CLAIM_FILTERS,)
 ENDPOINTS: tuple[tuple[str, str, tuple[str, ...]], ...] = (
-    ("/api/claims", "Claims matching the filters, one page at a time.", (*CLAIM_FILTERS, "limit", "offset")),
+    ("/api/claims", "Claims matching the filters, one page at a time (total, next link).",
+     (*_FILTERED, "reviewed", "limit", "offset")),
     ("/api/claims/{id}", "One claim with its article text and every outlet that printed it.", ()),
-    ("/api/timeline", "Each source's figures for one actor and measure, with the span.",
-     ("actor", "measure")),
-    ("/api/metrics", "Every (actor, measure) with how many claims and sources.", ()),
-    ("/api/sources", "Canonical sources with their aliases.", ()),
-    ("/api/conflicts", "Consistency findings with explanations, contradictions first.",
-     ("actor", "factor", "limit", "offset")),
-    ("/download/{name}", "The claims or timeline on a page as CSV or JSON.",
-     (*CLAIM_FILTERS, "limit", "offset")),
+    ("/api/documents", "Stored documents and skipped inputs matching the filters, one page at a time.",
+     (*_FILTERED, "status", "limit", "offset")),
+    ("/api/timeline", "Each source's figures for one actor and measure, with the span.", _FILTERED),
+    ("/api/metrics", "Every (actor, measure) with how many claims and sources.", _FILTERED),
+    ("/api/sources", "Canonical sources with their aliases.", _FILTERED),
+    ("/api/conflicts", "Consistency findings with explanations, contradictions first (total, next link).",
+     (*_FILTERED, "factor", "limit", "offset")),
+    ("/download/{name}", "A listing as CSV, JSON or Parquet, with the filters of its page.",
+     (*_FILTERED, "factor", "limit", "offset")),
 )
 
 
@@ -179,6 +247,7 @@ def routes() -> list[BaseRoute]:
     return [
         Route("/api/claims", api_claims),
         Route("/api/claims/{id:int}", api_claim),
+        Route("/api/documents", api_documents),
         Route("/api/timeline", api_timeline),
         Route("/api/metrics", api_metrics),
         Route("/api/sources", api_sources),

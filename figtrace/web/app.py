@@ -25,7 +25,7 @@ from starlette.staticfiles import StaticFiles
 
 from figtrace.errors import FigtraceError
 from figtrace.report.view import LedgerView
-from figtrace.web import api, pages
+from figtrace.web import api, pages, review
 from figtrace.web.memo import Memo
 from figtrace.web.params import BadParam
 from figtrace.web.security import ReadOnly, SecurityHeaders
@@ -122,13 +122,16 @@ def _error(request: Request, status: int, message: str) -> Response:
 
 def create_app(db: str | Path | None = None, *, open_ledger: LedgerOpener | None = None,
                allowed_hosts: tuple[str, ...] = LOOPBACK_HOSTS,
-               check_every: float | None = CHECK_EVERY_S) -> Starlette:
+               check_every: float | None = CHECK_EVERY_S, allow_review: bool = False) -> Starlette:
     """The dashboard over the ledger at ``db`` (or whatever ``open_ledger`` yields).
 
     ``allowed_hosts`` are the Host header values accepted; pass ``("*",)``
     only when serving beyond this machine on purpose. ``check_every`` spaces
-    the quick checks of a changing file (None: never check).
+    the quick checks of a changing file (None: never check). ``allow_review``
+    opens the one write the dashboard has: reviews from a claim page.
     """
+    if allow_review and db is None:
+        raise ValueError("create_app(allow_review=True) needs the database path to write reviews to")
     memo = Memo(db)
     if open_ledger is None:
         if db is None:
@@ -141,12 +144,14 @@ def create_app(db: str | Path | None = None, *, open_ledger: LedgerOpener | None
         Route("/claim/{id:int}", pages.claim, name="claim"),
         Route("/conflicts", pages.conflicts, name="conflicts"),
         Route("/sources", pages.sources, name="sources"),
+        Route("/documents", pages.documents, name="documents"),
+        Route("/claim/{id:int}/review", review.post_review, methods=["POST"], name="review"),
         *api.routes(),
         Mount("/static", app=StaticFiles(directory=STATIC, follow_symlink=False), name="static"),
     ]
     middleware = [
         Middleware(SecurityHeaders),
-        Middleware(ReadOnly),
+        Middleware(ReadOnly, writable=review.REVIEW_PATH if allow_review else None),
         Middleware(TrustedHostMiddleware, allowed_hosts=list(allowed_hosts)),
     ]
     handlers: dict[Any, Callable[..., Any]] = {
@@ -155,4 +160,7 @@ def create_app(db: str | Path | None = None, *, open_ledger: LedgerOpener | None
     app.state.open_ledger = open_ledger
     app.state.memo = memo
     app.state.db_name = Path(db).name if db is not None else ""
+    app.state.db_path = Path(db) if db is not None else None
+    app.state.allow_review = allow_review
+    app.state.review_secret = review.new_secret()
     return app

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ipaddress
+import os
 import signal
 import sys
 
@@ -38,8 +39,12 @@ def allowed_hosts_for(host: str) -> tuple[str, ...]:
 @click.option("--no-check", "no_check", is_flag=True,
               help="Skip SQLite's quick check of the whole file (at start, and each minute after the file "
                    "changed); it reads every page once.")
-def serve(db_path: str, host: str, port: int, no_check: bool) -> None:
-    """Browse the ledger in a read-only web dashboard (timelines, claims, search, JSON API)."""
+@click.option("--allow-review", is_flag=True,
+              help="Let the claim pages record reviews (the one write the dashboard offers; same-origin forms "
+                   "with a per-run token). Without it the dashboard is read-only.")
+def serve(db_path: str, host: str, port: int, no_check: bool, allow_review: bool) -> None:
+    """Browse the ledger in a web dashboard (timelines, claims, documents, search, JSON API); read-only
+    unless --allow-review."""
     from figtrace.store import Ledger
     from figtrace.store.db import damaged_message, quick_check
     from figtrace.web.app import create_app
@@ -58,9 +63,14 @@ def serve(db_path: str, host: str, port: int, no_check: bool) -> None:
     if not _is_loopback(host):
         click.echo(f"figtrace: warning: serving on {host}: anyone who can reach it can read this ledger",
                    err=True)
-    app = create_app(db_path, allowed_hosts=allowed_hosts_for(host), check_every=None if no_check else 60.0)
+    if allow_review and not os.access(db_path, os.W_OK):
+        click.echo(f"figtrace: {db_path} is read-only: --allow-review cannot record reviews in it", err=True)
+        sys.exit(1)
+    app = create_app(db_path, allowed_hosts=allowed_hosts_for(host), check_every=None if no_check else 60.0,
+                     allow_review=allow_review)
     shown = f"[{host}]" if ":" in host else host
-    click.echo(f"figtrace: serving {db_path} read-only at http://{shown}:{port}/ (Ctrl-C stops)", err=True)
+    mode = "with reviews allowed" if allow_review else "read-only"
+    click.echo(f"figtrace: serving {db_path} {mode} at http://{shown}:{port}/ (Ctrl-C stops)", err=True)
     stopped_by = run(app, host, port)
     if stopped_by is not None:
         click.echo(f"figtrace: stopped ({signal.Signals(stopped_by).name})", err=True)

@@ -1,4 +1,7 @@
-"""The dashboard's HTML pages: overview, timeline, claims, one claim, conflicts, sources.
+"""The dashboard's HTML pages: overview, timeline, claims, one claim, conflicts, sources, documents.
+
+Every page takes the shared filters (figtrace/store/filters.py) as query
+parameters and shows them in one form (``_filters.html``).
 
 Handlers are plain functions (Starlette runs them in a thread pool) that
 parse bounded parameters, read the ledger and render an autoescaping
@@ -21,7 +24,9 @@ from figtrace.report.charts import source_colors
 from figtrace.report.highlight import context_html
 from figtrace.report.render import environment
 from figtrace.report.view import claim_rows, flagged_first, measure_order, metric_view, sorted_metrics
-from figtrace.web.params import CLAIM_FILTERS, DEFAULT_LIMIT, paging, parse_params, path_id
+from figtrace.store.filters import FilteredLedger, Filters
+from figtrace.web.paging import Page, link, page_of
+from figtrace.web.params import CLAIM_FILTERS, paging, parse_params, path_id
 
 TEMPLATES = Path(__file__).with_name("templates")
 _env = environment(TEMPLATES)
@@ -49,39 +54,62 @@ def query_string(params: dict[str, Any], **changes: Any) -> str:
     return urlencode({k: v for k, v in merged.items() if v not in (None, "")})
 
 
-def findings(request: Request, factor: float = 2.0, actor: str | None = None) -> list[dict[str, Any]]:
+def page_filters(request: Request) -> dict[str, Any]:
+    """The shared filters of a page request (figtrace/store/filters.py), parsed and bounded."""
+    return parse_params(request.query_params, CLAIM_FILTERS, str(request.url.query))
+
+
+def _pager(request: Request, page: Page) -> dict[str, Any]:
+    """Links and counts a listing page shows under its table."""
+    return {"total": page.total, "offset": page.offset, "limit": page.limit,
+            "prev_url": link(request, max(0, page.offset - page.limit)) if page.has_prev else None,
+            "next_url": link(request, page.offset + page.limit) if page.has_next else None,
+            "qs": str(request.url.query)}
+
+
+def findings(request: Request, factor: float = 2.0, filters: dict[str, Any] | None = None) -> list[dict[str, Any]]:
     """Consistency findings as dicts, contradictions first, remembered until the ledger changes (slow)."""
+    filters = dict(filters or {})
 
     def compute() -> list[dict[str, Any]]:
         with _ledger(request) as ledger:
             return flagged_first([f.to_dict() if hasattr(f, "to_dict") else dict(f)
-                                  for f in ledger.conflicts(factor=factor, actor=actor)])
+                                  for f in ledger.conflicts(factor=factor, **filters)])
 
-    return request.app.state.memo.get(("conflicts", factor, actor), compute)  # type: ignore[no-any-return]
+    key = ("conflicts", factor, tuple(sorted(filters.items())))
+    return request.app.state.memo.get(key, compute)  # type: ignore[no-any-return]
 
 
-def findings_page(request: Request) -> tuple[list[dict[str, Any]], int, int, int, dict[str, Any]]:
-    """One page of findings (contradictions first): ``(rows, total, limit, offset, params)``."""
-    params = parse_params(request.query_params, ("actor", "factor"), str(request.url.query))
+def findings_page(request: Request) -> tuple[Page, dict[str, Any]]:
+    """One page of findings (contradictions first) and the filters it was made with."""
+    params = parse_params(request.query_params, (*CLAIM_FILTERS, "factor"), str(request.url.query))
     limit, offset = paging(request.query_params)
-    found = findings(request, params.get("factor", 2.0), params.get("actor"))
-    return found[offset:offset + limit], len(found), limit, offset, params
+    factor = params.pop("factor", 2.0)
+    found = findings(request, factor, params)
+    return page_of(found[offset:offset + limit], len(found), limit, offset), params
 
 
 def filter_options(request: Request) -> dict[str, list[str]]:
-    """The choices of the filter form (every source, measure, actor, language in the ledger)."""
+    """The choices of the filter form (every source, measure, actor, language and outlet in the ledger)."""
 
     def compute() -> dict[str, list[str]]:
         with _ledger(request) as ledger:
             metrics = ledger.metrics()
+            documents = ledger.documents()
             return {
                 "sources": sorted({s.get("name") for s in ledger.sources() if s.get("name")}),
                 "measures": sorted({m.get("measure") for m in metrics if m.get("measure")}, key=measure_order),
                 "actors": sorted({m.get("actor") for m in metrics if m.get("actor")}),
-                "langs": sorted({d.get("lang") for d in ledger.documents() if d.get("lang")}),
+                "langs": sorted({d.get("lang") for d in documents if d.get("lang")}),
+                "outlets": sorted({d.get("outlet") for d in documents if d.get("outlet")}),
             }
 
     return request.app.state.memo.get("filter_options", compute)  # type: ignore[no-any-return]
+
+
+def _form(request: Request, filters: dict[str, Any], action: str) -> dict[str, Any]:
+    """What the shared filter form (_filters.html) needs."""
+    return {"filters": filters, "action": action, "opts": filter_options(request)}
 
 
 def source_palette(request: Request) -> dict[str, str]:
@@ -90,8 +118,11 @@ def source_palette(request: Request) -> dict[str, str]:
 
 
 def overview(request: Request) -> HTMLResponse:
+    filters = page_filters(request)
+
     def compute() -> dict[str, Any]:
-        with _ledger(request) as ledger:
+        with _ledger(request) as opened:
+            ledger = FilteredLedger(opened, Filters.of(**filters))
             metrics = sorted_metrics(ledger.metrics())
             actors: dict[str, list[dict[str, Any]]] = {}
             for m in metrics:
@@ -100,41 +131,37 @@ def overview(request: Request) -> HTMLResponse:
             return {"actors": actors, "sources": ledger.sources(),
                     "n_claims": sum(int(m.get("n_claims") or 0) for m in metrics)}
 
-    ctx = request.app.state.memo.get("overview", compute)
-    return render(request, "overview.html", **ctx)
+    ctx = request.app.state.memo.get(("overview", tuple(sorted(filters.items()))), compute)
+    return render(request, "overview.html", **ctx, **_form(request, filters, "/"),
+                  qs=query_string(filters))
 
 
 def timeline(request: Request) -> HTMLResponse:
-    params = parse_params(request.query_params, ("actor", "measure"), str(request.url.query))
+    params = page_filters(request)
     if "actor" not in params or "measure" not in params:
         raise HTTPException(400, "a timeline needs both 'actor' and 'measure'")
     colors = source_palette(request)
-    with _ledger(request) as ledger:
+    params["actor"] = Filters.of(actor=params["actor"]).resolved().actor  # any alias: "Nordkorea"
+    rest = {k: v for k, v in params.items() if k not in ("actor", "measure")}
+    with _ledger(request) as opened:
+        ledger = FilteredLedger(opened, Filters.of(**rest))
         view = metric_view(ledger, params["actor"], params["measure"], colors=colors)
         if not view.points:
-            raise HTTPException(404, f"no claims for {params['actor']} / {params['measure']}")
-        claims = claim_rows(ledger.claims(actor=params["actor"], measure=params["measure"],
-                                          limit=500))
+            raise HTTPException(404, f"no claims for {params['actor']} / {params['measure']}"
+                                + (f" ({Filters.of(**rest).describe()})" if rest else ""))
+        claims = claim_rows(ledger.claims(actor=view.actor, measure=params["measure"], limit=500))
     view.svg = Markup(view.svg)  # checked by charts.check_svg
     return render(request, "timeline.html", title=f"{view.actor}: {view.label}", m=view, claims=claims,
-                  qs=query_string(params))
+                  qs=query_string(params), **_form(request, params, "/timeline"))
 
 
 def claims(request: Request) -> HTMLResponse:
-    filters = parse_params(request.query_params, CLAIM_FILTERS, str(request.url.query))
-    limit, offset = paging(request.query_params)
-    with _ledger(request) as ledger:
-        rows = ledger.claims(**filters, limit=limit + 1, offset=offset)
-    more = len(rows) > limit
-    rows = rows[:limit]
-    keep = {**filters, "limit": limit if limit != DEFAULT_LIMIT else None}
-    return render(
-        request, "claims.html", title="claims", claims=claim_rows(rows), filters=filters,
-        **filter_options(request), offset=offset, limit=limit,
-        qs=query_string(keep, offset=offset or None),
-        prev_qs=query_string(keep, offset=max(0, offset - limit) or None) if offset else None,
-        next_qs=query_string(keep, offset=offset + limit) if more else None,
-    )
+    from figtrace.web.api import claim_filters, claims_page
+
+    page = claims_page(request)
+    filters = claim_filters(request)
+    return render(request, "claims.html", title="claims", claims=claim_rows(page.rows),
+                  **_form(request, filters, "/claims"), **_pager(request, page))
 
 
 def claim(request: Request) -> HTMLResponse:
@@ -147,20 +174,36 @@ def claim(request: Request) -> HTMLResponse:
         raise HTTPException(404, f"no claim with id {claim_id}")
     members = [m for m in row.get("cluster_members") or [] if m.get("id") != claim_id]
     context = context_html(row.get("document_text") or row.get("quote") or "", row)
+    review = None
+    if request.app.state.allow_review:
+        from figtrace.model import MEASURES
+        from figtrace.web.review import review_token
+
+        review = {"token": review_token(request, int(row["id"])), "measures": MEASURES,
+                  "sources": filter_options(request)["sources"], "actors": filter_options(request)["actors"]}
     return render(request, "claim.html", title=f"claim {claim_id}", c=claim_rows([row])[0], context=context,
-                  members=claim_rows(members),
+                  members=claim_rows(members), review=review,
                   timeline_qs=query_string({"actor": row.get("actor"), "measure": row.get("measure")}))
 
 
 def conflicts(request: Request) -> HTMLResponse:
-    rows, total, limit, offset, params = findings_page(request)
-    keep = {**params, "limit": limit if limit != DEFAULT_LIMIT else None}
-    return render(request, "conflicts.html", title="conflicts", conflicts=rows, total=total, offset=offset,
-                  prev_qs=query_string(keep, offset=max(0, offset - limit) or None) if offset else None,
-                  next_qs=query_string(keep, offset=offset + limit) if offset + limit < total else None)
+    page, params = findings_page(request)
+    return render(request, "conflicts.html", title="conflicts", conflicts=page.rows,
+                  **_form(request, params, "/conflicts"), **_pager(request, page))
 
 
 def sources(request: Request) -> HTMLResponse:
+    filters = page_filters(request)
     with _ledger(request) as ledger:
-        rows = ledger.sources()
-    return render(request, "sources.html", title="sources", sources=rows)
+        rows = ledger.sources(**filters)
+    return render(request, "sources.html", title="sources", sources=rows, **_form(request, filters, "/sources"))
+
+
+def documents(request: Request) -> HTMLResponse:
+    from figtrace.web.api import documents_page
+
+    page = documents_page(request)
+    filters = page_filters(request)
+    status = parse_params(request.query_params, ("status",)).get("status")
+    return render(request, "documents.html", title="documents", documents=page.rows, doc_status=status,
+                  **_form(request, filters, "/documents"), **_pager(request, page))

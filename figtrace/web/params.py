@@ -2,8 +2,9 @@
 
 Every parameter is declared once in ``PARAMS``: the parser enforces it and
 the OpenAPI description is generated from it, so the two cannot disagree.
-A request outside a bound gets a 400 naming the parameter; ``limit`` is
-capped rather than refused, so a generous client still gets an answer.
+A request outside a bound gets a 400 naming the parameter, ``limit`` too:
+nothing is cut off silently; a client pages with ``offset`` (every listing
+answers with its ``total`` and a ``next`` link).
 """
 
 from __future__ import annotations
@@ -15,12 +16,13 @@ from typing import Any
 
 from figtrace.model import MEASURES
 from figtrace.periods import iso_date
+from figtrace.store.filters import FILTER_NAMES, FILTERS
 
 #: Longest free-text parameter accepted (search terms, names).
 MAX_TEXT = 200
 #: Longest query string accepted at all.
 MAX_QUERY = 2000
-#: Most rows one request returns; larger ``limit`` values are capped to it.
+#: Most rows one request returns; a larger ``limit`` is refused (400), never cut silently.
 MAX_LIMIT = 500
 DEFAULT_LIMIT = 100
 MAX_OFFSET = 1_000_000
@@ -38,6 +40,18 @@ class BadParam(ValueError):
 def _text(name: str, raw: str) -> str:
     if len(raw) > MAX_TEXT:
         raise BadParam(name, f"longer than {MAX_TEXT} characters")
+    if any(ord(ch) < 32 for ch in raw):
+        raise BadParam(name, "contains control characters")
+    return raw.strip()
+
+
+#: A document is named by file name, id or URL; URLs run longer than other names.
+MAX_DOC = 2048
+
+
+def _doc(name: str, raw: str) -> str:
+    if len(raw) > MAX_DOC:
+        raise BadParam(name, f"longer than {MAX_DOC} characters")
     if any(ord(ch) < 32 for ch in raw):
         raise BadParam(name, "contains control characters")
     return raw.strip()
@@ -79,6 +93,20 @@ def _int(lo: int, hi: int, *, cap: bool = False) -> Callable[[str, str], int]:
     return parse
 
 
+def _flag(name: str, raw: str) -> bool:
+    if raw.lower() not in ("1", "true", "yes", "on", "0", "false", "no", "off"):
+        raise BadParam(name, "expected 1 or 0")
+    return raw.lower() in ("1", "true", "yes", "on")
+
+
+def _status(name: str, raw: str) -> str:
+    from figtrace.store.analyst_commands import STATUSES
+
+    if raw not in STATUSES:
+        raise BadParam(name, f"one of {', '.join(STATUSES)}")
+    return raw
+
+
 def _factor(name: str, raw: str) -> float:
     try:
         x = float(raw)
@@ -97,28 +125,37 @@ class Param:
     schema: dict[str, Any]
 
 
+_TEXT_SCHEMA = {"type": "string", "maxLength": MAX_TEXT}
+
+#: How each shared filter (figtrace/store/filters.py) is parsed and described as a query parameter.
+_FILTER_PARSE: dict[str, tuple[Callable[[str, str], Any], dict[str, Any]]] = {
+    "actor": (_text, _TEXT_SCHEMA),
+    "measure": (_measure, {"type": "string", "enum": list(MEASURES)}),
+    "source": (_text, _TEXT_SCHEMA),
+    "since": (_date, {"type": "string", "pattern": DATE_PATTERN}),
+    "until": (_date, {"type": "string", "pattern": DATE_PATTERN}),
+    "outlet": (_text, _TEXT_SCHEMA),
+    "lang": (_lang, {"type": "string", "pattern": "^[a-z]{2,3}$"}),
+    "q": (_text, _TEXT_SCHEMA),
+    "doc": (_doc, {"type": "string", "maxLength": MAX_DOC}),
+}
+
 PARAMS: dict[str, Param] = {p.name: p for p in (
-    Param("actor", _text, "Whose people or units are counted (canonical name).",
-          {"type": "string", "maxLength": MAX_TEXT}),
-    Param("measure", _measure, "What is counted.", {"type": "string", "enum": list(MEASURES)}),
-    Param("source", _text, "Who asserts the figure (canonical name).",
-          {"type": "string", "maxLength": MAX_TEXT}),
-    Param("outlet", _text, "The outlet that printed it.", {"type": "string", "maxLength": MAX_TEXT}),
-    Param("lang", _lang, "Language of the article.", {"type": "string", "pattern": "^[a-z]{2,3}$"}),
-    Param("since", _date, "Earliest date (inclusive).", {"type": "string", "pattern": DATE_PATTERN}),
-    Param("until", _date, "Latest date (inclusive).", {"type": "string", "pattern": DATE_PATTERN}),
-    Param("q", _text, "Full-text search over the claims' sentences.",
-          {"type": "string", "maxLength": MAX_TEXT}),
-    Param("limit", _int(1, MAX_LIMIT, cap=True), f"Rows per page; values above {MAX_LIMIT} are capped.",
-          {"type": "integer", "minimum": 1, "maximum": MAX_LIMIT, "default": DEFAULT_LIMIT}),
+    *(Param(spec.name, _FILTER_PARSE[spec.name][0], spec.help, _FILTER_PARSE[spec.name][1]) for spec in FILTERS),
+    Param("reviewed", _flag, "Only claims an analyst reviewed (rejected ones included).",
+          {"type": "boolean", "default": False}),
+    Param("status", _status, "Documents: read, no-claims, superseded, skipped or failed.",
+          {"type": "string", "enum": ["read", "skipped", "failed", "superseded", "no-claims"]}),
+    Param("limit", _int(1, MAX_LIMIT), f"Rows per page, at most {MAX_LIMIT} (page on with offset or the "
+          f"'next' link).", {"type": "integer", "minimum": 1, "maximum": MAX_LIMIT, "default": DEFAULT_LIMIT}),
     Param("offset", _int(0, MAX_OFFSET), "Rows to skip.",
           {"type": "integer", "minimum": 0, "maximum": MAX_OFFSET, "default": 0}),
     Param("factor", _factor, "How far two sources may differ before it is a conflict.",
           {"type": "number", "minimum": 1, "maximum": 100, "default": 2}),
 )}
 
-#: The filters the claims listing understands.
-CLAIM_FILTERS: tuple[str, ...] = ("actor", "measure", "source", "outlet", "lang", "since", "until", "q")
+#: The filters every listing understands: the shared definition, so the dashboard, the API and the CLI agree.
+CLAIM_FILTERS: tuple[str, ...] = FILTER_NAMES
 
 
 def parse_params(query: Mapping[str, str], names: tuple[str, ...], raw_query: str = "") -> dict[str, Any]:

@@ -3,11 +3,14 @@
 - every response carries a strict Content-Security-Policy (scripts only from
   our own static files, never inline; no framing) and the usual hardening
   headers;
-- only GET and HEAD reach the app: the dashboard reads, it never writes.
+- only GET and HEAD reach the app: the dashboard reads, it never writes;
+  the one exception, when the server was started with ``--allow-review``,
+  is ``POST /claim/{id}/review`` (see :mod:`figtrace.web.review`).
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -61,14 +64,17 @@ class SecurityHeaders:
 
 
 class ReadOnly:
-    """Answers 405 to any method but GET and HEAD before a route sees it."""
+    """Answers 405 to any method but GET and HEAD before a route sees it (but a POST to ``writable``)."""
 
-    def __init__(self, app: ASGIApp, methods: Iterable[str] = READ_METHODS):
+    def __init__(self, app: ASGIApp, methods: Iterable[str] = READ_METHODS, writable: re.Pattern[str] | None = None):
         self.app = app
         self.methods = frozenset(methods)
+        self.writable = writable
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] == "http" and scope["method"] not in self.methods:
+        allowed = (self.writable is not None and scope.get("method") == "POST"
+                   and self.writable.fullmatch(scope.get("path", "")) is not None)
+        if scope["type"] == "http" and scope["method"] not in self.methods and not allowed:
             body = b"figtrace serve is read-only: only GET and HEAD are allowed\n"
             await send({"type": "http.response.start", "status": 405, "headers": [
                 (b"content-type", b"text/plain; charset=utf-8"),
