@@ -32,7 +32,7 @@ from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
-from figtrace.reconcile.periods import Period
+from figtrace.periods import Period
 from figtrace.reconcile.settings import (
     CLOSE_DAYS,
     CONFUSABLE,
