@@ -40,7 +40,7 @@ MIX: list[tuple[str, str, int]] = [
     ("claims page", "/claims?measure=killed&limit=50", 200),
     ("claims search", "/claims?q=Soldaten", 200),
     ("api claims", "/api/claims?actor=North+Korea&limit=100", 200),
-    ("api claims capped", "/api/claims?limit=100000", 200),
+    ("api claims over the limit", "/api/claims?limit=100000", 400),
     ("timeline page", "/timeline?actor=North+Korea&measure=killed", 200),
     ("api timeline", "/api/timeline?actor=Russia&measure=killed", 200),
     ("claim page", "/claim/{id}", 200),

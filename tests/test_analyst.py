@@ -227,10 +227,16 @@ def test_review_corrects_rejects_and_lists(runner, db):
     tl = _jsonl(runner.invoke(main, ["timeline", "--db", db, "--actor", "North Korea", "--measure", "killed",
                                      "--format", "jsonl"]))
     assert {p["source"] for p in tl} == {"South Korea NIS", "Kyiv Independent"}
+    assert {p["source"]: p["reviewed"] for p in tl} == {"South Korea NIS": False, "Kyiv Independent": True}
     assert "Kyiv Independent" in {r["name"] for r in _jsonl(runner.invoke(main, ["sources", "--db", db,
                                                                                  "--format", "jsonl"]))}
+    with Ledger(db, readonly=True) as led:  # the paged total (from the overview counts) agrees
+        assert led.count_claims() == len(led.claims()) == 4
     reviewed = _jsonl(runner.invoke(main, ["claims", "--db", db, "--reviewed", "--format", "jsonl"]))
     assert {(r["id"], r["rejected"]) for r in reviewed} == {(nis, False), (uk, True)}
+    # the report shows the reviewed value with the machine's struck through
+    report = runner.invoke(main, ["report", "--db", db, "-o", "-"])
+    assert "South Korea NIS</del> Kyiv Independent" in report.stdout
     # withdrawn: the machine's values come back
     assert runner.invoke(main, ["review", str(nis), "--db", db, "--clear"]).exit_code == 0
     assert next(r for r in _jsonl(runner.invoke(main, ["claims", "--db", db, "--format", "jsonl"]))

@@ -179,6 +179,8 @@ def test_review_from_the_claim_page(writer: TestClient) -> None:
     assert (after["source"], after["machine_source"], after["review_note"]) == ("UN", c["source"], "a UN figure")
     shown = writer.get(f"/claim/{c['id']}").text
     assert 'id="review-state"' in shown and f"<del>{c['source']}</del>" in shown
+    listed = writer.get("/claims?source=UN").text
+    assert 'class="badge reviewed"' in listed and f"{c['source']}</del> UN" in listed
     # rejected: gone from the listings, still listed as reviewed
     r = writer.post(f"/claim/{c['id']}/review", headers={"origin": BASE}, follow_redirects=False,
                     data={"token": token, "reject": "1", "action": "save"})

@@ -47,6 +47,13 @@ def _row_to_claim(r: sqlite3.Row) -> dict[str, Any]:
     d["via"] = json.loads(d["via"]) if d.get("via") else []
     return d
 
+def _mark_reviewed(conn: sqlite3.Connection, points: list[dict[str, Any]]) -> None:
+    """``reviewed`` on each timeline point an analyst reviewed a claim of (the reviews table is small)."""
+    ids = {r[0] for r in conn.execute("SELECT claim_id FROM reviews WHERE claim_id IS NOT NULL")}
+    for p in points:
+        p["reviewed"] = bool(ids) and not ids.isdisjoint(p.get("claim_ids") or ())
+
+
 class Queries(LedgerBase):
     """The ledger's reading half: filters, views and frames."""
 
@@ -78,6 +85,13 @@ class Queries(LedgerBase):
         return attach_reviews(self.conn, rows)
 
     def count_claims(self, *, include_superseded: bool = False, **filters: Any) -> int:
+        """How many claims the filters keep (the ``total`` of a paged listing)."""
+        if not include_superseded and not Filters.of(**filters).narrows():
+            # the overview's counts: a million rows are not counted per page of the dashboard
+            total, stale = self.conn.execute(
+                "SELECT coalesce(sum(n_claims), 0), min(n_claims) FROM pair_stats").fetchone()
+            if stale is None or stale >= 0:
+                return int(total)
         where, args = self._claim_where(current=not include_superseded, **filters)
         sql = "SELECT count(*) FROM claims c JOIN documents d ON d.id = c.doc_id" + where
         return int(self._query(sql, args, filters.get("q"))[0][0])
@@ -119,6 +133,7 @@ class Queries(LedgerBase):
         tl = build_timeline(actor, measure, (dict(zip(_TIMELINE_COLUMNS, r, strict=True)) for r in rows))
         for k in ("low", "high"):
             tl.span[k] = _num(tl.span.get(k))
+        _mark_reviewed(self.conn, tl.points)
         return tl
 
     def metrics(self, **filters: Any) -> list[dict[str, Any]]:
