@@ -291,3 +291,42 @@ def test_eval_of_a_reviewed_ledger_scores_the_machine(runner, db):
     assert (levels["found"]["tp"], levels["found"]["gold"], levels["found"]["pred"]) == (3, 3, 4)
     assert levels["typed"]["tp"] == 3 and levels["attributed"]["tp"] == 2
     assert "scoring the machine against 4 reviewed claims (1 rejected)" in result.stderr
+
+
+def test_furniture_only_text_is_a_named_skip(runner, tmp_path):
+    teaser = tmp_path / "teaser.txt"
+    teaser.write_text("Foto: Agentur XY\nMehr zum Thema\n", encoding="utf-8")
+    result = runner.invoke(main, ["ingest", str(teaser), "--lang", "de", "--db", str(tmp_path / "t.db")])
+    assert result.exit_code == 0, result.output
+    assert "figtrace: warning: teaser.txt: no text left after cleaning" in result.stderr
+    assert "1 skipped (1 no text after cleaning)" in result.stderr
+    rows = _jsonl(runner.invoke(main, ["documents", "--db", str(tmp_path / "t.db"), "--format", "jsonl"]))
+    assert [(r["name"], r["status"]) for r in rows] == [("teaser.txt", "read, no claims")]
+    assert rows[0]["reason"].startswith("no text left after cleaning")
+
+
+def test_report_progress_bar_only_on_a_terminal(runner, db, tmp_path, monkeypatch):
+    quiet = runner.invoke(main, ["report", "--db", db, "-o", str(tmp_path / "a.html")])
+    assert "chart/s" not in quiet.stderr
+    monkeypatch.setattr("figtrace.output.stderr_is_terminal", lambda: True)
+    shown = runner.invoke(main, ["report", "--db", db, "-o", str(tmp_path / "b.html")])
+    assert shown.exit_code == 0 and "report: " in shown.stderr and "chart" in shown.stderr
+
+
+def test_timeline_and_conflicts_export_as_csv_and_parquet(runner, db, tmp_path):
+    import csv
+    import io
+
+    import pyarrow.parquet as pq
+
+    tl = runner.invoke(main, ["timeline", "--db", db, "--actor", "North Korea", "--measure", "killed",
+                              "--format", "csv"])
+    rows = list(csv.DictReader(io.StringIO(tl.stdout)))
+    assert [r["value"] for r in rows] == ["300", "2000"] and "reviewed" in rows[0]
+    for args in (["timeline", "--actor", "Nordkorea", "--measure", "killed"], ["conflicts", "--all"]):
+        out = tmp_path / f"{args[0]}.parquet"
+        result = runner.invoke(main, [*args, "--db", db, "--format", "parquet", "-o", str(out)])
+        assert result.exit_code == 0, result.output
+        assert pq.read_table(out).num_rows >= 1, args
+    need_file = runner.invoke(main, ["conflicts", "--db", db, "--format", "parquet"])
+    assert need_file.exit_code == 2 and "--format parquet needs --output FILE" in need_file.output

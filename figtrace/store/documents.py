@@ -33,6 +33,9 @@ DOCUMENT_TABLE_FIELDS = ("name", "outlet", "lang", "published", "published_from"
 _PUBLISHED_FROM = {"user": "option", "html": "metadata", "feed": "metadata", "given": "metadata",
                    "record": "metadata", "text": "body", "inferred": "body (inferred bound)"}
 
+#: Skips of documents that were read and stored but gave nothing: their reason goes on the document's row.
+_EMPTY_KINDS = ("language", "no_text")
+
 #: Claim-level filters: a document matches when one of its claims does.
 _CLAIM_LEVEL = ("actor", "measure", "source", "q", "reviewed")
 
@@ -95,8 +98,14 @@ def list_documents(ledger: Ledger, f: Filters, *, limit: int | None = None, offs
         d["published_inferred"] = bool(d["published_inferred"])
         d["status"], d["reason"] = _status(d)
         rows.append(d)
-    if skipped and not any(getattr(f, n) for n in (*_CLAIM_LEVEL, "lang", "since", "until")):
-        rows += skipped_inputs(ledger, f)
+    # a document read but empty for a visible reason (a forced language, furniture only) carries the reason
+    extra = skipped_inputs(ledger, f) if skipped else []
+    empty = {r["name"]: r for r in extra if r["kind"] in _EMPTY_KINDS}
+    for d in rows:
+        if d["status"] == "read, no claims" and d["name"] in empty:
+            d["reason"] = empty[d["name"]]["reason"]
+    if not any(getattr(f, n) for n in (*_CLAIM_LEVEL, "lang", "since", "until")):
+        rows += [r for r in extra if r["kind"] not in _EMPTY_KINDS]
     if offset or limit is not None:
         rows = rows[offset:None if limit is None else offset + limit]
     return rows
@@ -119,7 +128,7 @@ def skipped_inputs(ledger: Ledger, f: Filters) -> list[dict[str, Any]]:
     return [{"id": None, "name": r["input"], "url": r["input"] if "://" in r["input"] else None,
              "outlet": r["outlet"], "lang": None, "published": None, "published_from": None, "n_claims": 0,
              "version": None, "status": "skipped" if r["kind"] != "failed" else "failed",
-             "reason": r["reason"], "ingested_at": r["at"]} for r in run(ledger, sql, args, f)]
+             "reason": r["reason"], "ingested_at": r["at"], "kind": r["kind"]} for r in run(ledger, sql, args, f)]
 
 
 def record_skipped(ledger: Ledger, items: Iterable[InputError],
