@@ -29,6 +29,7 @@ from dataclasses import dataclass, field
 
 from figtrace.diagnose import nothing_reason
 from figtrace.errors import FigtraceError, InputError
+from figtrace.limits import DOCUMENT_BUDGET_S, Stopwatch, budget_message, check_lines, time_limit
 from figtrace.model import Claim, Document
 
 __all__ = ["Extractor", "Options", "Outcome", "Result", "default_extractor", "prepare", "process", "read",
@@ -46,13 +47,16 @@ class Options:
     ``published`` is the publication date for documents whose metadata
     carries none. ``allow_private`` lets URLs resolve to private or loopback
     addresses. ``extractor`` replaces the rule engine (a module-level function,
-    so that it pickles).
+    so that it pickles). ``budget`` is the seconds one document may take from
+    the start of its reading to its ledger write (:mod:`figtrace.limits`; None:
+    unbounded).
     """
 
     lang: str | None = None
     published: str | None = None
     allow_private: bool = False
     extractor: Extractor | None = None
+    budget: float | None = DOCUMENT_BUDGET_S
 
 
 @dataclass(slots=True)
@@ -65,6 +69,7 @@ class Result:
     #: Why a document gave no claims when the tool can see why (furniture only, a forced language
     #: the text is not in): a skip to name and count, not a failure.
     empty_reason: InputError | None = None
+    elapsed: float = 0.0  # seconds spent on it so far (reading and processing), against its budget
 
 
 #: What a batch yields per input: a result, or the input that failed (in its place).
@@ -77,7 +82,7 @@ def read(inputs: Iterable[str], options: Options = Options()) -> Iterator[Docume
     """Stages 1 and 2: documents (or the inputs that failed) from files, folders, ``-`` and URLs."""
     from figtrace.ingest import iter_documents
 
-    return iter_documents(inputs, allow_private=options.allow_private)
+    return iter_documents(inputs, allow_private=options.allow_private, budget=options.budget)
 
 
 # -- stages 3 and 4 ------------------------------------------------------------------
@@ -111,10 +116,20 @@ def process(document: Document, options: Options = Options()) -> Result:
     fix (an unknown language); :func:`run_documents` turns any failure into an
     :class:`~figtrace.errors.InputError` in the document's place.
     """
-    doc = prepare(document, options)
-    extractor = options.extractor or _engine()
-    claims = extractor(doc)
-    return Result(doc, claims, _warnings(doc), None if claims else nothing_reason(doc))
+    spent = Stopwatch.elapsed()
+    if not spent:  # not read by a reader here (given as text, or read in another process)
+        Stopwatch.start()
+    budget = options.budget
+    remaining = None if budget is None else budget - spent
+    with time_limit(remaining, budget_message(budget or 0, "processing it")):
+        check_lines(document.text)
+        doc = prepare(document, options)
+        extractor = options.extractor or _engine()
+        claims = extractor(doc)
+        empty = None if claims else nothing_reason(doc)
+    elapsed = Stopwatch.elapsed()
+    Stopwatch.reset()
+    return Result(doc, claims, _warnings(doc), empty, elapsed)
 
 
 def _warnings(doc: Document) -> list[str]:
@@ -164,10 +179,16 @@ def run_documents(items: Iterable[Document | InputError], options: Options = Opt
             continue
         try:
             yield process(item, options)
-        except FigtraceError as e:  # a user's problem (an unknown language, a time budget): its own message
+        except FigtraceError as e:  # a user's problem (an unknown language, a time or size limit): its message
             yield InputError(item.name, str(e))
+        except RecursionError:
+            yield InputError(item.name, "extraction failed: nested too deeply (over Python's recursion limit)")
+        except MemoryError:
+            yield InputError(item.name, "extraction failed: ran out of memory (document skipped)")
         except Exception as e:  # one article's extraction bug must not stop a batch
             yield InputError(item.name, f"extraction failed: {type(e).__name__}: {e}")
+        finally:
+            Stopwatch.reset()
 
 
 def run(inputs: Iterable[str], options: Options = Options()) -> Iterator[Outcome]:

@@ -10,6 +10,7 @@ catastrophically (see tests/test_numbers.py for the property tests).
 
 from __future__ import annotations
 
+import bisect
 import math
 import re
 from dataclasses import dataclass
@@ -401,7 +402,34 @@ def _drop_overlaps(ms: list[Mention]) -> list[Mention]:
 
 
 def _inside(a: int, b: int, spans: list[tuple[int, int]]) -> bool:
-    return any((s <= a and b <= e) or (s < b and a < e) for s, e in spans)
+    """Whether ``[a, b)`` overlaps one of ``spans`` (sorted by start, as ``blocked_spans`` returns them).
+
+    The spans are the whole document's and this runs per figure: comparing with
+    every span made a page of many dates quadratic (a 2 MB line took minutes).
+    An overlap exists iff some span starting before ``b`` ends after ``a``; the
+    largest end among the first i spans is kept per list, so a test is one bisection.
+    """
+    starts, max_ends = _span_index(spans)
+    i = bisect.bisect_left(starts, b)
+    return i > 0 and max_ends[i - 1] > a
+
+
+_last_index: tuple[list[tuple[int, int]], list[int], list[int]] | None = None
+
+
+def _span_index(spans: list[tuple[int, int]]) -> tuple[list[int], list[int]]:
+    """Starts and running maximum of ends of ``spans``, built once per list (the engine reuses one per document)."""
+    global _last_index
+    last = _last_index
+    if last is not None and last[0] is spans and len(last[1]) == len(spans):
+        return last[1], last[2]
+    starts, max_ends, top = [], [], -1
+    for s, e in spans:
+        starts.append(s)
+        top = max(top, e)
+        max_ends.append(top)
+    _last_index = (spans, starts, max_ends)
+    return starts, max_ends
 
 
 @cache

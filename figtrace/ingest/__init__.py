@@ -25,11 +25,12 @@ from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import Any, BinaryIO
 
-from figtrace.errors import InputError
+from figtrace.errors import FigtraceError, InputError
 from figtrace.ingest.decode import decode, repair
 from figtrace.ingest.errors import ReadError
 from figtrace.ingest.fetch import FetchPolicy, fetch, make_client
 from figtrace.ingest.sniff import SNIFFED, Kind, binary_format, kind_by_content, kind_by_name, suffix, unsupported
+from figtrace.limits import DOCUMENT_BUDGET_S, Stopwatch, budget_message, time_limit
 from figtrace.model import Document
 
 __all__ = ["DEFAULT_MAX_BYTES", "FetchPolicy", "ReadError", "iter_documents"]
@@ -47,17 +48,23 @@ def iter_documents(
     timeout: float = 20.0,
     max_bytes: int = DEFAULT_MAX_BYTES,
     fetch_policy: FetchPolicy | None = None,
+    budget: float | None = DOCUMENT_BUDGET_S,
 ) -> Iterator[Document | InputError]:
     """Documents from files, folders, ``-`` (stdin) and URLs, with the metadata their container carried.
 
     ``allow_private`` permits fetching loopback,
     private and link-local addresses (refused by default). ``max_bytes`` caps
     one document; ``fetch_policy`` overrides the network guards' defaults.
+    ``budget`` bounds the seconds spent reading one document (None: unbounded).
+
+    Each file, record, stream and URL is isolated: whatever its reader raises
+    (a third-party parser's bug, a recursion too deep, running out of time or
+    memory) becomes one :class:`InputError` naming it, and the next input is read.
     """
     if isinstance(inputs, str):  # one path given bare, not a list of its characters
         inputs = [inputs]
     policy = fetch_policy or FetchPolicy(timeout=timeout, allow_private=allow_private)
-    reader = _Reader(max_bytes=max_bytes, policy=policy)
+    reader = _Reader(max_bytes=max_bytes, policy=policy, budget=budget)
     try:
         for item in inputs:
             yield from reader.read(item)
@@ -68,9 +75,10 @@ def iter_documents(
 class _Reader:
     """Options of one batch and its HTTP client (opened on the first URL)."""
 
-    def __init__(self, *, max_bytes: int, policy: FetchPolicy):
+    def __init__(self, *, max_bytes: int, policy: FetchPolicy, budget: float | None = DOCUMENT_BUDGET_S):
         self.max_bytes = max_bytes
         self.policy = policy
+        self.budget = budget
         self._client: Any = None
 
     def close(self) -> None:
@@ -87,9 +95,9 @@ class _Reader:
 
     def read(self, item: str) -> Iterator[Document | InputError]:
         if item == "-":
-            yield from self._stdin()
+            yield from self._guarded(self._stdin(), "<stdin>")
         elif item.lower().startswith(("http://", "https://")):
-            yield from self._url(item)
+            yield from self._guarded(self._url(item), item)
         else:
             p = Path(item)
             if p.is_dir():
@@ -97,14 +105,43 @@ class _Reader:
             elif not p.exists():
                 yield InputError(item, "no such file or folder")
             else:
-                yield from self._file(p, item)
+                yield from self._guarded(self._file(p, item), item)
+
+    def _guarded(self, items: Iterator[Document | InputError], display: str) -> Iterator[Document | InputError]:
+        """One input's documents, each read within the budget; anything its reader raises is one error line.
+
+        The reader of that input stops there (a generator that raised cannot go
+        on); the batch goes on with the next input. The stopwatch of each
+        document starts here, so the later stages take what is left of its budget.
+        """
+        while True:
+            Stopwatch.start()
+            try:
+                with time_limit(self.budget, budget_message(self.budget or 0, "reading it")):
+                    item = next(items)
+            except StopIteration:
+                return
+            except RecursionError:
+                yield InputError(display, "nested too deeply to read (over Python's recursion limit)")
+            except MemoryError:
+                yield InputError(display, "ran out of memory while reading it (skipped)")
+            except FigtraceError as e:  # a time or size limit
+                yield InputError(display, str(e))
+            except Exception as e:  # a reader's (or a library's) bug must not stop the batch
+                text = str(e).strip().splitlines()[0][:160] if str(e).strip() else ""
+                yield InputError(display, f"cannot read it: {type(e).__name__}{': ' + text if text else ''}")
+            else:
+                yield item
+                continue
+            items.close()
+            return
 
     def _dir(self, root: Path) -> Iterator[Document | InputError]:
         for item in walk_folder(root):
             if isinstance(item, InputError):
                 yield item
             else:
-                yield from self._file(Path(item), item)
+                yield from self._guarded(self._file(Path(item), item), item)
 
     def _file(self, p: Path, display: str) -> Iterator[Document | InputError]:
         try:

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 
 from figtrace.ingest.decode import repair
 from figtrace.ingest.errors import ReadError
+from figtrace.limits import MAX_TAGS
 
 # trafilatura logs every page it cannot parse; our InputError already says so, once.
 logging.getLogger("trafilatura").setLevel(logging.CRITICAL)
@@ -32,6 +33,10 @@ def read_html(data: bytes | str, url: str | None = None) -> Page:
     """The article in an HTML page, title first; :class:`ReadError` when there is none."""
     import trafilatura
 
+    tags = data.count(b"<" if isinstance(data, bytes) else "<")
+    if tags > MAX_TAGS:
+        raise ReadError(f"the page has {tags:,} tags, over the {MAX_TAGS:,}-tag limit (a tag flood, not an "
+                        f"article)")
     try:
         result = trafilatura.bare_extraction(
             data,
@@ -43,6 +48,8 @@ def read_html(data: bytes | str, url: str | None = None) -> Page:
             include_links=False,
             deduplicate=False,
         )
+    except RecursionError:
+        raise ReadError("the HTML is nested too deeply to read (over Python's recursion limit)") from None
     except Exception as e:  # trafilatura raises many kinds on broken markup
         raise ReadError(f"cannot parse the HTML ({type(e).__name__})") from None
     text = (getattr(result, "text", None) or "").strip() if result is not None else ""

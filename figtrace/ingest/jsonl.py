@@ -33,6 +33,9 @@ def iter_jsonl(stream: BinaryIO, name: str, max_record: int) -> Iterator[tuple[s
         except UnicodeDecodeError:
             yield InputError(here, "not UTF-8 (JSON Lines must be UTF-8)")
             continue
+        except RecursionError:
+            yield InputError(here, "JSON nested too deeply to read (over Python's recursion limit)")
+            continue
         except ValueError as e:
             yield InputError(here, f"not valid JSON: {getattr(e, 'msg', e)}")
             continue

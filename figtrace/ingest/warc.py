@@ -7,6 +7,7 @@ cut short ends with an error after the records that were intact.
 
 from __future__ import annotations
 
+import os
 import zlib
 from collections.abc import Iterator
 from typing import BinaryIO
@@ -23,7 +24,10 @@ def iter_warc(
 
     n = 0
     try:
-        for record in ArchiveIterator(stream, arc2warc=True):
+        records = ArchiveIterator(stream, arc2warc=True)
+        for record in records:
+            if record.rec_type is None:
+                raise ValueError("a record without a WARC type (not a WARC record)")
             if record.rec_type not in ("response", "resource"):
                 continue
             headers = record.http_headers
@@ -46,9 +50,25 @@ def iter_warc(
                 # the record promised more bytes than the file holds: the crawl was cut here
                 raise EOFError(f"record {n} ends early")
             yield rec_name, record.rec_headers.get_header("WARC-Target-URI"), data, _charset(ctype)
+        size = _size(stream)
+        if size is not None and records.offset < size:
+            # warcio stops quietly at a gzip member cut short: the bytes after the last record are lost
+            raise EOFError(f"the last {size - records.offset:,} bytes are not a whole record")
     except (ArchiveLoadFailed, EOFError, zlib.error, ValueError, OSError) as e:
         reason = str(e).strip().splitlines()[0][:120] if str(e).strip() else type(e).__name__
         yield InputError(name, f"truncated or damaged WARC after {n} HTML records: {reason}")
+    except Exception as e:  # warcio trips over malformed headers (a response without WARC-Target-URI)
+        reason = str(e).strip().splitlines()[0][:120] if str(e).strip() else ""
+        yield InputError(name, f"damaged WARC record after {n} HTML records (warcio: {type(e).__name__}"
+                               f"{': ' + reason if reason else ''}); the records after it are not read")
+
+
+def _size(stream: BinaryIO) -> int | None:
+    """The size of a file behind ``stream`` (None for a pipe such as stdin)."""
+    try:
+        return os.fstat(stream.fileno()).st_size
+    except (OSError, AttributeError, ValueError):
+        return None
 
 
 def _charset(ctype: str) -> str | None:

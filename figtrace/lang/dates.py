@@ -117,10 +117,16 @@ def find_dates(text: str, langs: tuple[str, ...] | None = None) -> list[DateMent
     lex = date_lexicon(langs)
     scan = blank_times(text)
     found: list[DateMention] = []
-    taken: list[tuple[int, int]] = []
+    # characters taken by a date found so far, one byte each: a new date is checked against
+    # its own few characters (comparing it with every earlier date made a page of many dates
+    # quadratic: a 2 MB line took minutes)
+    taken = bytearray(len(scan))
 
     def free(s: int, e: int) -> bool:
-        return all(e <= a or s >= b for a, b in taken)
+        return taken.find(1, s, e) < 0
+
+    def take(s: int, e: int) -> None:
+        taken[s:e] = b"\x01" * (e - s)
 
     for patterns, precision in ((lex.full, "day"), (lex.month_year, "month"), (lex.year, "year")):
         for pat in patterns:
@@ -132,7 +138,7 @@ def find_dates(text: str, langs: tuple[str, ...] | None = None) -> list[DateMent
                 if d is None:
                     continue
                 found.append(DateMention(s, e, d, precision))  # type: ignore[arg-type]
-                taken.append((s, e))
+                take(s, e)
     found.sort(key=lambda x: x.start)
     return found
 

@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from figtrace.errors import FigtraceError, InputError
+from figtrace.limits import DOCUMENT_BUDGET_S, DocumentTimeout, budget_message, time_limit
 from figtrace.model import Document
 from figtrace.pipeline import Options, Outcome, default_extractor, read, run_documents
 from figtrace.store import db
@@ -22,18 +23,31 @@ from figtrace.store.db import LedgerError
 from figtrace.store.ledger import IngestAborted, IngestSummary, Ledger
 
 ENGINES = ("local", "dask")
+#: Seconds a document's ledger write may always take, whatever the earlier stages left of its budget.
+WRITE_FLOOR_S = 5.0
 
 
 def store_results(ledger: Ledger, outcomes: Iterable[Outcome], summary: IngestSummary,
-                  progress: bool = False) -> IngestSummary:
-    """Store each result and count it in ``summary``; a failed input is listed, a bad ledger stops the run."""
+                  progress: bool = False, budget: float | None = DOCUMENT_BUDGET_S) -> IngestSummary:
+    """Store each result and count it in ``summary``; a failed input is listed, a bad ledger stops the run.
+
+    The write is the last stage of a document's ``budget``: it gets what reading
+    and processing left of it (at least ``WRITE_FLOOR_S``, so a document that
+    finished just in time is not refused for a write of milliseconds).
+    """
     for item in _progress(outcomes, progress):
         if isinstance(item, InputError):
             summary.add_problem(item)
-        else:
-            ledger.store(item.document, item.claims, summary)
-            if item.empty_reason is not None:
-                summary.skipped.append(item.empty_reason)
+            continue
+        remaining = None if budget is None else max(budget - item.elapsed, WRITE_FLOOR_S)
+        try:
+            with time_limit(remaining, budget_message(budget or 0, "storing it")):
+                ledger.store(item.document, item.claims, summary)
+        except DocumentTimeout as e:
+            summary.add_problem(InputError(item.document.name, str(e)))
+            continue
+        if item.empty_reason is not None:
+            summary.skipped.append(item.empty_reason)
     return summary
 
 
@@ -60,10 +74,10 @@ def ingest(
     if engine == "local" and jobs == 1:
         with ledger.batch():
             store_results(ledger, run_documents(_unstored(ledger, read(inputs, options), summary), options),
-                          summary, progress)
+                          summary, progress, options.budget)
     elif engine == "local":
         with ledger.batch():
-            store_results(ledger, iter_results(inputs, options, jobs=jobs), summary, progress)
+            store_results(ledger, iter_results(inputs, options, jobs=jobs), summary, progress, options.budget)
     elif engine == "dask":
         from figtrace.scale.dask import run_dask
         from figtrace.scale.shards import iter_shards
@@ -74,7 +88,7 @@ def ingest(
             for failure in report.failures:
                 summary.add_problem(failure)
             with ledger.batch():
-                store_results(ledger, iter_shards(folder), summary, progress)
+                store_results(ledger, iter_shards(folder), summary, progress, options.budget)
     else:
         raise FigtraceError(f"unknown engine {engine!r} (one of {', '.join(ENGINES)})")
     return summary
