@@ -123,7 +123,7 @@ CASES = [
     Case("nested_html.html", _bytes(lambda: _nested_html(60_000)), 1, ""),  # refused, or read (see test)
     Case("huge_line.txt", _text("The ministry said 120 soldiers were killed. " * 50_000), 1,
          f"over the {MAX_LINE_CHARS:,}-character limit"),
-    Case("many_dates.txt", _text(_many_dates(8_000)), 0, "", claims=1000),
+    Case("many_dates.txt", _text(_many_dates(2_500)), 0, "", claims=500),
     Case("binary.txt", _bytes(lambda: bytes(range(256)) * 4000), 1, ""),
     Case("empty.txt", _text(""), 1, "empty"),
     Case("html_without_body.html", _bytes(lambda: b"<html><head><title>x</title></head></html>"), 1, ""),
@@ -164,8 +164,11 @@ def test_the_folder_is_ingested_around_every_hostile_file(corpus: Path, tmp_path
     assert r.returncode == 1, r.stderr  # some inputs failed, none stopped the batch
     assert "Traceback" not in r.stderr, r.stderr
     lines = [line for line in r.stderr.splitlines() if line.startswith("figtrace: ")]
+    warnings = [line for line in lines if line.startswith("figtrace: warning: ")]
+    lines = [line for line in lines if line not in warnings]
     summary = lines[-1]
     failures = lines[:-1]
+    assert any("notes.unknown" in w for w in warnings), warnings  # skipped, and said so
     expected_failures = sum(c.errors for c in CASES)
     assert len(failures) == expected_failures, "\n".join(failures)
     assert f"{expected_failures} failures" in summary

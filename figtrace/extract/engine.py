@@ -16,6 +16,7 @@ boundary, so a teaser's figures are never credited to the main story.
 
 from __future__ import annotations
 
+import bisect
 import datetime as dt
 import re
 import time
@@ -187,6 +188,7 @@ class _DocContext:
         self.blocked = self.times.blocked_spans(text)
         # "KYIV, Ukraine —", "CAIRO/JERUSALEM —": where the reporter filed from, not a side in the story
         self.datelines = [m.span(1) for m in _DATELINE.finditer(text)]
+        self._dateline_index = _span_index(sorted(self.datelines))  # one bisection per test
         self.published = published
         self.deadline: float | None = None
         self.budget: float | None = None
@@ -207,17 +209,17 @@ class _DocContext:
                 f"{len(self.text):,} characters, stopped at character {at:,})")
 
     def _in_dateline(self, pos: int) -> bool:
-        return any(a <= pos < b for a, b in self.datelines)
+        return _covered(self._dateline_index, pos, pos + 1)
 
     def main_actor(self, segments: list[Segment]) -> str | None:
         """The side most named in the story's own text, not counting names of sources."""
         counts: Counter[str] = Counter()
-        sources = [(m.start(), m.end()) for m in self.sources.sources.finditer(self.text)]
+        sources = _span_index(sorted((m.start(), m.end()) for m in self.sources.sources.finditer(self.text)))
         for seg in segments:
             if seg.kind == "furniture":
                 continue
             for m in self.actor_m.finditer(self.text, seg.start, seg.end):
-                if any(a <= m.start() and m.end() <= b for a, b in sources) or self._in_dateline(m.start()):
+                if _covered(sources, m.start(), m.end()) or self._in_dateline(m.start()):
                     continue
                 after = self.text[m.end(): m.end() + 30].lstrip()
                 if self.attack is not None and self.attack.match(after):
@@ -601,6 +603,25 @@ class _DocContext:
             segment=seg.kind, published=doc.published, outlet=doc.outlet, url=doc.url, doc_id=doc.id,
             confidence=round(max(confidence, 0.1), 2), why=why,
         )
+
+
+def _span_index(spans: list[tuple[int, int]]) -> tuple[list[int], list[int]]:
+    """Starts of ``spans`` (sorted by start) and the largest end among the first i of them."""
+    starts, max_ends, top = [], [], -1
+    for a, b in spans:
+        starts.append(a)
+        top = max(top, b)
+        max_ends.append(top)
+    return starts, max_ends
+
+
+def _covered(index: tuple[list[int], list[int]], s: int, e: int) -> bool:
+    """Whether ``[s, e)`` lies inside one of the indexed spans: some span starting at or before ``s`` ends at
+    or after ``e``. One bisection instead of a scan: the scans made a long document quadratic (each actor
+    name tested against every source name of the whole text)."""
+    starts, max_ends = index
+    i = bisect.bisect_right(starts, s) - 1
+    return i >= 0 and e <= max_ends[i]
 
 
 @cache

@@ -62,9 +62,31 @@ _TOKEN = re.compile(r"[^\W_][\w\-'’]*")
 KEY_LEN = 3
 
 
-@lru_cache(maxsize=64)
+#: Texts at least this long (a whole document, not a sentence) keep their index in a slot of their own:
+#: between two uses of a document's index the engine looks at many sentences, and when those pushed the
+#: document out of the cache, its index was rebuilt per segment (quadratic in a long document).
+BIG_TEXT = 4096
+_big_index: list[tuple[str, dict[int, dict[str, list[int]]]]] = []
+
+
 def _token_index(text: str) -> dict[int, dict[str, list[int]]]:
     """Word starts of a text by their lowercased first 1, 2 and 3 letters, computed once per text."""
+    if len(text) < BIG_TEXT:
+        return _small_token_index(text)
+    for held, index in _big_index:
+        if held is text:
+            return index
+    index = _build_index(text)
+    _big_index[:] = [(text, index), *_big_index[:1]]  # the two most recent documents
+    return index
+
+
+@lru_cache(maxsize=64)
+def _small_token_index(text: str) -> dict[int, dict[str, list[int]]]:
+    return _build_index(text)
+
+
+def _build_index(text: str) -> dict[int, dict[str, list[int]]]:
     index: dict[int, dict[str, list[int]]] = {k: {} for k in range(1, KEY_LEN + 1)}
     for tm in _TOKEN.finditer(text):
         st = tm.start()
@@ -106,6 +128,7 @@ class PhrasePattern:
         for k in by_key:
             self.keys_by_len.setdefault(len(k), set()).add(k)
         self._cache: dict[int, tuple[str, list[int]]] = {}
+        self._big: tuple[str, list[int]] | None = None
         # entries that start with a sign ("%", "€", "-jährige") are few: scan for them directly
         self.odd = re.compile(boundary("(?:" + "|".join(alts[i] for i in odd) + ")")) if odd else None
 
@@ -122,6 +145,9 @@ class PhrasePattern:
 
     def _candidates(self, text: str) -> list[int]:
         """Word starts where some entry may begin: the text's prefixes met with the entries' keys."""
+        big = self._big
+        if big is not None and big[0] is text:
+            return big[1]
         cached = self._cache.get(id(text))
         if cached is not None and cached[0] is text:
             return cached[1]
@@ -132,6 +158,9 @@ class PhrasePattern:
             for key in keys.intersection(by_prefix):
                 found.update(by_prefix[key])
         cand = sorted(found)
+        if len(text) >= BIG_TEXT:  # a document: kept apart, so sentences never push it out
+            self._big = (text, cand)
+            return cand
         if len(self._cache) > 8:
             self._cache.clear()
         self._cache[id(text)] = (text, cand)
