@@ -13,12 +13,13 @@ the last one forward when it is reported speech ("demnach", Konjunktiv I,
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import cache
 
 from figtrace.kb import get_kb
 from figtrace.lang import get_lexicon
 from figtrace.lang.phrases import compile_phrases
+from figtrace.extract.speakers import Speaker, speaker_reader
 
 #: How far (characters) a source may stand from the cue that binds it.
 PREFIX_REACH = 35
@@ -27,9 +28,13 @@ POSTFIX_REACH = 60
 #: How far from a saying verb a pronoun or "the agency" may stand to be its subject.
 PRONOUN_REACH = 30
 UNATTRIBUTED = "unattributed"
+#: Speakers named only by country or generic role: a known source bound nearby is more precise.
+WEAK_KINDS = ("country",)
 METONYM_CUE = "a capital or country as speaker"
 #: A speaker followed by a colon this close to the start of a sentence is a headline's source.
 HEADLINE_REACH = 30
+#: A sentence this short (characters) can be a headline with its speaker at the end.
+HEADLINE_LENGTH = 160
 #: A name the knowledge base does not know loses a tie against one it knows (characters).
 RAW_PENALTY = 5
 #: How far before its saying verb an institution ("the Somali army") may stand.
@@ -47,6 +52,12 @@ class Attribution:
     start: int  # the source mention's span (for excluding it as an actor)
     end: int
     cue: str
+    via: tuple[str, ...] = ()  # relays between the source and the outlet, outermost first
+    kind: str = "known"  # how it was named: known, person, function, role, organisation, country
+    side: str | None = None  # the side the speaker belongs to, when known
+    bare: str | None = None  # a function without its country: named per claim from where it happens
+    cue_at: int = -1  # where the cue stands, to bind each figure to the nearest of several speakers
+    alts: tuple[Attribution, ...] = ()  # every speaker the sentence names, for sentences with two
 
 
 class SourceReader:
@@ -70,6 +81,7 @@ class SourceReader:
         kb = get_kb()
         self.kb = kb
         self.sources = kb.matcher("sources", lang)
+        self.sp = speaker_reader(lang)
         self.metonyms = kb.matcher("metonyms", lang)
         self.kinds = {name: e.attrs.get("kind", "") for name, e in kb.sources.items()}
 
@@ -99,6 +111,35 @@ class SourceReader:
             # "nach UN-Angaben", "according to Israeli tallies": the name carries its own cue
             if self.prefix is not None and self.prefix.search(text[s_:e_].replace("-", " ")):
                 return Attribution(name, s_, e_, text[s_:e_])
+        opened = self._open(text, a, b, cues) or self._tail_speaker(text, a, b)
+        known_att = self._by_known(text, a, b, cues, known)
+        if ((opened is None or opened.kind in WEAK_KINDS) and (known_att is None or known_att.cue == METONYM_CUE)
+                and self.carries(text, a, b)):
+            return None  # "according to the statement", "den Angaben zufolge": the source named before
+        if opened is None:
+            return known_att
+        if known_att is not None and (opened.kind in WEAK_KINDS or opened.bare):
+            # "Seoul's estimate", "officials said": a source the knowledge base names nearby is more precise
+            return replace(known_att, alts=opened.alts)
+        return opened
+
+    def _tail_speaker(self, text: str, a: int, b: int) -> Attribution | None:
+        """'Israel's death toll surpasses 600: ministry': a headline's speaker after its last colon."""
+        m = re.search(r"(?:\s[-–—]|:)\s*([^:\-–—]{2,40}?)\s*$", text[a:b])
+        if m is None or b - a > HEADLINE_LENGTH:
+            return None
+        s_ = a + m.start(1)
+        span = self.sp.np_after(text, s_, b)
+        if span is None or text[span[1]:b].strip(" .\"'"):
+            return None
+        spk = self.sp.name(text, span[0], span[1])
+        if spk is None:
+            return None
+        return Attribution(spk.name, spk.start, spk.end, ":", (), spk.kind, spk.side, spk.bare, s_)
+
+    def _by_known(self, text: str, a: int, b: int, cues: list[tuple[str, int, int, str]],
+                  known: list[tuple[int, int, str]]) -> Attribution | None:
+        """A source the knowledge base knows, bound to the nearest cue (the speaker phrase aside)."""
         if not cues:
             return None
         relay_end = -1
@@ -135,6 +176,98 @@ class SourceReader:
             if side is not None:
                 return side
         return best[1] if best else None
+
+    def _open(self, text: str, a: int, b: int, cues: list[tuple[str, int, int, str]]) -> Attribution | None:
+        """Whoever the attribution syntax names, known to the knowledge base or not.
+
+        Each cue binds the noun phrase its grammar points at: after a prefix
+        ("laut X", "according to X"), before a postfix ("X zufolge"), the subject
+        before or after a verb of saying ("X sagte", "sagte X", "teilte X mit"),
+        the one a verb of learning names ("wie AFP von X erfuhr"), a cue noun's
+        owner ("nach pakistanischen Angaben", "Behördenangaben", "Angaben des X").
+        A relayed origin ("citing X", "unter Berufung auf X") beats its relay,
+        and a news agency only relays when someone else is named.
+        """
+        sp = self.sp
+        found: list[tuple[int, int, Speaker, str, int]] = []  # rank, distance, speaker, cue word, cue position
+
+        def add(span: tuple[int, int] | None, rank: int, cue_pos: int, word: str, upto: int = -1) -> None:
+            if span is None:
+                return
+            spk = sp.name(text, span[0], span[1], None)
+            if spk is not None:
+                if upto > spk.end and spk.kind != "known":
+                    # the subject's whole clause up to its verb (an apposition) speaks, not a side
+                    spk = Speaker(spk.name, spk.start, upto, spk.kind, spk.media, spk.side, spk.bare)
+                found.append((rank, min(abs(span[0] - cue_pos), abs(span[1] - cue_pos)), spk, word, cue_pos))
+
+        for span in sp.relayed(text, a, b):
+            add(span, -1, span[0], "relay")
+        for kind, cs, ce, word in cues:
+            first = word.split()[0].lower()
+            if kind == "prefix":
+                add(sp.np_after(text, ce, b), 0, ce, word)
+            elif kind == "postfix":
+                add(sp.np_before(text, a, cs, skip=False), 0, cs, word)
+            elif kind == "verb":
+                if first in sp.learn_verbs:
+                    add(sp.learned_from(text, a, cs), -1, cs, word)
+                add(sp.np_before(text, a, cs), 1, cs, word, cs)
+                first_end = cs + len(word.split()[0])
+                last = word.split()[-1]
+                if len(word.split()) > 1 and ce - len(last) > first_end:
+                    add(sp.np_after(text, first_end, ce - len(last), skip=True), 1, first_end, word)
+                if first not in self.addressees:
+                    span = sp.np_after(text, ce, b, skip=True)
+                    if span is not None and (sp.caps_nouns or not text[span[1]:b].strip(" \"'”“)")[:1].isalnum()):
+                        add(span, 2, ce, word)
+        for t in sp.tokens(text, a, b):
+            low = t.low
+            noun = next((n for n in sp.cue_nouns if low == n or (low.endswith(n) and len(low) > len(n) + 1)), None)
+            if noun is None:
+                continue
+            head_end = t.end - len(noun)
+            if head_end > t.start:
+                # "Behördenangaben", "UN-Angaben": the compound's head names the speaker
+                add((t.start, head_end - (1 if text[head_end - 1] == "-" else 0)), 0, t.start, t.text)
+                continue
+            nxt = sp.tokens(text, t.end, min(b, t.end + 12))
+            if nxt and (nxt[0].low in sp.det or nxt[0].low in sp.conn):
+                add(sp.np_after(text, t.end, b), 0, t.end, t.text)
+            before = sp.tokens(text, max(a, t.start - 40), t.start)
+            mods = []
+            opener = None
+            for bt in reversed(before):
+                if sp._modifier(bt) and not bt.cap or (bt.cap and sp._country(text, bt.start, bt.end)):
+                    mods.append(bt)
+                    continue
+                opener = bt
+                break
+            after = sp.tokens(text, t.end, min(b, t.end + 12))
+            bound = (opener is not None and opener.low in sp.cue_noun_openers) or (
+                bool(after) and after[0].low in sp.cue_noun_openers)
+            if mods and bound:
+                own = sp._country(text, mods[-1].start, mods[0].end)
+                if own:
+                    side = sp._country_side(text, mods[-1].start, mods[0].end)[1]
+                    found.append((2, 0, Speaker(f"{own} {sp.country_speaker}", mods[-1].start, mods[0].end,
+                                                "country", False, side), t.text, t.start))
+        if not found:
+            return None
+        found.sort(key=lambda f: (f[0], f[1]))
+        origin = [f for f in found if not f[2].media]
+        media = [f for f in found if f[2].media]
+        best = origin[0] if origin else found[0]
+        via = tuple(dict.fromkeys(f[2].name for f in media if f[2].name != best[2].name)) if origin else ()
+        def att(f: tuple[int, int, Speaker, str, int]) -> Attribution:
+            spk = f[2]
+            return Attribution(spk.name, spk.start, spk.end, f[3], via, spk.kind, spk.side, spk.bare, f[4])
+
+        alts: dict[str, Attribution] = {}
+        for f in origin:
+            if f[0] <= 1 and f[2].name not in alts:
+                alts[f[2].name] = att(f)
+        return replace(att(best), alts=tuple(alts.values()) if len(alts) > 1 else ())
 
     def _metonyms(self, text: str, a: int, b: int, cues: list[tuple[str, int, int, str]]):  # type: ignore[no-untyped-def]
         """'Kyiv said', 'Moskau meldete', 'Seoul: …': a country speaking, right next to its verb."""

@@ -21,17 +21,18 @@ import datetime as dt
 import re
 import time
 from collections import Counter
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import cache
 from typing import Any
 
 from figtrace.errors import ExtractionTimeout
-from figtrace.extract.attribution import METONYM_CUE, UNATTRIBUTED, Attribution, source_reader
+from figtrace.extract.attribution import METONYM_CUE, UNATTRIBUTED, WEAK_KINDS, Attribution, source_reader
 from figtrace.extract.details import add_details
 from figtrace.extract.frames import Frame, frame_reader
 from figtrace.extract.numbers import Mention, finder
 from figtrace.extract.sentences import Sentence, splitter
-from figtrace.extract.timeref import TimeExpr, time_finder
+from figtrace.extract.typography import normalize_typography
+from figtrace.extract.timeref import Published, TimeExpr, time_finder
 from figtrace.kb import get_kb
 from figtrace.lang import get_lexicon
 from figtrace.lang.phrases import compile_phrases
@@ -130,12 +131,13 @@ def extract_document(doc: Document, *, budget: float | None = DOCUMENT_BUDGET) -
     get_lexicon(lang)  # raises UnknownLanguageError with the list of lexicons
     segments = doc.segments or _segment(doc.text, lang)
     published, inferred = _published(doc)
-    text = doc.text
+    text = normalize_typography(doc.text)
     claims: list[Claim] = []
     ctx = _DocContext(text, lang, published)
     ctx.deadline = None if budget is None else time.monotonic() + budget
     ctx.budget = budget
     main_actor = ctx.main_actor(segments)
+    ctx.story_country = ctx.story_country_of(segments) or main_actor
     ctx.check_budget(0)
     for seg in segments:
         claims.extend(ctx.extract_segment(doc, seg, main_actor, published, inferred))
@@ -157,17 +159,14 @@ def _segment(text: str, lang: str) -> list[Segment]:
     return segment(text, lang) or [Segment(0, len(text), "body")]
 
 
-def _published(doc: Document) -> tuple[dt.date | None, bool]:
-    if not doc.published:
-        return None, False
-    try:
-        return dt.date.fromisoformat(str(doc.published)[:10]), bool(doc.published_inferred)
-    except ValueError:
-        return None, False
+def _published(doc: Document) -> tuple[Published | None, bool]:
+    """The publication date at the precision the metadata gives (day, month or year)."""
+    pub = Published.parse(doc.published)
+    return pub, bool(doc.published_inferred) if pub else False
 
 
 class _DocContext:
-    def __init__(self, text: str, lang: str, published: dt.date | None):
+    def __init__(self, text: str, lang: str, published: Published | None):
         self.text = text
         self.lang = lang
         self.nums = finder(lang)
@@ -190,6 +189,9 @@ class _DocContext:
         self.datelines = [m.span(1) for m in _DATELINE.finditer(text)]
         self._dateline_index = _span_index(sorted(self.datelines))  # one bisection per test
         self.published = published
+        self.story_country: str | None = None
+        self.named_speakers: list[Attribution] = []
+        self.source_function = {n: e.attrs.get("function", "") for n, e in get_kb().sources.items()}
         self.deadline: float | None = None
         self.budget: float | None = None
 
@@ -245,14 +247,14 @@ class _DocContext:
         return out
 
     def extract_segment(self, doc: Document, seg: Segment, main_actor: str | None,
-                        published: dt.date | None, inferred: bool) -> list[Claim]:
+                        published: Published | None, inferred: bool) -> list[Claim]:
         text = self.text
         sents = self._sentences(seg)
         if not sents:
             return []
         # sources: own, backward ("Das erklärte X"), carried (reported speech)
         for st in sents:
-            st.own = self.sources.own(text, st.s.start, st.s.end, st.sources)
+            st.own = self._resolve(self.sources.own(text, st.s.start, st.s.end, st.sources))
         last: tuple[Attribution, int, int] | None = None  # attribution, sentence index, paragraph
         named: tuple[Attribution, int, int] | None = None  # the last source named at all: "The NIS … it told"
         for i, st in enumerate(sents):
@@ -260,6 +262,9 @@ class _DocContext:
             if st.own is not None and last is not None and last[2] == st.s.paragraph and self._vaguer(st.own, last[0]):
                 # "hieß es weiter aus Seoul" after the NIS spoke: the agency, not its government
                 st.own = None
+            if st.own is not None and st.own.kind in WEAK_KINDS and nxt is not None and nxt.own is not None \
+                    and self.sources.is_backward(text, nxt.s.start, nxt.s.end):
+                st.own = None  # "nach Erkenntnissen aus Südkorea … Das sagte der Abgeordnete Lee": the one named
             if st.own is not None:
                 st.att, st.att_from, st.att_how = st.own, i, "cue"
                 last = named = (st.own, i, st.s.paragraph)
@@ -371,11 +376,73 @@ class _DocContext:
             if measure:
                 f.why["measure"] = f.why["unit"]
 
+    def _resolve(self, att: Attribution | None) -> Attribution | None:
+        """'das Ministerium', 'the ministry': the one named before in the story, if its name fits.
+
+        Remembers every speaker the document names, so a later bare function
+        ("the ministry, which …, said") is the same body, not a new one.
+        """
+        if att is None:
+            return None
+        if att.kind in ("organisation", "person") and " " not in att.source:
+            # "Lee said", "Abiad added": the person named in full before
+            for prev in reversed(self.named_speakers):
+                if prev.kind == "person" and prev.source.split()[-1] == att.source:
+                    return replace(att, source=prev.source, kind="person")
+        if att.bare:
+            word = att.bare.split()[-1].lower()
+            for prev in reversed(self.named_speakers):
+                function = str(self.source_function.get(prev.source, "")).lower().split()
+                if word in prev.source.lower().split() or word in function[-1:]:
+                    return replace(att, source=prev.source, bare=None, kind=prev.kind, side=prev.side)
+            return att
+        self.named_speakers.append(att)
+        return att
+
+    def _bound(self, att: Attribution, m: Mention) -> Attribution:
+        """Of several speakers in one sentence, the one whose cue is nearest the figure in its clause."""
+        if not att.alts:
+            return att
+
+        def cost(x: Attribution) -> float:
+            lo, hi = sorted((x.cue_at, m.start))
+            return abs(x.cue_at - m.start) + (1000 if self.sources.sp.breaks_between(self.text, lo, hi) else 0)
+
+        return min(att.alts, key=cost)
+
+    def _where(self, st: _Sent) -> str | None:
+        """The country a sentence places its events in ("in Gaza", "im indisch kontrollierten Teil")."""
+        for _, _, _, actor in st.places:
+            if actor:
+                return actor
+        for _, _, name, prep in st.actors:
+            if prep:
+                return name
+        return None
+
+    def story_country_of(self, segments: list[Segment]) -> str | None:
+        """The country the story happens in: the most named place, weighted over sides named as locations."""
+        counts: Counter[str] = Counter()
+        for seg in segments:
+            if seg.kind == "furniture":
+                continue
+            for m in self.place_m.finditer(self.text, seg.start, seg.end):
+                actor = self.place_actor.get(self.place_m.label(m))
+                if actor:
+                    counts[actor] += 1
+            for m in self.actor_m.finditer(self.text, seg.start, seg.end):
+                if self._prep_before(m.start()):
+                    counts[self.actor_m.label(m)] += 1
+        return counts.most_common(1)[0][0] if counts else None
+
     def _vaguer(self, new: Attribution, old: Attribution) -> bool:
-        kinds = self.sources.kinds
-        return (kinds.get(new.source) == "government" and new.source != old.source
-                and self.source_side.get(new.source) is not None
-                and self.source_side.get(new.source) == self.source_side.get(old.source))
+        """'hieß es weiter aus Seoul' after the NIS spoke: the country again, not a new source."""
+        if new.source == old.source:
+            return False
+        new_side = new.side or self.source_side.get(new.source)
+        old_side = old.side or self.source_side.get(old.source)
+        vague = new.kind == "country" or (new.kind == "known" and self.sources.kinds.get(new.source) == "government")
+        return vague and new_side is not None and new_side == old_side
 
     def _topic(self, st: _Sent) -> str | None:
         for s, e, name, prep in st.actors:
@@ -532,7 +599,7 @@ class _DocContext:
             return sents[j].places[-1][2]
         return None
 
-    def _as_of(self, sents: list[_Sent], i: int, m: Mention, published: dt.date | None,
+    def _as_of(self, sents: list[_Sent], i: int, m: Mention, published: Published | None,
                inferred: bool, figures: list[tuple[int, int]]) -> tuple[str | None, str]:
         st = sents[i]
         best: tuple[float, TimeExpr] | None = None
@@ -565,12 +632,12 @@ class _DocContext:
         if published is not None:
             if inferred:
                 # a lower bound on the publication date: better than nothing, and marked as such
-                return published.isoformat(), "inferred publication date (no time expression)"
-            return published.isoformat(), "publication date (no time expression)"
+                return published.iso, "inferred publication date (no time expression)"
+            return published.iso, "publication date (no time expression)"
         return None, "no time expression"
 
     def _claim(self, doc: Document, seg: Segment, sents: list[_Sent], i: int, m: Mention, f: Frame,
-               main_actor: str | None, published: dt.date | None, inferred: bool,
+               main_actor: str | None, published: Published | None, inferred: bool,
                figures: list[tuple[int, int]], prev_claim: Claim | None) -> Claim:
         st = sents[i]
         shared = "inherited" in f.why.get("unit", "") or f.why.get("measure") == "shared with the figure before"
@@ -579,13 +646,19 @@ class _DocContext:
         else:
             actor, actor_why = self._actor(sents, i, m, f, main_actor, seg)
         as_of, as_of_why = self._as_of(sents, i, m, published, inferred, figures)
-        source = st.att.source if st.att else UNATTRIBUTED
+        att = self._bound(st.att, m) if st.att is not None and st.att_from == i else st.att
+        source = att.source if att else UNATTRIBUTED
+        if att is not None and att.bare:
+            # "das Gesundheitsministerium", "officials said": the country where it happens
+            src = sents[st.att_from] if st.att_from is not None else st
+            source = self.sources.sp.compose(att.bare, self._where(src) or self._where(st) or self.story_country
+                                             or actor)
         why = {
             "figure": f"{m.kind}: {m.surface!r}",
             "qualifier": m.qualifier,
             **{k: v for k, v in f.why.items() if k in ("unit", "measure")},
             "actor": actor_why,
-            "source": f"{st.att_how}: {st.att.cue!r}" if st.att else "no attribution cue",
+            "source": f"{st.att_how}: {att.cue!r}" if att else "no attribution cue",
             "as_of": as_of_why,
         }
         confidence = 1.0
@@ -596,7 +669,7 @@ class _DocContext:
         if seg.kind == "furniture":
             confidence -= 0.2
         return Claim(
-            doc=doc.name, quote=self.text[st.s.start: st.s.end], figure=m.surface, value=m.value,
+            doc=doc.name, quote=doc.text[st.s.start: st.s.end], figure=doc.text[m.start:m.end], value=m.value,
             low=m.low, high=m.high, qualifier=m.qualifier, measure=f.measure or "", actor=actor, unit=f.unit or "",
             source=source, as_of=as_of, location=self._location(sents, i, m),
             start=m.start, end=m.end, quote_start=st.s.start, quote_end=st.s.end, lang=self.lang,

@@ -31,6 +31,49 @@ _PHONE = re.compile(r"(?<!\w)\+\d[\d\s/()\-]{7,}\d")
 _YEAR = re.compile(r"(?<![\d.,])(19[5-9]\d|20\d\d)(?![\d.,]\d)")
 
 
+_ISO_PREFIX = re.compile(r"\s*(\d{4})(?:-(\d{1,2})(?:-(\d{1,2}))?)?")
+
+
+@dataclass(frozen=True, slots=True)
+class Published:
+    """A publication date at the precision its metadata has: a day, a month or a year.
+
+    A month-only date ("2025-08") still anchors "last year" and "im Juni"; a
+    weekday or "yesterday" against it resolves to that month, never to a
+    made-up day.
+    """
+
+    date: dt.date  # the first day of the period
+    precision: str  # "day", "month" or "year"
+
+    @property
+    def iso(self) -> str:
+        if self.precision == "day":
+            return self.date.isoformat()
+        if self.precision == "month":
+            return _fmt_month(self.date.year, self.date.month)
+        return f"{self.date.year:04d}"
+
+    @classmethod
+    def parse(cls, value: object) -> Published | None:
+        if isinstance(value, dt.datetime):
+            return cls(value.date(), "day")
+        if isinstance(value, dt.date):
+            return cls(value, "day")
+        m = _ISO_PREFIX.match(str(value or ""))
+        if not m:
+            return None
+        y, mo, d = m.group(1), m.group(2), m.group(3)
+        try:
+            if d:
+                return cls(dt.date(int(y), int(mo), int(d)), "day")
+            if mo:
+                return cls(dt.date(int(y), int(mo), 1), "month")
+            return cls(dt.date(int(y), 1, 1), "year")
+        except ValueError:
+            return None
+
+
 @dataclass(frozen=True, slots=True)
 class TimeExpr:
     start: int
@@ -129,7 +172,7 @@ class TimeFinder:
         return spans
 
     # -- time expressions -------------------------------------------------------
-    def find(self, text: str, start: int, end: int, published: dt.date | None,
+    def find(self, text: str, start: int, end: int, published: Published | dt.date | None,
              inferred: bool = False) -> list[TimeExpr]:
         """Time expressions in ``text[start:end]``.
 
@@ -137,17 +180,20 @@ class TimeFinder:
         month-level relative times are resolved; a weekday or "yesterday" against
         a bound would give a date before the bound.
         """
+        pub = published if isinstance(published, Published) or published is None else Published.parse(published)
         try:
-            return self._find(text, start, end, published, inferred)
+            return self._find(text, start, end, pub, inferred)
         except (OverflowError, ValueError):
             # a publication date at the edge of the calendar: resolve nothing relative
             return self._find(text, start, end, None, False)
 
-    def _find(self, text: str, start: int, end: int, published: dt.date | None,
+    def _find(self, text: str, start: int, end: int, published: Published | None,
               inferred: bool) -> list[TimeExpr]:
         found: list[TimeExpr] = []
-        pub = published
-        day_pub = None if inferred else published
+        pub = published.date if published is not None and published.precision != "year" else None
+        day_pub = None if inferred or published is None or published.precision != "day" else published.date
+        # what a day-level expression resolves to against a month or year: that month or year
+        coarse = published.iso if published is not None and not inferred and day_pub is None else None
         for m in _NUMDATE.finditer(text, start, end):
             d = _parse_numdate(m.group(0))
             if d:
@@ -194,29 +240,36 @@ class TimeFinder:
             found.append(TimeExpr(m.start(), m.end(), m.group(1), "explicit"))
         for m in self.weekday.finditer(text, start, end):
             if day_pub is None:
-                found.append(TimeExpr(m.start(), m.end(), None, "relative"))
+                found.append(TimeExpr(m.start(), m.end(), coarse, "relative"))
                 continue
             wd = self.weekdays[m.group("w").lower()]
             back = (day_pub.weekday() - wd) % 7
             found.append(TimeExpr(m.start(), m.end(), (day_pub - dt.timedelta(days=back)).isoformat(), "relative"))
         for rx, key in self.rel:
             for m in rx.finditer(text, start, end):
-                ref = pub if key in ("this_year", "last_year", "this_month", "last_month") else day_pub
-                found.append(TimeExpr(m.start(), m.end(), _relative(key, ref), "relative"))
+                if key in ("this_year", "last_year"):
+                    ref = published.date if published is not None else None
+                else:
+                    ref = pub if key in ("this_month", "last_month") else day_pub
+                found.append(TimeExpr(m.start(), m.end(), _relative(key, ref) or coarse, "relative"))
         for rx, sign in ((self.period_last, 0), (self.ago_before, 1), (self.ago_after, 1)):
             if rx is None:
                 continue
             for m in rx.finditer(text, start, end):
                 n = _count(m.groupdict().get("n"), self.lang)
                 unit = self.units[m.group("u").lower()]
-                found.append(TimeExpr(m.start(), m.end(), _span_back(pub, n, unit, point=bool(sign)), "period"))
+                anchor = day_pub if unit in ("hour", "day", "week") else pub
+                period = _span_back(anchor, n, unit, point=bool(sign)) if anchor is not None else coarse
+                if period and anchor is not None and anchor is not day_pub and published is not None:
+                    period = period.replace(anchor.isoformat(), published.iso)
+                found.append(TimeExpr(m.start(), m.end(), period, "period"))
         if self.present is not None:
             for m in self.present.finditer(text, start, end):
-                found.append(TimeExpr(m.start(), m.end(), pub.isoformat() if pub else None, "present"))
+                found.append(TimeExpr(m.start(), m.end(), published.iso if published else None, "present"))
         found = _drop_overlaps(found)
-        return self._since(text, found, pub)
+        return self._since(text, found, published)
 
-    def _since(self, text: str, found: list[TimeExpr], pub: dt.date | None) -> list[TimeExpr]:
+    def _since(self, text: str, found: list[TimeExpr], pub: Published | None) -> list[TimeExpr]:
         """'seit Oktober 2023' is a period from then until publication."""
         if self.since is None:
             return found
@@ -231,7 +284,7 @@ class TimeFinder:
                     r"[,;.]", lead[m.end():]):
                 # "seit Kriegsbeginn im Oktober 2023", "since the war began in October 2023"
                 begin = t.period.split("..")[0]
-                end = pub.isoformat() if pub else None
+                end = pub.iso if pub else None
                 out.append(TimeExpr(t.start, t.end, f"{begin}..{end}" if end else None, "period"))
             else:
                 out.append(t)

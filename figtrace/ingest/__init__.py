@@ -366,10 +366,20 @@ def _renamed(err: InputError, name: str, display: str) -> InputError:
 
 
 def _iso_date(value: object) -> str | None:
-    if not isinstance(value, str) or len(value) < 10:
+    """YYYY-MM-DD, YYYY-MM or YYYY, at the precision given (a month-only date is kept)."""
+    if not isinstance(value, str):
+        return None
+    import re
+
+    m = re.match(r"\s*(\d{4})(?:-(\d{2})(?:-(\d{2}))?)?(?:$|[T\s])", value)
+    if not m:
         return None
     try:
-        return dt.date.fromisoformat(value[:10]).isoformat()
+        if m.group(3):
+            return dt.date(int(m.group(1)), int(m.group(2)), int(m.group(3))).isoformat()
+        if m.group(2):
+            return f"{dt.date(int(m.group(1)), int(m.group(2)), 1):%Y-%m}"
+        return m.group(1)
     except ValueError:
         return None
 

@@ -46,6 +46,9 @@ class Matcher:
     def match(self, text: str, pos: int = 0) -> re.Match[str] | None:
         return None if self.pattern is None else self.pattern.match(text, pos)
 
+    def search(self, text: str, pos: int = 0, endpos: int | None = None) -> re.Match[str] | None:
+        return next(self.finditer(text, pos, endpos), None)
+
     def label(self, m: re.Match[str]) -> str:
         return self.labels[m.lastgroup or ""]
 

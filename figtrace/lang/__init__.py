@@ -61,6 +61,12 @@ SCHEMA: dict[str, dict[str, str]] = {
         "day_suffixes": "strs",
     },
     "sentences": {"abbreviations": "strs", "ordinal_dot": "bool"},
+    "speakers": {
+        "determiners": "strs", "connectors": "strs", "stop": "strs", "adverbials": "strs",
+        "clause_openers": "strs", "learn_verbs": "strs", "learn_from": "strs", "relay_cues": "strs",
+        "cue_nouns": "strs", "country_speaker": "str", "titles": "strs", "media": "strs", "modifiers": "strs",
+        "capitalised_nouns": "bool", "demonyms_as_written": "bool", "blocs": "map_str", "demonym_endings": "strs", "clause_breaks": "strs", "name_joiners": "strs", "modifier_suffixes": "strs", "cue_noun_openers": "strs", "functions": "map_str", "roles": "map_str",
+    },
     "frames": {
         "partitive": "strs", "location_prepositions": "strs", "relay": "strs", "side_nouns": "strs",
         "attack_nouns": "strs", "cue_barriers": "strs", "genitive_after_noun": "bool", "own_markers": "strs",
@@ -76,7 +82,7 @@ SCHEMA: dict[str, dict[str, str]] = {
 EXTRA_FILES = {"furniture", "dates"}
 REQUIRED = ("numbers", "qualifiers", "measures", "attribution", "time", "sentences", "frames")
 #: Files a language may leave out (its claims then carry no item, scope or group).
-OPTIONAL = ("items", "scope", "groups")
+OPTIONAL = ("items", "scope", "groups", "speakers")
 
 MEASURES_KEYS = {"noun": {"unit", "measure", "words"}, "counter": {"unit", "measure", "words"},
                  "cue": {"measure", "priority", "units", "words"}}
@@ -97,6 +103,7 @@ class Lexicon:
     extra: dict[str, dict[str, Any]] = field(default_factory=dict)
     items: dict[str, Any] = field(default_factory=dict)
     scope: dict[str, Any] = field(default_factory=dict)
+    speakers: dict[str, Any] = field(default_factory=dict)
     groups: dict[str, Any] = field(default_factory=dict)
 
 
