@@ -16,10 +16,10 @@ import re
 from dataclasses import dataclass, replace
 from functools import cache
 
+from figtrace.extract.speakers import Speaker, speaker_reader
 from figtrace.kb import get_kb
 from figtrace.lang import get_lexicon
 from figtrace.lang.phrases import compile_phrases
-from figtrace.extract.speakers import Speaker, speaker_reader
 
 #: How far (characters) a source may stand from the cue that binds it.
 PREFIX_REACH = 35
@@ -111,14 +111,17 @@ class SourceReader:
             # "nach UN-Angaben", "according to Israeli tallies": the name carries its own cue
             if self.prefix is not None and self.prefix.search(text[s_:e_].replace("-", " ")):
                 return Attribution(name, s_, e_, text[s_:e_])
-        opened = self._open(text, a, b, cues) or self._tail_speaker(text, a, b)
+        opened = self._open(text, a, b, cues)
+        if opened is None or opened.kind in WEAK_KINDS:
+            opened = self._tail_speaker(text, a, b) or opened
         known_att = self._by_known(text, a, b, cues, known)
         if ((opened is None or opened.kind in WEAK_KINDS) and (known_att is None or known_att.cue == METONYM_CUE)
                 and self.carries(text, a, b)):
             return None  # "according to the statement", "den Angaben zufolge": the source named before
         if opened is None:
             return known_att
-        if known_att is not None and (opened.kind in WEAK_KINDS or opened.bare):
+        if known_att is not None and (opened.kind in WEAK_KINDS or opened.bare) \
+                and self.kinds.get(known_att.source) != "media":
             # "Seoul's estimate", "officials said": a source the knowledge base names nearby is more precise
             return replace(known_att, alts=opened.alts)
         return opened
@@ -211,7 +214,12 @@ class SourceReader:
                 add(sp.np_before(text, a, cs, skip=False), 0, cs, word)
             elif kind == "verb":
                 if first in sp.learn_verbs:
-                    add(sp.learned_from(text, a, cs), -1, cs, word)
+                    told, learner = sp.learned_from(text, a, cs)
+                    add(told, -1, cs, word)
+                    if told is not None and learner is not None:
+                        spk = sp.name(text, *learner)
+                        if spk is not None:  # the one who learned it only relays it
+                            found.append((3, 0, replace(spk, media=True), word, cs))
                 add(sp.np_before(text, a, cs), 1, cs, word, cs)
                 first_end = cs + len(word.split()[0])
                 last = word.split()[-1]
@@ -223,22 +231,24 @@ class SourceReader:
                         add(span, 2, ce, word)
         for t in sp.tokens(text, a, b):
             low = t.low
-            noun = next((n for n in sp.cue_nouns if low == n or (low.endswith(n) and len(low) > len(n) + 1)), None)
+            noun = low if low in sp.cue_nouns else next(
+                (n for n in sorted(sp.cue_nouns, key=len, reverse=True) if low.endswith(n) and len(low) > len(n) + 1),
+                None)
             if noun is None:
                 continue
             head_end = t.end - len(noun)
             if head_end > t.start:
                 # "Behördenangaben", "UN-Angaben": the compound's head names the speaker
                 add((t.start, head_end - (1 if text[head_end - 1] == "-" else 0)), 0, t.start, t.text)
-                continue
+                continue  # "Soldaten" ends in "daten" but names no speaker: no cue noun either
             nxt = sp.tokens(text, t.end, min(b, t.end + 12))
-            if nxt and (nxt[0].low in sp.det or nxt[0].low in sp.conn):
+            if nxt and nxt[0].low in sp.cue_noun_links:
                 add(sp.np_after(text, t.end, b), 0, t.end, t.text)
             before = sp.tokens(text, max(a, t.start - 40), t.start)
             mods = []
             opener = None
             for bt in reversed(before):
-                if sp._modifier(bt) and not bt.cap or (bt.cap and sp._country(text, bt.start, bt.end)):
+                if (sp._modifier(bt) and not bt.cap) or (bt.cap and sp._country(text, bt.start, bt.end)):
                     mods.append(bt)
                     continue
                 opener = bt

@@ -31,8 +31,8 @@ from figtrace.extract.details import add_details
 from figtrace.extract.frames import Frame, frame_reader
 from figtrace.extract.numbers import Mention, finder
 from figtrace.extract.sentences import Sentence, splitter
-from figtrace.extract.typography import normalize_typography
 from figtrace.extract.timeref import Published, TimeExpr, time_finder
+from figtrace.extract.typography import normalize_typography
 from figtrace.kb import get_kb
 from figtrace.lang import get_lexicon
 from figtrace.lang.phrases import compile_phrases
@@ -674,7 +674,7 @@ class _DocContext:
             source=source, as_of=as_of, location=self._location(sents, i, m),
             start=m.start, end=m.end, quote_start=st.s.start, quote_end=st.s.end, lang=self.lang,
             segment=seg.kind, published=doc.published, outlet=doc.outlet, url=doc.url, doc_id=doc.id,
-            confidence=round(max(confidence, 0.1), 2), why=why,
+            confidence=round(max(confidence, 0.1), 2), why=why, via=list(att.via) if att else [],
         )
 
 

@@ -85,6 +85,8 @@ class SpeakerReader:
         self.openers = {w.lower() for w in sp.get("clause_openers", [])}
         self.clause_breaks = {w.lower() for w in sp.get("clause_breaks", [])}
         self.name_joiners = {w.lower() for w in sp.get("name_joiners", [])}
+        self.generic_roles = set(sp.get("generic_roles", []))
+        self.cue_noun_links = {w.lower() for w in sp.get("cue_noun_links", [])}
         self.modifier_suffixes = tuple(w.lower() for w in sp.get("modifier_suffixes", []))
         self.cue_noun_openers = {w.lower() for w in sp.get("cue_noun_openers", [])}
         self.learn_verbs = {w.lower() for w in sp.get("learn_verbs", [])}
@@ -126,7 +128,10 @@ class SpeakerReader:
 
     def _is_time(self, t: _Tok) -> bool:
         low = t.low
-        return any(low.startswith(w) for w in self.time_words) if t.cap or not self.caps_nouns else False
+        if low in self.time_words:
+            return True
+        # "Sonntagnachmittag": a day or month word opening a compound, in a language that writes them joined
+        return self.caps_nouns and t.cap and any(low.startswith(w) for w in self.time_words if len(w) >= 5)
 
     def _nounish(self, t: _Tok) -> bool:
         """A token a speaker phrase may end on: a noun or name."""
@@ -140,9 +145,7 @@ class SpeakerReader:
         """A word before a phrase's noun: an adjective ("libanesische", "local")."""
         if not t.word or t.low in self.stop or t.low in self.openers:
             return False
-        if self.caps_nouns:
-            return not t.cap and t.text.isalpha()
-        return t.low in self.np_words or t.cap
+        return (not t.cap and t.text.isalpha()) or (not self.caps_nouns and t.cap)
 
     # -- noun phrases ---------------------------------------------------------
     def np_after(self, text: str, pos: int, end: int, *, skip: bool = False) -> tuple[int, int] | None:
@@ -297,9 +300,9 @@ class SpeakerReader:
             org = self._proper_name(text, s, e)
             if org is not None:
                 return Speaker(org, s, e, "organisation", media, self._country_side(text, s, e)[1])
-        if person is not None and (best is None or self.kinds.get(self.known.label(best)) != "person"):
-            if best is None or not (best.start() <= person[0] and person[1] <= best.end()):
-                return Speaker(person[2], person[0], person[1], "person", False)
+        if person is not None and (best is None or (self.kinds.get(self.known.label(best)) != "person"
+                                                    and not (best.start() <= person[0] and person[1] <= best.end()))):
+            return Speaker(person[2], person[0], person[1], "person", False)
         func = self.functions.search(text, s, e) if self.functions is not None else None
         role = self.roles.search(text, s, e) if self.roles is not None else None
         head = min((m.start() for m in (func, role) if m is not None), default=None)
@@ -312,7 +315,8 @@ class SpeakerReader:
         abbr = _ABBR.search(phrase)
         anchor = func.start() if func is not None else role.start() if role is not None else None
         own, side = self._country_side(text, s, e, anchor)
-        if func is not None and (role is None or func.start() <= role.start() or own):
+        generic = role is not None and self.role_names[role.lastgroup or ""] in self.generic_roles
+        if func is not None and (role is None or func.start() <= role.start() or own or generic):
             fname = self.function_names[func.lastgroup or ""]
             if own:
                 return Speaker(f"{own} {fname}", s, e, "function", False, side)
@@ -527,15 +531,16 @@ class SpeakerReader:
                 out.append(span)
         return out
 
-    def learned_from(self, text: str, a: int, verb_start: int) -> tuple[int, int] | None:
-        """'wie AFP von Vertretern der Sicherheitskräfte erfuhr': the phrase after "von" in the clause."""
+    def learned_from(self, text: str, a: int, verb_start: int
+                     ) -> tuple[tuple[int, int] | None, tuple[int, int] | None]:
+        """'wie AFP von Vertretern der Sicherheitskräfte erfuhr': (who told, who learned) in the clause."""
         toks = self.tokens(text, a, verb_start)
         for i in range(len(toks) - 1, -1, -1):
             if toks[i].low in self.openers or toks[i].text in ",;:":
                 break
             if toks[i].low in self.learn_from:
-                return self.np_after(text, toks[i].end, verb_start)
-        return None
+                return self.np_after(text, toks[i].end, verb_start), self.np_before(text, a, toks[i].start)
+        return None, None
 
 
 def _foreign(toks: list[_Tok]) -> bool:
