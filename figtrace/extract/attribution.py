@@ -128,8 +128,10 @@ class SourceReader:
 
     def _tail_speaker(self, text: str, a: int, b: int) -> Attribution | None:
         """'Israel's death toll surpasses 600: ministry': a headline's speaker after its last colon."""
+        if b - a > HEADLINE_LENGTH:
+            return None
         m = re.search(r"(?:\s[-–—]|:)\s*([^:\-–—]{2,40}?)\s*$", text[a:b])
-        if m is None or b - a > HEADLINE_LENGTH:
+        if m is None:
             return None
         s_ = a + m.start(1)
         span = self.sp.np_after(text, s_, b)

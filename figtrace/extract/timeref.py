@@ -18,6 +18,7 @@ from functools import cache
 
 from figtrace.lang import get_lexicon
 from figtrace.lang.phrases import compile_phrases
+from figtrace.periods import iso_date
 
 #: "seit … <date>": how far before a date (characters, words) its "since" may stand.
 SINCE_REACH = 45
@@ -31,7 +32,7 @@ _PHONE = re.compile(r"(?<!\w)\+\d[\d\s/()\-]{7,}\d")
 _YEAR = re.compile(r"(?<![\d.,])(19[5-9]\d|20\d\d)(?![\d.,]\d)")
 
 
-_ISO_PREFIX = re.compile(r"\s*(\d{4})(?:-(\d{1,2})(?:-(\d{1,2}))?)?")
+_ISO_PREFIX = re.compile(r"(\d{4})(?:-(\d{1,2})(?:-(\d{1,2}))?)?")
 
 
 @dataclass(frozen=True, slots=True)
@@ -60,7 +61,8 @@ class Published:
             return cls(value.date(), "day")
         if isinstance(value, dt.date):
             return cls(value, "day")
-        m = _ISO_PREFIX.match(str(value or ""))
+        iso = iso_date(value) if isinstance(value, str) else None
+        m = _ISO_PREFIX.fullmatch(iso) if iso else None
         if not m:
             return None
         y, mo, d = m.group(1), m.group(2), m.group(3)

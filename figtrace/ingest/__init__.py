@@ -18,7 +18,6 @@ together in :mod:`figtrace.pipeline`; this package imports none of them.
 
 from __future__ import annotations
 
-import datetime as dt
 import os
 import sys
 from collections.abc import Iterable, Iterator
@@ -32,6 +31,7 @@ from figtrace.ingest.fetch import FetchPolicy, fetch, make_client
 from figtrace.ingest.sniff import SNIFFED, Kind, binary_format, kind_by_content, kind_by_name, suffix, unsupported
 from figtrace.limits import DOCUMENT_BUDGET_S, Stopwatch, budget_message, time_limit
 from figtrace.model import Document
+from figtrace.periods import iso_date
 
 __all__ = ["DEFAULT_MAX_BYTES", "FetchPolicy", "ReadError", "iter_documents"]
 
@@ -366,22 +366,8 @@ def _renamed(err: InputError, name: str, display: str) -> InputError:
 
 
 def _iso_date(value: object) -> str | None:
-    """YYYY-MM-DD, YYYY-MM or YYYY, at the precision given (a month-only date is kept)."""
-    if not isinstance(value, str):
-        return None
-    import re
-
-    m = re.match(r"\s*(\d{4})(?:-(\d{2})(?:-(\d{2}))?)?(?:$|[T\s])", value)
-    if not m:
-        return None
-    try:
-        if m.group(3):
-            return dt.date(int(m.group(1)), int(m.group(2)), int(m.group(3))).isoformat()
-        if m.group(2):
-            return f"{dt.date(int(m.group(1)), int(m.group(2)), 1):%Y-%m}"
-        return m.group(1)
-    except ValueError:
-        return None
+    """The record's date at the precision it has ("2025-08" stays the month)."""
+    return iso_date(value)
 
 
 def _mb(n: int) -> str:
