@@ -17,7 +17,6 @@ boundary, so a teaser's figures are never credited to the main story.
 from __future__ import annotations
 
 import bisect
-import datetime as dt
 import re
 import time
 from collections import Counter
