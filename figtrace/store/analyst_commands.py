@@ -6,8 +6,6 @@ Thin wrappers over :mod:`figtrace.store.documents` and
 
 from __future__ import annotations
 
-from typing import Any
-
 import click
 
 from figtrace.errors import FigtraceError
@@ -17,12 +15,7 @@ from figtrace.store.documents import DOCUMENT_FIELDS, DOCUMENT_TABLE_FIELDS
 from figtrace.store.filters import Filters, filter_options
 from figtrace.store.reviews import Review, review_claim
 
-STATUSES = ("read", "skipped", "failed", "superseded", "no-claims")
-
-
-def status_matches(row: dict[str, Any], status: str | None) -> bool:
-    """Whether a documents row has ``status`` (None: every row); ``no-claims`` is "read, no claims"."""
-    return status is None or row["status"] == ("read, no claims" if status == "no-claims" else status)
+STATUSES = ("read", "no-claims", "superseded", "skipped", "failed")
 
 
 @click.command()
@@ -37,12 +30,9 @@ def documents(db_path: str, filters: Filters, status: str | None, limit: int | N
     version) and every input an ingest skipped or could not read, with the reason."""
     with _open(db_path, readonly=True) as ledger:
         try:
-            rows = ledger.documents(**filters.as_dict())
+            rows = ledger.documents(**filters.as_dict(), status=status, limit=limit)
         except FigtraceError as e:
             _fail(str(e))
-    rows = [r for r in rows if status_matches(r, status)]
-    if limit is not None:
-        rows = rows[:limit]
     if not rows and filters.narrows():
         click.echo(f"figtrace: no documents match {filters.describe()} in {db_path}", err=True)
     write_rows(rows, fmt, fields=DOCUMENT_FIELDS, path=output, table_fields=DOCUMENT_TABLE_FIELDS)

@@ -78,41 +78,80 @@ def _status(row: dict[str, Any]) -> tuple[str, str | None]:
     return "read, no claims", None
 
 
+#: ``--status`` as SQL over ``documents d`` (a document is read, read without claims, or superseded).
+_CURRENT_CLAIM = "EXISTS (SELECT 1 FROM claims c WHERE c.doc_id = d.id AND c.current = 1)"
+_STATUS_SQL = {
+    "read": f"d.superseded_by IS NULL AND {_CURRENT_CLAIM}",
+    "no-claims": f"d.superseded_by IS NULL AND NOT {_CURRENT_CLAIM}",
+    "superseded": "d.superseded_by IS NOT NULL",
+}
+#: Statuses only skipped inputs have.
+_INPUT_STATUSES = ("skipped", "failed")
+
+
+def _input_rows(ledger: Ledger, f: Filters, status: str | None) -> tuple[list[dict[str, Any]], dict[str, str]]:
+    """Skipped and failed inputs to list after the documents (filters and status applied), and the
+    reasons of documents read but empty (by name), which go on the documents' own rows."""
+    extra = skipped_inputs(ledger, f)
+    empty = {r["name"]: r["reason"] for r in extra if r["kind"] in _EMPTY_KINDS}
+    listed = [r for r in extra if r["kind"] not in _EMPTY_KINDS and (status is None or r["status"] == status)]
+    if any(getattr(f, n) for n in (*_CLAIM_LEVEL, "lang", "since", "until")) or status in _STATUS_SQL:
+        listed = []  # an input never read has no language, date or claims to match
+    return listed, empty
+
+
 def list_documents(ledger: Ledger, f: Filters, *, limit: int | None = None, offset: int = 0,
-                   skipped: bool = True) -> list[dict[str, Any]]:
-    """Stored documents matching ``f`` (newest publication first), then the skipped inputs that match."""
+                   status: str | None = None) -> list[dict[str, Any]]:
+    """Stored documents matching ``f`` and ``status`` (newest publication first), then the skipped inputs.
+
+    Paged in SQL: a page of a ledger with a million documents reads one page of rows.
+    """
     conditions, args = _document_conditions(f)
-    has_from = _has_column(ledger, "documents", "published_from")
-    sql = ("SELECT d.id, d.name, d.url, d.title, d.outlet, d.published, d.published_inferred, d.lang, "
-           "d.version, d.superseded_by, d.ingested_at, length(d.text) AS chars, d.meta, "
-           + ("d.published_from, " if has_from else "")
-           + "(SELECT count(*) FROM claims c WHERE c.doc_id = d.id AND c.current = 1) AS n_claims "
-           "FROM documents d" + where_sql(conditions) + " ORDER BY d.published DESC, d.name, d.version")
+    if status in _STATUS_SQL:
+        conditions.append(_STATUS_SQL[status])
+    inputs, empty = _input_rows(ledger, f, status)
     rows: list[dict[str, Any]] = []
-    for r in run(ledger, sql, args, f):
-        d = dict(r)
-        meta = json.loads(d.pop("meta") or "{}")
-        if not d.get("published_from"):
-            source = meta.get("published_source")
-            d["published_from"] = _PUBLISHED_FROM.get(source, source) if d["published"] else None
-        d["published_inferred"] = bool(d["published_inferred"])
-        d["status"], d["reason"] = _status(d)
-        rows.append(d)
-    # a document read but empty for a visible reason (a forced language, furniture only) carries the reason
-    extra = skipped_inputs(ledger, f) if skipped else []
-    empty = {r["name"]: r for r in extra if r["kind"] in _EMPTY_KINDS}
-    for d in rows:
-        if d["status"] == "read, no claims" and d["name"] in empty:
-            d["reason"] = empty[d["name"]]["reason"]
-    if not any(getattr(f, n) for n in (*_CLAIM_LEVEL, "lang", "since", "until")):
-        rows += [r for r in extra if r["kind"] not in _EMPTY_KINDS]
-    if offset or limit is not None:
-        rows = rows[offset:None if limit is None else offset + limit]
-    return rows
+    if status not in _INPUT_STATUSES:
+        has_from = _has_column(ledger, "documents", "published_from")
+        sql = ("SELECT d.id, d.name, d.url, d.title, d.outlet, d.published, d.published_inferred, d.lang, "
+               "d.version, d.superseded_by, d.ingested_at, length(d.text) AS chars, d.meta, "
+               + ("d.published_from, " if has_from else "")
+               + "(SELECT count(*) FROM claims c WHERE c.doc_id = d.id AND c.current = 1) AS n_claims "
+               "FROM documents d" + where_sql(conditions) + " ORDER BY d.published DESC, d.name, d.version")
+        page_args = list(args)
+        if limit is not None or offset:
+            sql += " LIMIT ? OFFSET ?"
+            page_args += [-1 if limit is None else int(limit), int(offset)]
+        for r in run(ledger, sql, page_args, f):
+            d = dict(r)
+            meta = json.loads(d.pop("meta") or "{}")
+            if not d.get("published_from"):
+                source = meta.get("published_source")
+                d["published_from"] = _PUBLISHED_FROM.get(source, source) if d["published"] else None
+            d["published_inferred"] = bool(d["published_inferred"])
+            d["status"], d["reason"] = _status(d)
+            if d["status"] == "read, no claims" and d["name"] in empty:
+                d["reason"] = empty[d["name"]]
+            rows.append(d)
+    if limit is not None and len(rows) >= limit:
+        return rows
+    # the page runs past the documents: continue with the skipped inputs
+    n_docs = _count(ledger, conditions, args, f) if (limit is not None or offset) else len(rows)
+    start = max(0, offset - n_docs)
+    return rows + inputs[start:None if limit is None else start + limit - len(rows)]
 
 
-def count_documents(ledger: Ledger, f: Filters) -> int:
-    return len(list_documents(ledger, f))
+def _count(ledger: Ledger, conditions: list[str], args: list[Any], f: Filters) -> int:
+    return int(run(ledger, "SELECT count(*) FROM documents d" + where_sql(conditions), args, f)[0][0])
+
+
+def count_documents(ledger: Ledger, f: Filters, *, status: str | None = None) -> int:
+    """How many rows :func:`list_documents` gives for ``f`` and ``status`` (documents plus inputs)."""
+    conditions, args = _document_conditions(f)
+    if status in _STATUS_SQL:
+        conditions.append(_STATUS_SQL[status])
+    inputs, _ = _input_rows(ledger, f, status)
+    return (0 if status in _INPUT_STATUSES else _count(ledger, conditions, args, f)) + len(inputs)
 
 
 def skipped_inputs(ledger: Ledger, f: Filters) -> list[dict[str, Any]]:

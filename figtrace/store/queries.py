@@ -169,13 +169,20 @@ class Queries(LedgerBase):
         return [{"name": r["name"], "aliases": folded.get(r["name"].casefold(), []),
                  "n_claims": r["n_claims"], "n_documents": r["n_documents"]} for r in rows]
 
-    def documents(self, *, limit: int | None = None, offset: int = 0, **filters: Any) -> list[dict[str, Any]]:
+    def documents(self, *, limit: int | None = None, offset: int = 0, status: str | None = None,
+                  **filters: Any) -> list[dict[str, Any]]:
         """Stored documents without their text, newest publication first, then skipped inputs
-        (see store/documents.py)."""
-        return list_documents(self, Filters.of(**filters).resolved(), limit=limit, offset=offset)
+        (``status``: read, no-claims, superseded, skipped, failed; see store/documents.py)."""
+        return list_documents(self, Filters.of(**filters).resolved(), limit=limit, offset=offset, status=status)
 
-    def count_documents(self, **filters: Any) -> int:
-        return count_documents(self, Filters.of(**filters).resolved())
+    def count_documents(self, *, status: str | None = None, **filters: Any) -> int:
+        return count_documents(self, Filters.of(**filters).resolved(), status=status)
+
+    def document_facets(self) -> dict[str, list[str]]:
+        """The languages and outlets of the stored documents (the choices of a filter form)."""
+        return {k: [r[0] for r in self.conn.execute(
+                    f"SELECT DISTINCT {k} FROM documents WHERE {k} IS NOT NULL AND {k} != '' ORDER BY {k}")]
+                for k in ("lang", "outlet")}
 
     def document(self, doc_id: str) -> dict[str, Any] | None:
         """One document with text, segments and claims; ``doc_id`` may also be its name."""

@@ -82,15 +82,14 @@ def api_claim(request: Request) -> Response:
 
 
 def documents_page(request: Request) -> Page:
-    """One page of the documents (and skipped inputs) the filters keep."""
-    from figtrace.store.analyst_commands import status_matches
-
+    """One page of the documents (and skipped inputs) the filters keep, with how many there are in all."""
     filters = parse_params(request.query_params, CLAIM_FILTERS, str(request.url.query))
     status = parse_params(request.query_params, ("status",)).get("status")
     limit, offset = paging(request.query_params)
     with _ledger(request) as ledger:
-        rows = [r for r in ledger.documents(**filters) if status_matches(r, status)]
-    return page_of(rows[offset:offset + limit], len(rows), limit, offset)
+        rows = ledger.documents(**filters, status=status, limit=limit, offset=offset)
+        total = ledger.count_documents(**filters, status=status)
+    return page_of(rows, total, limit, offset)
 
 
 def api_documents(request: Request) -> Response:

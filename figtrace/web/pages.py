@@ -95,13 +95,13 @@ def filter_options(request: Request) -> dict[str, list[str]]:
     def compute() -> dict[str, list[str]]:
         with _ledger(request) as ledger:
             metrics = ledger.metrics()
-            documents = ledger.documents()
+            facets = ledger.document_facets()
             return {
                 "sources": sorted({s.get("name") for s in ledger.sources() if s.get("name")}),
                 "measures": sorted({m.get("measure") for m in metrics if m.get("measure")}, key=measure_order),
                 "actors": sorted({m.get("actor") for m in metrics if m.get("actor")}),
-                "langs": sorted({d.get("lang") for d in documents if d.get("lang")}),
-                "outlets": sorted({d.get("outlet") for d in documents if d.get("outlet")}),
+                "langs": facets["lang"],
+                "outlets": facets["outlet"],
             }
 
     return request.app.state.memo.get("filter_options", compute)  # type: ignore[no-any-return]
