@@ -135,6 +135,37 @@ def _time(ledger: Ledger, actor: str, measure: str, repeat: int) -> tuple[list[f
     return times, sum(len(p["claim_ids"]) for p in tl.points), len(tl.points)
 
 
+def _ms(fn, repeat: int) -> float:  # type: ignore[no-untyped-def]
+    """Median milliseconds of ``repeat`` calls of ``fn``."""
+    times = []
+    for _ in range(repeat):
+        t = time.perf_counter()
+        fn()
+        times.append((time.perf_counter() - t) * 1000)
+    return statistics.median(times)
+
+
+def measure_filters(ledger: Ledger, repeat: int) -> dict[str, float]:
+    """The shared filters and paged totals (issue 16), each against its unfiltered peer in the same run."""
+    hot = _ms(lambda: ledger.timeline(*HOT), repeat)
+    return {
+        "hot_ms": hot,
+        "hot_since_ms": _ms(lambda: ledger.timeline(*HOT, since="2025-01"), repeat),
+        "hot_outlet_ms": _ms(lambda: ledger.timeline(*HOT, outlet="outlet3"), repeat),
+        "hot_alias_ms": _ms(lambda: ledger.timeline("Nordkorea", "killed"), repeat),
+        "page_ms": _ms(lambda: ledger.claims(limit=50), repeat),
+        "page_source_ms": _ms(lambda: ledger.claims(source="NIS", limit=50), repeat),
+        "total_ms": _ms(lambda: ledger.count_claims(), repeat),
+        "total_scan_ms": _ms(lambda: ledger.conn.execute(
+            "SELECT count(*) FROM claims WHERE current = 1").fetchone(), 3),
+        "total_source_ms": _ms(lambda: ledger.count_claims(source="NIS"), 3),
+        "total_since_ms": _ms(lambda: ledger.count_claims(since="2025-06"), 3),
+        "documents_page_ms": _ms(lambda: ledger.documents(limit=50, offset=1000), repeat),
+        "documents_total_ms": _ms(lambda: ledger.count_documents(), 3),
+        "sources_outlet_ms": _ms(lambda: ledger.sources(outlet="outlet3"), 3),
+    }
+
+
 def _p(values: list[float], q: float) -> float:
     values = sorted(values)
     return values[min(len(values) - 1, int(q * len(values)))]
@@ -166,7 +197,9 @@ def measure(path: Path, repeat: int, seed: int = 11) -> dict:
         t = time.perf_counter()
         n_pairs = len(ledger.metrics())
         metrics_ms = (time.perf_counter() - t) * 1000
+        filtered = measure_filters(ledger, repeat)
     return {
+        **filtered,
         "page_median_ms": statistics.median(page), "metrics_ms": metrics_ms, "pairs": n_pairs,
         "claims": n_claims, "plan": plan, "first_ms": first_ms,
         "typical_median_ms": statistics.median(typical), "typical_p95_ms": _p(typical, 0.95),
@@ -211,6 +244,17 @@ def main() -> None:
         f"- query plan: `{result['plan']}`",
         f"- one page of the claim list (`claims(limit=50)`): median {result['page_median_ms']:.1f} ms; "
         f"the overview (`metrics()`, {result['pairs']:,} actor/measure pairs): {result['metrics_ms']:.0f} ms",
+        f"- shared filters on the hot timeline (median of {args.repeat}, against the unfiltered "
+        f"{result['hot_ms']:.1f} ms in the same run): `since` {result['hot_since_ms']:.1f} ms "
+        f"({result['hot_since_ms'] / result['hot_ms']:.1f}x), `outlet` {result['hot_outlet_ms']:.1f} ms "
+        f"({result['hot_outlet_ms'] / result['hot_ms']:.1f}x), by alias (`Nordkorea`) "
+        f"{result['hot_alias_ms']:.1f} ms ({result['hot_alias_ms'] / result['hot_ms']:.1f}x)",
+        f"- paged totals: `count_claims()` {result['total_ms']:.2f} ms (from the overview counts; a full "
+        f"`count(*)` takes {result['total_scan_ms']:.0f} ms), with `source=NIS` {result['total_source_ms']:.0f} ms, "
+        f"with `since=2025-06` {result['total_since_ms']:.0f} ms; a claims page filtered by source "
+        f"{result['page_source_ms']:.1f} ms (unfiltered {result['page_ms']:.1f} ms)",
+        f"- documents: a page at offset 1,000 {result['documents_page_ms']:.1f} ms, their total "
+        f"{result['documents_total_ms']:.0f} ms; sources of one outlet {result['sources_outlet_ms']:.0f} ms",
     ]
     if not built and args.out.exists():  # --reuse: keep how the measured ledger was built
         lines += [line for line in args.out.read_text(encoding="utf-8").splitlines()
