@@ -131,6 +131,8 @@ def test_documents_lists_each_document_with_date_origin_and_claims(runner, db):
     by_source = _jsonl(runner.invoke(main, ["documents", "--db", db, "--format", "jsonl", "--source",
                                             "Ukrainian General Staff"]))
     assert [r["name"] for r in by_source] == ["two.txt"]
+    none = runner.invoke(main, ["documents", "--db", db, "--status", "skipped"])
+    assert none.exit_code == 0 and none.stderr == f"figtrace: no documents match status=skipped in {db}\n"
     table = runner.invoke(main, ["documents", "--db", db])
     assert table.stdout.splitlines()[0].split() == ["name", "outlet", "lang", "published", "published_from",
                                                     "n_claims", "version", "status", "reason"]

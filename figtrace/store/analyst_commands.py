@@ -33,8 +33,10 @@ def documents(db_path: str, filters: Filters, status: str | None, limit: int | N
             rows = ledger.documents(**filters.as_dict(), status=status, limit=limit)
         except FigtraceError as e:
             _fail(str(e))
-    if not rows and filters.narrows():
-        click.echo(f"figtrace: no documents match {filters.describe()} in {db_path}", err=True)
+    if not rows and (filters.narrows() or status):
+        asked = ", ".join(x for x in (filters.describe() if filters.narrows() else "", status and f"status={status}")
+                          if x)
+        click.echo(f"figtrace: no documents match {asked} in {db_path}", err=True)
     write_rows(rows, fmt, fields=DOCUMENT_FIELDS, path=output, table_fields=DOCUMENT_TABLE_FIELDS)
 
 
