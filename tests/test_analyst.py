@@ -332,3 +332,17 @@ def test_timeline_and_conflicts_export_as_csv_and_parquet(runner, db, tmp_path):
         assert pq.read_table(out).num_rows >= 1, args
     need_file = runner.invoke(main, ["conflicts", "--db", db, "--format", "parquet"])
     assert need_file.exit_code == 2 and "--format parquet needs --output FILE" in need_file.output
+
+
+def test_the_reason_survives_the_shards_of_the_dask_road(tmp_path):
+    """Dask results travel as Parquet shards; an empty document's reason is read again on loading."""
+    from figtrace.pipeline import Options, process
+    from figtrace.scale.shards import iter_shards, write_shard
+
+    text = ("The ministry said on Tuesday that 40 soldiers were killed and another 12 were wounded in the "
+            "fighting near the border, according to officials in the region.\n")
+    result = process(Document(text=text, name="wire.txt"), Options(lang="de"))
+    assert result.claims == [] and result.empty_reason is not None and result.empty_reason.kind == "language"
+    write_shard(0, [result], tmp_path)
+    (loaded,) = list(iter_shards(tmp_path))
+    assert loaded.empty_reason == result.empty_reason

@@ -13,6 +13,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+from figtrace.diagnose import nothing_reason
 from figtrace.errors import FigtraceError, InputError
 from figtrace.model import Claim, Document, Segment
 from figtrace.pipeline import Outcome, Result
@@ -117,7 +118,9 @@ def iter_shards(shards: str | Path) -> Iterator[Result]:
                 lang=row["lang"], segments=[Segment(*s) for s in json.loads(row["segments"])],
                 meta=json.loads(row["meta"]),
             )
-            yield Result(doc, by_doc.get(row["doc_seq"], []))
+            claims = by_doc.get(row["doc_seq"], [])
+            # the reason an empty document gave nothing is not in the shard: read it again from the document
+            yield Result(doc, claims, empty_reason=None if claims else nothing_reason(doc))
 
 
 def iter_shard_claims(shards: str | Path) -> Iterator[Claim]:
