@@ -346,3 +346,16 @@ def test_the_reason_survives_the_shards_of_the_dask_road(tmp_path):
     write_shard(0, [result], tmp_path)
     (loaded,) = list(iter_shards(tmp_path))
     assert loaded.empty_reason == result.empty_reason
+
+
+def test_extract_progress_bar_only_on_a_terminal(runner, tmp_path, monkeypatch):
+    doc = next(synthetic_documents(1))
+    path = tmp_path / doc.name
+    path.write_text(doc.text, encoding="utf-8")
+    piped = runner.invoke(main, ["extract", str(path), "--lang", "en"], env=EXTRACTOR)
+    assert piped.exit_code == 0 and piped.stderr == ""
+    monkeypatch.setattr("figtrace.output.stderr_is_terminal", lambda: True)
+    shown = runner.invoke(main, ["extract", str(path), "--lang", "en"], env=EXTRACTOR)
+    assert "extract: " in shown.stderr and "doc/s" in shown.stderr
+    n = len(piped.stdout.splitlines())
+    assert f"figtrace: 1 documents, {n} claims, 0 skipped, 0 failures" in shown.stderr and n > 0
