@@ -3,7 +3,7 @@
     python scripts/screenshots.py              # runs the demo corpus through figtrace first
     python scripts/screenshots.py --db my.db   # or uses an existing ledger
 
-Writes docs/screenshots/{dashboard,timeline,claim,report,report-phone}.png with
+Writes docs/screenshots/{dashboard,timeline,claim,review,documents,report,report-phone}.png with
 Debian's chromium (scripts/install-browser.sh). Look at them before committing.
 """
 
@@ -66,7 +66,7 @@ def main() -> int:
         claims = ledger.claims(actor=args.actor, measure=args.measure, limit=1)
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
-    server, base = _serve(create_app(db))
+    server, base = _serve(create_app(db, allow_review=True))
     try:
         with sync_playwright() as pw:
             browser = pw.chromium.launch(executable_path=CHROMIUM, args=ARGS)
@@ -77,7 +77,13 @@ def main() -> int:
             page.screenshot(path=str(out / "timeline.png"))
             if claims:
                 page.goto(f"{base}/claim/{claims[0]['id']}")
+                page.evaluate("document.querySelector('details.review-form')?.removeAttribute('open')")
                 page.screenshot(path=str(out / "claim.png"))
+                page.evaluate("document.querySelector('details.review-form')?.setAttribute('open', '')")
+                page.locator("details.review-form").scroll_into_view_if_needed()
+                page.screenshot(path=str(out / "review.png"))
+            page.goto(f"{base}/documents")
+            page.screenshot(path=str(out / "documents.png"))
             page.goto(report.as_uri())
             page.screenshot(path=str(out / "report.png"))
             phone = browser.new_page(viewport={"width": 390, "height": 844}, device_scale_factor=1)
