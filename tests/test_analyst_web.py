@@ -187,6 +187,9 @@ def test_review_from_the_claim_page(writer: TestClient) -> None:
     assert r.status_code == 303
     assert c["id"] not in {x["id"] for x in writer.get("/api/claims?limit=500").json()["claims"]}
     assert [x["id"] for x in writer.get("/api/claims?reviewed=1").json()["claims"]] == [c["id"]]
+    page = writer.get("/claims?reviewed=1").text
+    assert page.count("data-claim=") == 1 and f'data-claim="{c["id"]}"' in page
+    assert 'name="reviewed" value="1" checked' in page and ">rejected</span>" in page
 
 
 @pytest.mark.parametrize("headers,data,with_token,status", [

@@ -11,11 +11,9 @@ import click
 from figtrace.errors import FigtraceError
 from figtrace.output import output_options, write_rows
 from figtrace.store.commands import _fail, _open, db_option
-from figtrace.store.documents import DOCUMENT_FIELDS, DOCUMENT_TABLE_FIELDS
+from figtrace.store.documents import DOCUMENT_FIELDS, DOCUMENT_TABLE_FIELDS, STATUSES
 from figtrace.store.filters import Filters, filter_options
 from figtrace.store.reviews import Review, review_claim
-
-STATUSES = ("read", "no-claims", "superseded", "skipped", "failed")
 
 
 @click.command()

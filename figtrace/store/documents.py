@@ -78,6 +78,9 @@ def _status(row: dict[str, Any]) -> tuple[str, str | None]:
     return "read, no claims", None
 
 
+#: What ``--status`` (and the API's ``status``) can ask for.
+STATUSES = ("read", "no-claims", "superseded", "skipped", "failed")
+
 #: ``--status`` as SQL over ``documents d`` (a document is read, read without claims, or superseded).
 _CURRENT_CLAIM = "EXISTS (SELECT 1 FROM claims c WHERE c.doc_id = d.id AND c.current = 1)"
 _STATUS_SQL = {

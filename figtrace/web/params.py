@@ -100,7 +100,7 @@ def _flag(name: str, raw: str) -> bool:
 
 
 def _status(name: str, raw: str) -> str:
-    from figtrace.store.analyst_commands import STATUSES
+    from figtrace.store.documents import STATUSES
 
     if raw not in STATUSES:
         raise BadParam(name, f"one of {', '.join(STATUSES)}")
@@ -145,7 +145,7 @@ PARAMS: dict[str, Param] = {p.name: p for p in (
     Param("reviewed", _flag, "Only claims an analyst reviewed (rejected ones included).",
           {"type": "boolean", "default": False}),
     Param("status", _status, "Documents: read, no-claims, superseded, skipped or failed.",
-          {"type": "string", "enum": ["read", "skipped", "failed", "superseded", "no-claims"]}),
+          {"type": "string", "enum": ["read", "no-claims", "superseded", "skipped", "failed"]}),
     Param("limit", _int(1, MAX_LIMIT), f"Rows per page, at most {MAX_LIMIT} (page on with offset or the "
           f"'next' link).", {"type": "integer", "minimum": 1, "maximum": MAX_LIMIT, "default": DEFAULT_LIMIT}),
     Param("offset", _int(0, MAX_OFFSET), "Rows to skip.",
