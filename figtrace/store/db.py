@@ -40,6 +40,10 @@ class LedgerDamaged(LedgerError, sqlite3.DatabaseError):
     handles database errors still does; every reader shows the same message."""
 
 
+class QueryInterrupted(LedgerError):
+    """A query stopped by its caller's progress handler (a dashboard request out of time)."""
+
+
 def damaged_message(path: str | Path, detail: str = "") -> str:
     """What every command and page says about a corrupt ledger file."""
     why = f" ({path}: {detail})" if detail else f" ({path})"
@@ -58,54 +62,90 @@ def is_damage(e: BaseException) -> bool:
             or "file is not a database" in text or "database corruption" in text)
 
 
+#: Times a read that SQLite calls corrupt is tried again before the file is called damaged, and the
+#: first pause. Under a concurrent ingest a read-only connection was measured to meet "database disk
+#: image is malformed" now and then on a sound file (``figtrace check`` passed after every such run,
+#: bench/load_test.py); a damaged page fails every time, a passing glitch does not.
+READ_RETRIES = 4
+READ_RETRY_PAUSE_S = 0.02
+
+
 class _Cursor(sqlite3.Cursor):
     """A cursor whose every step turns corruption into :class:`LedgerDamaged` naming the file.
 
     SQLite reports a damaged page only when a query reaches it, which may be in
     the middle of ``fetchall`` anywhere in the code: catching it here means no
-    reader (CLI, report, dashboard, library) shows a raw traceback for it.
+    reader (CLI, report, dashboard, library) shows a raw traceback for it. On a
+    read-only connection a statement that meets corruption before any of its
+    rows was handed out is run again a few times first (``READ_RETRIES``).
     """
+
+    _statement: tuple[Any, ...] | None = None
+    _handed_out = False
 
     def _damaged(self, e: sqlite3.Error) -> BaseException:
         conn = self.connection
         path = getattr(conn, "ledger_path", "the ledger")
+        if isinstance(e, sqlite3.OperationalError) and str(e) == "interrupted":
+            return QueryInterrupted(f"{path}: the query was stopped: its request ran out of time")
         return LedgerDamaged(damaged_message(path, str(e))) if is_damage(e) else e
 
+    def _may_retry(self, e: sqlite3.Error) -> bool:
+        return (getattr(self.connection, "ledger_readonly", False) and is_damage(e)
+                and self._statement is not None and not self._handed_out)
+
     def execute(self, *args: Any, **kwargs: Any) -> _Cursor:  # type: ignore[override]
-        try:
-            return super().execute(*args, **kwargs)  # type: ignore[return-value]
-        except sqlite3.Error as e:
-            raise self._damaged(e) from None
+        self._statement, self._handed_out = (args, kwargs), False
+        for attempt in range(READ_RETRIES + 1):
+            try:
+                return super().execute(*args, **kwargs)  # type: ignore[return-value]
+            except sqlite3.Error as e:
+                if attempt == READ_RETRIES or not self._may_retry(e):
+                    raise self._damaged(e) from None
+                time.sleep(READ_RETRY_PAUSE_S * 2**attempt)
+        raise AssertionError("unreachable")
 
     def executemany(self, *args: Any, **kwargs: Any) -> _Cursor:  # type: ignore[override]
+        self._statement = None
         try:
             return super().executemany(*args, **kwargs)  # type: ignore[return-value]
         except sqlite3.Error as e:
             raise self._damaged(e) from None
 
+    def _fetch(self, fetch: Any, *args: Any) -> Any:
+        for attempt in range(READ_RETRIES + 1):
+            try:
+                got = fetch(*args)
+                self._handed_out = True
+                return got
+            except sqlite3.Error as e:
+                if attempt == READ_RETRIES or not self._may_retry(e):
+                    raise self._damaged(e) from None
+                time.sleep(READ_RETRY_PAUSE_S * 2**attempt)
+                statement = self._statement
+                assert statement is not None
+                try:
+                    super().execute(*statement[0], **statement[1])
+                except sqlite3.Error:
+                    continue
+        raise AssertionError("unreachable")
+
     def fetchone(self) -> Any:
-        try:
-            return super().fetchone()
-        except sqlite3.Error as e:
-            raise self._damaged(e) from None
+        return self._fetch(super().fetchone)
 
     def fetchmany(self, *args: Any, **kwargs: Any) -> list[Any]:
-        try:
-            return super().fetchmany(*args, **kwargs)
-        except sqlite3.Error as e:
-            raise self._damaged(e) from None
+        return self._fetch(lambda: super(_Cursor, self).fetchmany(*args, **kwargs))  # type: ignore[no-any-return]
 
     def fetchall(self) -> list[Any]:
-        try:
-            return super().fetchall()
-        except sqlite3.Error as e:
-            raise self._damaged(e) from None
+        return self._fetch(super().fetchall)  # type: ignore[no-any-return]
 
     def __next__(self) -> Any:
-        try:
-            return super().__next__()
-        except sqlite3.Error as e:
-            raise self._damaged(e) from None
+        if self._handed_out:
+            try:
+                return super().__next__()
+            except sqlite3.Error as e:
+                raise self._damaged(e) from None
+        return self._fetch(super().__next__)
 
 
 class LedgerConnection(sqlite3.Connection):
@@ -142,6 +182,7 @@ def describe_error(e: sqlite3.Error, path: str | Path) -> str:
                 f"wait for it to finish and rerun")
     if name == "SQLITE_NOTADB" or "not a database" in text:
         if _has_sqlite_header(Path(path)):  # SQLite's own header, then garbage: a damaged ledger
+            # (reading the header here may drop this process's locks: it only runs on a broken file)
             return damaged_message(path, text)
         return f"{path} is not a SQLite database, so not a figtrace ledger"
     if isinstance(e, LedgerDamaged):
@@ -168,16 +209,39 @@ def _has_sqlite_header(path: Path) -> bool:
         return False
 
 
+#: Files (device, inode, size at the time) whose header this process has read already.
+_HEADERS_SEEN: set[tuple[int, int]] = set()
+
+
 def _check_header(path: Path) -> None:
+    """Refuse a file that is not SQLite's, reading its header once per file and process.
+
+    Why once: closing any descriptor of a file drops every POSIX lock this
+    process holds on it, SQLite's included. A dashboard opening the ledger per
+    request while other requests read it released their locks with each header
+    read, so a finishing ingest believed itself the last user, checkpointed and
+    removed the write-ahead log under them: the readers saw "database disk image
+    is malformed" on a sound file (bench/load_test.py found it; SQLite's "How To
+    Corrupt An SQLite Database File", section 2.2).
+    """
     try:
-        with path.open("rb") as f:
-            head = f.read(16)
+        st = path.stat()
     except FileNotFoundError:
         return
     except OSError as e:
         raise LedgerError(f"cannot read {path}: {e.strerror or e}") from None
+    key = (st.st_dev, st.st_ino)
+    if key in _HEADERS_SEEN:
+        return
+    try:
+        with path.open("rb") as f:
+            head = f.read(16)
+    except OSError as e:
+        raise LedgerError(f"cannot read {path}: {e.strerror or e}") from None
     if head and head != _SQLITE_HEADER:
         raise LedgerError(f"{path} is not a SQLite database, so not a figtrace ledger")
+    if head:
+        _HEADERS_SEEN.add(key)
 
 
 def connect(path: str | Path, *, readonly: bool = False) -> sqlite3.Connection:
@@ -197,6 +261,7 @@ def connect(path: str | Path, *, readonly: bool = False) -> sqlite3.Connection:
             conn = sqlite3.connect(str(path), timeout=BUSY_TIMEOUT_S, isolation_level=None,
                                    check_same_thread=False, factory=LedgerConnection)
         conn.ledger_path = str(path)  # type: ignore[attr-defined]
+        conn.ledger_readonly = readonly  # type: ignore[attr-defined]
         conn.row_factory = sqlite3.Row
         conn.execute("PRAGMA foreign_keys = ON")
         # Timelines read scattered rows of a large file: map it and keep a bigger page cache.
@@ -229,15 +294,23 @@ def _check_writable(p: Path) -> None:
 
 def _connect_readonly(p: Path) -> sqlite3.Connection:
     """Read-only, also where the folder is not writable (WAL's -shm cannot be made there)."""
+    import os
+
     uri = p.resolve().as_uri()
     conn = sqlite3.connect(f"{uri}?mode=ro", uri=True, timeout=BUSY_TIMEOUT_S, isolation_level=None,
                            check_same_thread=False, factory=LedgerConnection)
+    conn.ledger_path = str(p)  # type: ignore[attr-defined]
+    conn.ledger_readonly = True  # type: ignore[attr-defined]
     try:
         conn.execute("SELECT count(*) FROM sqlite_master").fetchone()
         return conn
     except sqlite3.OperationalError:
         conn.close()
-    # No other process can be writing where nobody may create the -shm file.
+        folder = p.parent if str(p.parent) else Path(".")
+        if os.access(folder, os.W_OK):
+            raise  # a lock or a passing error, not a folder where -shm cannot be made
+    # No other process can be writing where nobody may create the -shm file; only then is the
+    # file immutable (an immutable connection ignores the write-ahead log and every lock).
     return sqlite3.connect(f"{uri}?mode=ro&immutable=1", uri=True, isolation_level=None,
                            check_same_thread=False, factory=LedgerConnection)
 

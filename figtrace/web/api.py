@@ -102,8 +102,12 @@ def _timeline(request: Request) -> dict[str, Any]:
         raise HTTPException(400, "a timeline needs both 'actor' and 'measure'")
     named = Filters.of(actor=params.pop("actor"), measure=params.pop("measure")).resolved()
     actor, measure = named.actor or "", named.measure or ""
-    with _ledger(request) as ledger:
-        view = metric_view(FilteredLedger(ledger, Filters.of(**params)), actor, measure, chart=False)
+
+    def compute() -> Any:
+        with _ledger(request) as ledger:
+            return metric_view(FilteredLedger(ledger, Filters.of(**params)), actor, measure, chart=False)
+
+    view = request.app.state.memo.get(("timeline", actor, measure, tuple(sorted(params.items()))), compute)
     return {"actor": view.actor, "measure": view.measure, "points": view.points,
             "latest": view.latest, "span": view.span, "filters": params}
 

@@ -26,6 +26,7 @@ from starlette.staticfiles import StaticFiles
 from figtrace.errors import FigtraceError
 from figtrace.report.view import LedgerView
 from figtrace.web import api, pages, review
+from figtrace.web.budget import REQUEST_BUDGET_S, OverBudget, RequestBudget, over_budget_message, watch_connection
 from figtrace.web.memo import Memo
 from figtrace.web.params import BadParam
 from figtrace.web.security import ReadOnly, SecurityHeaders
@@ -93,6 +94,7 @@ def readonly_opener(db: str | Path, soundness: Soundness | None = None) -> Ledge
         with Ledger(path, readonly=True) as ledger:
             if soundness is not None:
                 soundness.ensure(ledger.conn, path)
+            watch_connection(ledger.conn)  # the request's time budget also stops its queries
             yield ledger
 
     return open_ledger
@@ -103,9 +105,11 @@ def _bad_param(request: Request, exc: Exception) -> Response:
 
 
 def _figtrace_error(request: Request, exc: Exception) -> Response:
-    """A bad search or date the ledger refused is the client's 400; a broken ledger is our 503."""
-    from figtrace.store.db import LedgerError
+    """A bad search or date the ledger refused is the client's 400; a broken ledger or no time left, our 503."""
+    from figtrace.store.db import LedgerError, QueryInterrupted
 
+    if isinstance(exc, OverBudget | QueryInterrupted):
+        return _error(request, 503, over_budget_message(REQUEST_BUDGET_S))
     return _error(request, 503 if isinstance(exc, LedgerError) else 400, str(exc))
 
 
@@ -151,6 +155,7 @@ def create_app(db: str | Path | None = None, *, open_ledger: LedgerOpener | None
     ]
     middleware = [
         Middleware(SecurityHeaders),
+        Middleware(RequestBudget),
         Middleware(ReadOnly, writable=review.REVIEW_PATH if allow_review else None),
         Middleware(TrustedHostMiddleware, allowed_hosts=list(allowed_hosts)),
     ]

@@ -1,31 +1,53 @@
-"""Remember expensive views until the ledger file changes.
+"""Remember expensive views, and refresh them in the background when the ledger changes.
 
-Conflict checks compare every pair of points and take about a second on a
-few thousand claims; the dashboard is read-only, so their result only goes
-stale when an ingest writes. The key is the ledger's file signature (size
-and modification time of the database and its write-ahead log).
+The overview, the filter choices and the consistency findings each read much
+of the ledger. The dashboard is read-only, so a view only goes stale when an
+ingest writes; the key is the ledger's file signature (size and modification
+time of the database and its write-ahead log).
+
+During an ingest the signature changes with every document. Recomputing on
+every change would make each request pay for a whole-ledger view, so a
+request is answered from the last value computed (stale by at most
+``REFRESH_EVERY_S`` plus the time a refresh takes) while one background thread
+per view computes the new one. Only the very first request for a view
+computes it in place, within its request budget.
 """
 
 from __future__ import annotations
 
 import threading
+import time
+from collections import OrderedDict
 from collections.abc import Callable, Hashable
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TypeVar
 
+from figtrace.web.budget import DEADLINE, OverBudget
+
 T = TypeVar("T")
 
-#: Entries kept per ledger version; old versions are dropped whole.
+#: Views kept (least recently used dropped first).
 MAX_ENTRIES = 128
+#: Least seconds between two background refreshes of one view while the ledger keeps changing.
+REFRESH_EVERY_S = 10.0
+
+
+@dataclass(slots=True)
+class _Entry:
+    version: tuple[Any, ...]
+    value: Any
+    at: float
 
 
 class Memo:
-    def __init__(self, db: str | Path | None):
+    def __init__(self, db: str | Path | None, refresh_every: float = REFRESH_EVERY_S):
         self.files = [Path(db), Path(f"{db}-wal")] if db is not None else []
+        self.refresh_every = refresh_every
         self._lock = threading.Lock()
-        self._version: tuple[Any, ...] | None = None
-        self._data: dict[Hashable, Any] = {}
+        self._data: OrderedDict[Hashable, _Entry] = OrderedDict()
         self._computing: dict[Hashable, threading.Lock] = {}
+        self._refreshing: set[Hashable] = set()
 
     def version(self) -> tuple[Any, ...] | None:
         if not self.files:
@@ -40,7 +62,7 @@ class Memo:
         return tuple(sig)
 
     def get(self, key: Hashable, compute: Callable[[], T]) -> T:
-        """``compute()``'s result, reused while the ledger is unchanged.
+        """``compute()``'s result: current if remembered, else the last one while a refresh runs.
 
         Concurrent callers of one key wait for the first one's result instead
         of all computing it (a burst of requests must not multiply the work).
@@ -48,19 +70,63 @@ class Memo:
         version = self.version()
         if version is None:
             return compute()
+        now = time.monotonic()
         with self._lock:
-            if version != self._version:
-                self._version, self._data = version, {}
-            if key in self._data:
-                return self._data[key]  # type: ignore[no-any-return]
+            entry = self._data.get(key)
+            if entry is not None:
+                self._data.move_to_end(key)
+                if entry.version != version and key not in self._refreshing \
+                        and now - entry.at >= self.refresh_every:
+                    self._refreshing.add(key)
+                    threading.Thread(target=self._refresh, args=(key, compute), daemon=True,
+                                     name=f"figtrace-refresh-{key!s:.40}").start()
+                return entry.value  # type: ignore[no-any-return]
             gate = self._computing.setdefault(key, threading.Lock())
-        with gate:
+        # wait for another request computing this view, but only as long as this request may
+        deadline = DEADLINE.get()
+        wait = -1 if deadline is None else max(0.0, deadline - time.monotonic())
+        if not gate.acquire(timeout=wait):
+            raise OverBudget("this view of the ledger is still being computed for another request; "
+                             "try again in a moment")
+        try:
             with self._lock:
-                if version == self._version and key in self._data:
-                    return self._data[key]  # type: ignore[no-any-return]
-            value = compute()
+                entry = self._data.get(key)
+                if entry is not None:
+                    return entry.value  # type: ignore[no-any-return]
+            # shared work: not bound by this request's deadline (if the request gives up, the
+            # result is still stored for the next one)
+            token = DEADLINE.set(None)
+            try:
+                value = compute()
+            finally:
+                DEADLINE.reset(token)
+            self._store(key, version, value)
+        finally:
+            gate.release()
             with self._lock:
-                if version == self._version and len(self._data) < MAX_ENTRIES:
-                    self._data[key] = value
-                self._computing.pop(key, None)
+                if self._computing.get(key) is gate:
+                    self._computing.pop(key, None)
         return value
+
+    def _store(self, key: Hashable, version: tuple[Any, ...], value: Any) -> None:
+        with self._lock:
+            self._data[key] = _Entry(version, value, time.monotonic())
+            self._data.move_to_end(key)
+            while len(self._data) > MAX_ENTRIES:
+                self._data.popitem(last=False)
+
+    def _refresh(self, key: Hashable, compute: Callable[[], Any]) -> None:
+        """Recompute one view for the ledger as it is now; on failure keep the old value."""
+        try:
+            version = self.version()
+            value = compute()
+            if version is not None:
+                self._store(key, version, value)
+        except Exception:  # the next request will try again (and show its own error if it fails)
+            with self._lock:
+                entry = self._data.get(key)
+                if entry is not None:
+                    entry.at = time.monotonic()
+        finally:
+            with self._lock:
+                self._refreshing.discard(key)

@@ -10,6 +10,7 @@ template; no handler builds HTML itself.
 
 from __future__ import annotations
 
+import dataclasses
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode
@@ -143,14 +144,22 @@ def timeline(request: Request) -> HTMLResponse:
     colors = source_palette(request)
     params["actor"] = Filters.of(actor=params["actor"]).resolved().actor  # any alias: "Nordkorea"
     rest = {k: v for k, v in params.items() if k not in ("actor", "measure")}
-    with _ledger(request) as opened:
-        ledger = FilteredLedger(opened, Filters.of(**rest))
-        view = metric_view(ledger, params["actor"], params["measure"], colors=colors)
-        if not view.points:
-            raise HTTPException(404, f"no claims for {params['actor']} / {params['measure']}"
-                                + (f" ({Filters.of(**rest).describe()})" if rest else ""))
-        claims = claim_rows(ledger.claims(actor=view.actor, measure=params["measure"], limit=500))
-    view.svg = Markup(view.svg)  # checked by charts.check_svg
+
+    def compute() -> tuple[Any, list[dict[str, Any]]]:
+        # a chart of a busy pair takes a second to draw: drawn once per ledger version, then remembered
+        with _ledger(request) as opened:
+            ledger = FilteredLedger(opened, Filters.of(**rest))
+            view = metric_view(ledger, params["actor"], params["measure"], colors=colors)
+            rows = claim_rows(ledger.claims(actor=view.actor, measure=params["measure"], limit=500)) \
+                if view.points else []
+        return view, rows
+
+    key = ("timeline-page", params["actor"], params["measure"], tuple(sorted(rest.items())))
+    view, claims = request.app.state.memo.get(key, compute)
+    if not view.points:
+        raise HTTPException(404, f"no claims for {params['actor']} / {params['measure']}"
+                            + (f" ({Filters.of(**rest).describe()})" if rest else ""))
+    view = dataclasses.replace(view, svg=Markup(view.svg))  # checked by charts.check_svg
     return render(request, "timeline.html", title=f"{view.actor}: {view.label}", m=view, claims=claims,
                   qs=query_string(params), **_form(request, params, "/timeline"))
 

@@ -18,6 +18,10 @@ import uvicorn
 
 #: Seconds in-flight requests get to finish after SIGTERM or Ctrl-C.
 SHUTDOWN_GRACE_S = 5
+#: Seconds an idle keep-alive connection stays open. uvicorn's 5 s equals the idle
+#: expiry of common clients (httpx), so both closed the same connection at once and a
+#: request sent in between was reset; the server now outlasts the client.
+KEEP_ALIVE_S = 65
 
 
 class Server(uvicorn.Server):
@@ -44,7 +48,8 @@ class Server(uvicorn.Server):
 def run(app: Any, host: str, port: int) -> int | None:
     """Serve ``app`` until a stop signal; returns the signal number that stopped it (None otherwise)."""
     config = uvicorn.Config(app, host=host, port=port, log_level="warning", server_header=False,
-                            proxy_headers=False, timeout_graceful_shutdown=SHUTDOWN_GRACE_S, lifespan="off")
+                            proxy_headers=False, timeout_graceful_shutdown=SHUTDOWN_GRACE_S, lifespan="off",
+                            timeout_keep_alive=KEEP_ALIVE_S)
     server = Server(config)
     server.run()
     return server.stopped_by
