@@ -203,3 +203,31 @@ def test_report_file_renders_charts_and_runs_no_script(page: Any, db: Path, tmp_
     assert page.evaluate("document.documentElement.scrollWidth") <= 718  # nothing cut off on paper
     assert page.locator("nav.toc").is_hidden()
     assert page.dialogs == [] and page.errors == []
+
+
+def test_report_chart_of_territory_carries_km2_on_axis_and_labels(page: Any, tmp_path: Path) -> None:
+    """Units on charts: a territory timeline says km² on its axis and its figures' labels."""
+    from conftest_browser import _claim
+
+    from figtrace.model import Document
+
+    text = ("Kursk offensive\n\nUkraine said its troops held about 1,300 square kilometres in August.\n\n"
+            "Analysts put the area at 900 square kilometres by November.")
+    doc = Document(text=text, name="kursk-area.txt", outlet="Example Wire", published="2024-11-20", lang="en")
+    claims = [_claim(doc, "about 1,300", 1300, 1300, 1300, "approx", "territory_captured", "Ukraine",
+                     "Ukrainian government", "2024-08", unit="km2"),
+              _claim(doc, "900", 900, 900, 900, "exact", "territory_captured", "Ukraine", "ISW", "2024-11",
+                     unit="km2")]
+    db = tmp_path / "area.db"
+    with Ledger(db) as ledger:
+        ledger.add_document(doc, claims)
+    out = tmp_path / "area.html"
+    with Ledger(db, readonly=True) as ledger:
+        write_report(ledger, out)
+    page.goto(out.as_uri())
+    svg = page.locator("figure.chart svg")
+    assert svg.count() == 1
+    texts = svg.locator("text").all_text_contents()
+    assert "territory captured (km²)" in texts
+    assert "~1,300 km²" in texts and "900 km²" in texts
+    assert page.errors == []

@@ -106,3 +106,17 @@ def test_ledger_stores_the_fields_and_migrates_an_older_file(tmp_path) -> None:
         [c] = led.claims()
         assert (c["item"], c["scope"], c["group"], c["via"]) == ("tank", "total", None, ["Ukrinform"])
         assert led.timeline(c["actor"], "equipment").points[0]["item"] == "tank"
+
+
+def test_a_loss_list_is_one_claim_per_item_sharing_the_lists_scope() -> None:
+    text = ("The General Staff said Russia had lost 10,930 tanks, 22,800 armoured combat vehicles, "
+            "29,500 artillery systems, 420 aircraft, 340 helicopters, 41,000 drones, 3,300 cruise missiles "
+            "and 28 ships since the invasion began.")
+    claims = extract(text, lang="en", published="2025-06-12")
+    assert [c.item for c in claims] == ["tank", "armoured vehicle", "artillery system", "aircraft", "helicopter",
+                                        "drone", "missile", "ship"]
+    assert {c.scope for c in claims} == {"total"}
+    assert {c.why["scope"] for c in claims[:3]} == {"shared with the list it is part of"}
+    de = extract("Seit Kriegsbeginn verlor Russland 10.930 Panzer, 340 Hubschrauber und 41.000 Drohnen.",
+                 lang="de", published="2025-06-12")
+    assert [(c.item, c.scope) for c in de] == [("tank", "total"), ("helicopter", "total"), ("drone", "total")]

@@ -151,6 +151,16 @@ def test_conflicts_flagged_by_default_all_adds_explained(runner, db):
     assert "count different things" in everything.stdout
 
 
+def test_conflicts_kind_option(runner, db):
+    only = runner.invoke(main, ["conflicts", "--db", db, "--kind", "explained", "--format", "jsonl"])
+    assert only.exit_code == 0, only.output
+    assert {json.loads(line)["kind"] for line in only.stdout.splitlines()} == {"explained"}
+    none = runner.invoke(main, ["conflicts", "--db", db, "--kind", "disagreement", "--format", "jsonl"])
+    assert none.exit_code == 0 and none.stdout == ""
+    bad = runner.invoke(main, ["conflicts", "--db", db, "--kind", "alarm"])
+    assert bad.exit_code == 2 and "alarm" in bad.output
+
+
 def test_conflicts_factor_option(runner, db):
     # 6,000+ vs 2,000 is 3×: above factor 4 it is no longer an apparent conflict worth listing
     wide = runner.invoke(main, ["conflicts", "--db", db, "--all", "--factor", "4", "--format", "jsonl"])

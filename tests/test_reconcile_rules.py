@@ -265,8 +265,48 @@ def test_timeline_orders_undated_by_publication_and_says_so():
     tl = build_timeline("North Korea", "killed", claims)
     assert [p["value"] for p in tl.points] == [400, 500]
     assert [p["as_of_basis"] for p in tl.points] == ["as_of", "published"]
-    assert tl.latest["A"]["value"] == 500
-    assert tl.span["text"] == "500"
+    assert [p["lane"] for p in tl.points] == ["dated", "undated"]
+    # a dated figure beats one placed at its publication date: the undated one is not "the latest"
+    assert tl.latest["A"]["value"] == 400
+    assert tl.span["text"] == "400"
+
+
+def test_timeline_undated_points_count_only_for_a_source_with_nothing_else():
+    claims = [cl("A", "killed", 500, as_of=None, published="2025-03-01"),
+              cl("B", "killed", 450, as_of=None, published=None)]
+    tl = build_timeline("North Korea", "killed", claims)
+    assert {s: p["value"] for s, p in tl.latest.items()} == {"A": 500, "B": 450}
+    assert {p["lane"] for p in tl.points} == {"undated"}
+
+
+def test_timeline_latest_reads_ranges_by_their_end_and_months_by_their_start():
+    claims = [
+        cl("A", "killed_or_wounded", 1000340, as_of="2022-02..2025-06-16"),  # a running total up to June 16
+        cl("A", "killed_or_wounded", 999000, as_of="2025-06-10"),
+        cl("B", "killed", 2000, as_of="2025"),          # some time in 2025 …
+        cl("B", "killed", 2100, as_of="2025-09-02"),    # … is not newer than a day in it
+    ]
+    assert build_timeline("X", "killed_or_wounded", claims[:2]).latest["A"]["value"] == 1000340
+    assert build_timeline("X", "killed", claims[2:]).latest["B"]["value"] == 2100
+
+
+def test_timeline_latest_and_span_come_from_whole_counts_not_parts_or_days():
+    total = cl("A", "killed_or_wounded", 1000340, as_of="2025-06-12")
+    day = dict(cl("A", "killed_or_wounded", 880, as_of="2025-09-02"), scope="period")
+    children = dict(cl("B", "killed_or_wounded", 20, as_of="2025-09-02"), group="children")
+    other = cl("B", "killed_or_wounded", 950000, as_of="2025-06-01")
+    tl = build_timeline("Russia", "killed_or_wounded", [total, day, children, other])
+    assert tl.latest["A"]["value"] == 1000340 and tl.latest["B"]["value"] == 950000
+    assert tl.span["text"] == "950,000–1,000,340"
+    assert len(tl.points) == 4  # the day's count and the part stay on the timeline
+
+
+def test_timeline_span_leaves_out_a_source_silent_for_months():
+    claims = [cl("A", "killed", 2000, as_of="2025-09-02"), cl("B", "killed", 300, as_of="2025-01"),
+              cl("C", "killed", 2500, as_of="2025-08")]
+    tl = build_timeline("North Korea", "killed", claims)
+    assert set(tl.latest) == {"A", "B", "C"}
+    assert tl.span["text"] == "2,000–2,500" and len(tl.span["clusters"]) == 2
 
 
 def test_timeline_point_lists_every_document_of_its_cluster():

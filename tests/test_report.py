@@ -157,7 +157,11 @@ def test_report_has_a_chart_per_metric_and_the_north_korea_spans(db: Path, html:
     with Ledger(db, readonly=True) as ledger:
         ctx = report_context(ledger)
     spans = {m.measure: m.span["text"] for m in ctx["metrics"] if m.actor == "North Korea"}
-    assert spans["killed"] == "1,000–2,000"
+    # Western intelligence's floor of 1,000 is half a year older than the NIS's 2,000: still its latest
+    # point, but no longer part of what the sources say now
+    assert spans["killed"] == "2,000"
+    killed_latest = next(m.latest for m in ctx["metrics"] if m.actor == "North Korea" and m.measure == "killed")
+    assert {p["source"] for p in killed_latest} >= {"Western intelligence", "South Korea NIS"}
     assert spans["killed_or_wounded"] == "4,000–6,000+"
     assert spans["deployed"] == "11,000"
     assert html.count("<svg") == len(ctx["metrics"])
@@ -273,3 +277,89 @@ def test_claims_without_an_actor_are_listed_but_not_charted(tmp_path: Path) -> N
         html = render_report(ledger)
     assert '<mark class="fig">40</mark>' in html
     assert "<svg" not in html
+
+
+# -- timelines that read right: undated lane, units, one colour per source, bounded charts ------------
+
+def test_undated_figures_get_their_own_lane_instead_of_vanishing() -> None:
+    pts = [*KILLED, {"source": "Local officials", "as_of": None, "published": None, "value": 700, "low": 700,
+                     "high": 700, "qualifier": "exact"}]
+    spec = timeline_spec(pts, actor="North Korea", measure="killed")
+    rows = {r["source"]: r for r in spec["data"]["values"]}
+    assert set(rows) == {"Western intelligence", "South Korea NIS", "Analysts", "Local officials"}
+    lane = rows["Local officials"]["xplot"]
+    # every undated figure sits in the lane, right of every dated one
+    assert rows["Western intelligence"]["xplot"] == lane
+    assert lane > max(r["x2"] for r in spec["data"]["values"] if not r["hollow"])
+    lane_labels = [layer for layer in spec["layer"] if layer.get("data", {}).get("values", [{}])[0].get("text")]
+    assert lane_labels and lane_labels[0]["data"]["values"][0]["text"] == "undated"
+    svg = render_svg(spec)
+    assert ">undated<" in svg and "Local officials" in svg
+
+
+@pytest.mark.parametrize(("measure", "unit", "items", "title", "label"), [
+    ("territory_captured", "km2", [None], "territory captured (km²)", "1,300 km²"),
+    ("advance", "km", [None], "advance (km)", "1,300 km"),
+    ("equipment", "equipment", ["drone"], "equipment (drones)", "1,300 drones"),
+    ("equipment", "equipment", ["drone", "tank", "missile"], "equipment (items)", "1,300 drones"),
+    ("killed", "personnel", [None], "killed", "1,300"),
+])
+def test_units_on_the_axis_and_on_every_label(measure: str, unit: str, items: list[str | None], title: str,
+                                               label: str) -> None:
+    pts = [{"source": f"S{i}", "as_of": f"2025-0{i + 1}", "value": 1300, "low": 1300, "high": 1300,
+            "qualifier": "exact", "item": item} for i, item in enumerate(items)]
+    spec = timeline_spec(pts, actor="Russia", measure=measure, unit=unit)
+    y_titles = {layer["encoding"]["y"].get("title") for layer in spec["layer"]
+                if "y" in layer.get("encoding", {}) and layer["encoding"]["y"].get("title")}
+    assert y_titles == {title}
+    assert spec["data"]["values"][0]["label"] == label
+
+
+def test_a_chart_of_thousands_of_figures_is_thinned_and_keeps_each_latest() -> None:
+    import datetime as dt
+
+    from figtrace.report.charts import MAX_CHART_POINTS
+
+    day = dt.date(2024, 1, 1)
+    pts = [{"source": f"S{i % 5}", "as_of": (day + dt.timedelta(days=i // 5)).isoformat(), "value": 100 + i,
+            "low": 100 + i, "high": 100 + i, "qualifier": "exact", "latest": i >= 2995} for i in range(3000)]
+    spec = timeline_spec(pts, actor="X", measure="killed")
+    rows = spec["data"]["values"]
+    assert len(rows) <= MAX_CHART_POINTS
+    assert {r["source"] for r in rows if r["latest"]} == {f"S{i}" for i in range(5)}
+    assert all(r["labelled"] == r["latest"] for r in rows)  # only each source's latest is labelled
+    assert any("of 3000 figures drawn" in s for s in spec["title"]["subtitle"])
+
+
+def test_dates_spread_over_centuries_do_not_explode_the_axis() -> None:
+    pts = [{"source": "A", "as_of": "2024-01", "value": 1, "low": 1, "high": 1, "qualifier": "exact"},
+           {"source": "A", "as_of": "9500-01", "value": 2, "low": 2, "high": 2, "qualifier": "exact"}]
+    svg = render_svg(timeline_spec(pts, actor="X", measure="killed"))
+    assert svg.count("<text") < 60 and len(svg) < 200_000
+
+
+def test_one_colour_per_source_in_every_chart_of_a_report(db: Path) -> None:
+    with Ledger(db, readonly=True) as ledger:
+        ctx = report_context(ledger)
+    seen: dict[str, set[str]] = {}
+    for m in ctx["metrics"]:
+        for layer in m.spec["layer"]:
+            color = layer.get("encoding", {}).get("color", {})
+            scale = color.get("scale") if isinstance(color, dict) else None
+            if scale:
+                for source, colour in zip(scale["domain"], scale["range"], strict=True):
+                    seen.setdefault(source, set()).add(colour)
+    assert len(seen) >= 4
+    assert all(len(colours) == 1 for colours in seen.values()), seen
+    assert len({next(iter(c)) for c in seen.values()}) == len(seen)  # and no two sources share one
+
+
+def test_a_large_report_lists_a_bounded_number_of_claims_and_points() -> None:
+    from figtrace.report.view import report_claims, table_points
+
+    claims = [{"id": i, "published": f"2025-01-{1 + i % 28:02d}"} for i in range(3000)]
+    listed = report_claims(claims, keep={5, 2999}, limit=100)
+    assert len(listed) == 100 and {5, 2999} <= {c["id"] for c in listed}
+    points = [{"cluster": f"c{i}", "period_end": f"2025-{1 + i % 12:02d}-01", "latest": i == 3} for i in range(500)]
+    shown = table_points(points, limit=20)
+    assert len(shown) == 20 and any(p["latest"] for p in shown)

@@ -39,6 +39,10 @@ SCOPE_REACH = 90
 #: reach …" opens another clause.
 RIGHT_PENALTY = 1.5
 SCOPE_RIGHT_REACH = 45
+#: Characters from one figure to the next in which both still belong to one list
+#: ("10,930 tanks, 22,800 armoured combat vehicles, …"); farther apart, a figure opens
+#: another clause ("3,000 had arrived … the total could reach 10,000").
+LIST_GAP = 45
 _NP_STOP = re.compile(r"[,;:()\[\]!?]|\.(?:\s|$)|\s[–—-]\s|\d")
 _CLAUSE = re.compile(r";|\s[–—]\s|\n")
 
@@ -161,3 +165,44 @@ def add_details(claim: Claim, text: str, lang: str) -> Claim:
     claim.item, claim.scope, claim.group = d.item, d.scope, d.group
     claim.why.update(dict(d.why))
     return claim
+
+
+def add_all_details(claims: list[Claim], text: str, lang: str) -> list[Claim]:
+    """:func:`add_details` for every claim of a document, then one scope for a coordinated list.
+
+    "Russia lost 10,930 tanks, 22,800 armoured vehicles … since the invasion
+    began": the cue stands once for the whole list, so figures of one sentence
+    and one measure that say nothing take the scope the others state (only
+    when those agree).
+    """
+    for c in claims:
+        add_details(c, text, lang)
+    for run in _lists(claims):
+        stated = {c.scope for c in run if c.scope}
+        if len(stated) != 1:
+            continue
+        scope = stated.pop()
+        for c in run:
+            if c.scope is None:
+                c.scope = scope
+                c.why["scope"] = "shared with the list it is part of"
+    return claims
+
+
+def _lists(claims: list[Claim]) -> list[list[Claim]]:
+    """Runs of figures of one sentence and measure that follow each other closely: a coordinated list."""
+    by_sentence: dict[tuple[int, str], list[Claim]] = {}
+    for c in claims:
+        by_sentence.setdefault((c.quote_start, c.measure), []).append(c)
+    runs: list[list[Claim]] = []
+    for group in by_sentence.values():
+        group = sorted(group, key=lambda c: c.start)
+        run = [group[0]]
+        for c in group[1:]:
+            if c.start - run[-1].end <= LIST_GAP:
+                run.append(c)
+            else:
+                runs.append(run)
+                run = [c]
+        runs.append(run)
+    return [r for r in runs if len(r) > 1]

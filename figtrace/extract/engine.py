@@ -26,7 +26,7 @@ from typing import Any
 
 from figtrace.errors import ExtractionTimeout
 from figtrace.extract.attribution import METONYM_CUE, UNATTRIBUTED, WEAK_KINDS, Attribution, source_reader
-from figtrace.extract.details import add_details
+from figtrace.extract.details import add_all_details
 from figtrace.extract.frames import Frame, frame_reader
 from figtrace.extract.numbers import Mention, finder
 from figtrace.extract.sentences import Sentence, splitter
@@ -141,9 +141,7 @@ def extract_document(doc: Document, *, budget: float | None = DOCUMENT_BUDGET) -
     for seg in segments:
         claims.extend(ctx.extract_segment(doc, seg, main_actor, published, inferred))
     # 5. what each figure counts beyond its measure: item, scope, group (details.py)
-    for c in claims:
-        add_details(c, text, lang)
-    return claims
+    return add_all_details(claims, text, lang)
 
 
 def _detect(text: str) -> str:

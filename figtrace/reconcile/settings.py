@@ -40,6 +40,11 @@ SPREAD_MAX_DAYS: int = 62
 #: sits in page furniture; such a pair is listed as explained ("inferred"), to check.
 GROUNDED_CONFIDENCE: float = 0.9
 
+#: A timeline's span (the range the sources' latest figures cover) leaves out a
+#: source whose latest figure is more than this many days older than the newest:
+#: it no longer speaks of the same moment. Equal to RELATED_DAYS.
+SPAN_WINDOW_DAYS: int = 120
+
 #: An approximate figure ("about 2,000") is read as ±10 % when checked
 #: against another figure, so rounding alone never raises a flag.
 APPROX_TOLERANCE: float = 0.10

@@ -7,7 +7,7 @@ it). Claims without an as-of are ordered by publication date and say so in
 
 from __future__ import annotations
 
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Iterable, Mapping
 from dataclasses import asdict, dataclass, field
 from functools import lru_cache
@@ -15,6 +15,7 @@ from typing import Any
 
 from figtrace.periods import Period
 from figtrace.reconcile.clusters import effective_period
+from figtrace.reconcile.settings import SPAN_WINDOW_DAYS
 from figtrace.reconcile.values import format_number, stated_bounds
 
 
@@ -110,15 +111,59 @@ def point_period(p: Mapping[str, Any]) -> Period | None:
 
 
 def _recency(p: Mapping[str, Any]) -> tuple[Any, ...]:
-    return (p.get("period_end") or "", p.get("period_start") or "", p.get("published") or "", p["cluster"])
+    """When a point holds, for "newest": a stated period's last day, a single date's first.
+
+    "since February 2022" (as-of ``2022-02..2025-06-16``) holds up to its end;
+    an as-of of a whole month or year says only that it held some time in it,
+    so a precise day inside it is not older than it. Dated points always beat
+    undated ones (placed at publication).
+    """
+    dated = p.get("as_of_basis", "as_of") == "as_of"
+    ranged = ".." in str(p.get("as_of") or "")
+    when = (p.get("period_end") if ranged else p.get("period_start")) or ""
+    return (dated, when, p.get("period_end") or "", p.get("published") or "", p["cluster"])
+
+
+def main_series(points: Iterable[Mapping[str, Any]]) -> list[Mapping[str, Any]]:
+    """The points that count the whole thing: no part (group), no single period or event, the commonest item.
+
+    A source's latest figure and the span across sources are read from these,
+    so "20 children among the dead" or one day's losses never pose as a
+    source's latest toll; the other points stay on the timeline.
+    """
+    points = list(points)
+    items = Counter(p.get("item") for p in points if p.get("item"))
+    item = items.most_common(1)[0][0] if items else None
+    main = [p for p in points if not p.get("group") and p.get("scope") not in ("period", "event")
+            and (item is None or p.get("item") == item)]
+    return main
 
 
 def latest_per_source(points: list[dict[str, Any]]) -> dict[str, dict[str, Any]]:
-    """The newest point of each source; undated points count only when a source has nothing else."""
+    """The newest point of each source, from its whole-count figures when it has any (:func:`main_series`)."""
     by_source: dict[str, list[dict[str, Any]]] = defaultdict(list)
     for p in points:
         by_source[str(p.get("source") or "unattributed")].append(p)
-    return {src: max(pts, key=_recency) for src, pts in by_source.items()}
+    out = {}
+    for src, pts in by_source.items():
+        main = main_series(pts)
+        out[src] = max(main or pts, key=_recency)  # type: ignore[arg-type]
+    return out
+
+
+def current_latest(latest: Mapping[str, Mapping[str, Any]]) -> list[Mapping[str, Any]]:
+    """The sources' latest points that speak of the present: whole counts, at most SPAN_WINDOW_DAYS older
+    than the newest; a source silent for months is left out of the span (its point stays on the timeline)."""
+    import datetime as dt
+
+    pts = main_series(latest.values()) or list(latest.values())
+    dated = [p for p in pts if p.get("period_end")]
+    if not dated:
+        return pts
+    newest = max(dt.date.fromisoformat(str(p["period_end"])) for p in dated)
+    keep = [p for p in dated
+            if (newest - dt.date.fromisoformat(str(p["period_end"]))).days <= SPAN_WINDOW_DAYS]
+    return keep
 
 
 def span(points: Iterable[Mapping[str, Any]]) -> dict[str, Any]:
@@ -163,6 +208,8 @@ def build_timeline(actor: str, measure: str, claims: Iterable[Mapping[str, Any]]
     latest = latest_per_source(points)
     for p in latest.values():
         p["latest"] = True
+    for p in points:
+        p["lane"] = "dated" if p.get("as_of_basis") == "as_of" else "undated"
     if points:
         actor = str(points[0].get("actor") or actor)
-    return Timeline(actor=actor, measure=measure, points=points, latest=latest, span=span(latest.values()))
+    return Timeline(actor=actor, measure=measure, points=points, latest=latest, span=span(current_latest(latest)))

@@ -40,6 +40,16 @@ APPROX_BAND = 0.10
 BOUND_REACH = 0.35
 
 WIDTH, HEIGHT = 620, 260
+#: A chart draws at most this many figures: a timeline of thousands of points is
+#: thinned to each source's newest figure per time bin (its latest always kept),
+#: so a chart renders in well under a second and weighs tens of KB; the table
+#: under the chart and ``figtrace timeline`` list every point.
+MAX_CHART_POINTS = 240
+#: Up to this many figures every one is labelled; above it only each source's latest.
+MAX_LABELS = 40
+#: The undated lane sits this share of the time span (at least LANE_MIN_DAYS) right of the last date.
+LANE_SHARE = 0.12
+LANE_MIN_DAYS = 20
 
 
 def source_colors(sources: Iterable[str]) -> dict[str, str]:
@@ -63,11 +73,11 @@ def chart_rows(points: Sequence[Mapping[str, Any]], published: Mapping[int, str 
     for i, p in enumerate(points):
         period = try_parse_period(p.get("as_of"))
         hollow = period is None
+        pub = None
         if period is None:
             pub = published_period((published or {}).get(i)) or published_period(p.get("published"))
-            if pub is None:
-                continue
-            start = end = mid = pub.mid  # a point: the figure held when it was printed, not over a span
+            # no date in the text: drawn in the undated lane (timeline_spec places it), never dropped
+            start = end = mid = pub.mid if pub is not None else None
         else:
             start, end, mid = period.start, period.end, period.mid
         value = float(p.get("value") or 0)
@@ -80,16 +90,99 @@ def chart_rows(points: Sequence[Mapping[str, Any]], published: Mapping[int, str 
             "value": value,
             "low": float(low) if low is not None else value,
             "high": float(high) if high is not None else value,
-            "x": _iso(start),
-            "x2": _iso(end),
-            "xmid": _iso(mid),
+            "x": _iso(start) if start else None,
+            "x2": _iso(end) if end else None,
+            "xmid": _iso(mid) if mid else None,
             "period": start != end,
             "hollow": hollow,
-            "label": fmt_claim(p),
-            "when": p.get("as_of") or f"published {_iso(mid)} (no date in text)",
+            "label": fmt_claim(p) + item_suffix(p),
+            "when": p.get("as_of") or (f"published {_iso(mid)} (no date in text)" if mid else "undated"),
             "latest": bool(p.get("latest")),
         })
     return rows
+
+
+#: Units as a reader writes them, for axis titles.
+UNIT_TITLE: dict[str, str] = {"km2": "km²", "km": "km", "equipment": "items"}
+#: The unit each measure counts in (spec: territory in km², advance in km, equipment in items).
+UNIT_OF_MEASURE: dict[str, str] = {"territory_captured": "km2", "advance": "km", "equipment": "equipment"}
+#: Items whose plural is not the singular plus "s".
+_PLURALS: dict[str, str] = {"aircraft": "aircraft", "artillery system": "artillery systems"}
+
+
+def plural(item: str) -> str:
+    return _PLURALS.get(item, item if item.endswith("s") else item + "s")
+
+
+def item_suffix(p: Mapping[str, Any]) -> str:
+    """" drones" after an equipment figure, so a label says what it counts."""
+    item = p.get("item")
+    return f" {plural(str(item))}" if item else ""
+
+
+def unit_title(unit: str | None, items: Iterable[str | None] = ()) -> str:
+    """The axis unit: km², km, or the items counted ("drones", "tanks and drones", "items")."""
+    if unit == "equipment":
+        names = sorted({plural(i) for i in items if i})
+        if names and len(names) <= 2:
+            return " and ".join(names)
+        return "items"
+    return UNIT_TITLE.get(unit or "", "")
+
+
+def thin(rows: list[dict[str, Any]], limit: int = MAX_CHART_POINTS) -> list[dict[str, Any]]:
+    """At most ``limit`` rows: per source, the newest row of each time bin, and always its latest.
+
+    Bins split the dated span evenly; a source with few rows keeps them all.
+    Undated rows count as one bin of their own.
+    """
+    if len(rows) <= limit:
+        return rows
+    by_source: dict[str, list[dict[str, Any]]] = {}
+    for r in rows:
+        by_source.setdefault(r["source"], []).append(r)
+    per_source = max(2, limit // max(1, len(by_source)))
+    dated = [r for r in rows if r.get("xmid")]
+    first = min((r["xmid"] for r in dated), default="")
+    last = max((r["xmid"] for r in dated), default="")
+    span = max(1, (dt.date.fromisoformat(last) - dt.date.fromisoformat(first)).days) if dated else 1
+    kept: list[dict[str, Any]] = []
+    for src_rows in by_source.values():
+        if len(src_rows) <= per_source:
+            kept.extend(src_rows)
+            continue
+        bins: dict[int, dict[str, Any]] = {}
+        for r in src_rows:
+            b = -1 if not r.get("xmid") else min(per_source - 2, (dt.date.fromisoformat(r["xmid"])
+                                                                  - dt.date.fromisoformat(first)).days
+                                                  * (per_source - 1) // span)
+            if b not in bins or (r.get("xmid") or "") >= (bins[b].get("xmid") or ""):
+                bins[b] = r
+        chosen = {id(r) for r in bins.values()} | {id(r) for r in src_rows if r["latest"]}
+        kept.extend(r for r in src_rows if id(r) in chosen)
+    return kept
+
+
+def _place_undated(rows: list[dict[str, Any]]) -> str | None:
+    """Put undated rows in a lane right of the dated ones; returns the lane's date (None: no undated rows)."""
+    undated = [r for r in rows if r["hollow"]]
+    if not undated:
+        return None
+    dated = [r for r in rows if not r["hollow"]]
+    if dated:
+        first = min(dt.date.fromisoformat(r["x"]) for r in dated)
+        last = max(dt.date.fromisoformat(r["x2"]) for r in dated)
+    else:
+        pubs = [dt.date.fromisoformat(r["xmid"]) for r in undated if r["xmid"]]
+        first = last = max(pubs) if pubs else dt.date.today()
+    try:
+        lane = last + dt.timedelta(days=max(LANE_MIN_DAYS, round((last - first).days * LANE_SHARE)))
+    except OverflowError:  # an as-of at the end of the calendar: the lane sits on it
+        lane = last
+    for r in undated:
+        r["x"] = r["x2"] = r["xplot"] = _iso(lane)
+        r["period"] = False
+    return _iso(lane)
 
 
 def _y_top(rows: Sequence[Mapping[str, Any]], span: Mapping[str, Any] | None) -> float:
@@ -130,10 +223,20 @@ def timeline_spec(
     ``additions`` are reinforcement points drawn on top of the deployed
     figure they add to, so "11,000 plus 3,000 more" reads as such.
     """
-    rows = chart_rows(points, published)
+    unit = unit if unit != "personnel" else UNIT_OF_MEASURE.get(measure, unit)
+    rows = chart_rows([{**p, "unit": p.get("unit") or unit} for p in points], published)
+    n_all = len(rows)
+    rows = thin(rows)
+    for r in rows:
+        r["labelled"] = r["latest"] or len(rows) <= MAX_LABELS
+    for r in rows:
+        r["xplot"] = r["xmid"]
+    lane = _place_undated(rows)
     top = _y_top(rows, span)
     _decorate(rows, top)
-    add_rows = _addition_rows(additions, rows)
+    add_rows = _addition_rows(additions, [r for r in rows if not r["hollow"]])
+    for r in add_rows:
+        r["xplot"] = r["xmid"]
     if add_rows:
         top = max(top, max(r["y2"] for r in add_rows) * 1.1)
     colors = dict(colors or source_colors(r["source"] for r in rows + add_rows))
@@ -145,11 +248,15 @@ def timeline_spec(
         "scale": {"domain": domain, "range": [colors[s] for s in domain]},
         "legend": {"orient": "bottom", "columns": 2, "labelLimit": 260},
     }
-    x = {"field": "xmid", "type": "temporal", "title": None, "scale": {"padding": 28},
-         "axis": {"format": "%b %Y", "labelAngle": 0, "labelOverlap": "greedy", "labelSeparation": 8,
-                  "tickCount": {"interval": "month", "step": _month_step(rows + add_rows)}}}
+    step = _month_step(rows + add_rows)
+    ticks = ({"interval": "month", "step": step} if step < 12
+             else {"interval": "year", "step": -(-step // 12)})  # decades of dates: year ticks, never thousands
+    x = {"field": "xplot", "type": "temporal", "title": None, "scale": {"padding": 28},
+         "axis": {"format": "%b %Y" if step < 12 else "%Y", "labelAngle": 0, "labelOverlap": "greedy",
+                  "labelSeparation": 8, "tickCount": ticks}}
     yscale = {"domain": [0, top], "nice": True}
-    y_title = f"{measure_label(measure)}" + ("" if unit == "personnel" else f" ({unit})")
+    shown_unit = unit_title(unit, (p.get("item") for p in points))
+    y_title = measure_label(measure) + (f" ({shown_unit})" if shown_unit else "")
     y = {"field": "value", "type": "quantitative", "title": y_title, "scale": yscale}
 
     layers: list[dict[str, Any]] = []
@@ -157,14 +264,26 @@ def timeline_spec(
         high = span.get("high")
         low = float(span["low"])
         high = float(high) if high is not None else top
-        thin = top * 0.006  # sources that agree still get a visible band
-        band = {"low": min(low, high) - thin, "high": max(low, high) + thin,
+        band_pad = top * 0.006  # sources that agree still get a visible band
+        band = {"low": min(low, high) - band_pad, "high": max(low, high) + band_pad,
                 "text": span.get("text") or ""}
         layers.append({
             "data": {"values": [band]},
             "mark": {"type": "rect", "color": "#888", "opacity": 0.12},
             "encoding": {"y": {"field": "low", "type": "quantitative", "scale": yscale},
                          "y2": {"field": "high"}},
+        })
+    if lane is not None:
+        layers.append({   # the undated lane: figures with no date in the text, never dropped
+            "data": {"values": [{"x": lane, "text": "undated"}]},
+            "mark": {"type": "rule", "color": "#bbb", "strokeDash": [2, 3], "strokeWidth": 24, "opacity": 0.35},
+            "encoding": {"x": {**x, "field": "x"}},
+        })
+        layers.append({
+            "data": {"values": [{"x": lane, "text": "undated", "y": top}]},
+            "mark": {"type": "text", "color": "#666", "fontSize": 10, "baseline": "top", "dy": 2},
+            "encoding": {"x": {**x, "field": "x"}, "y": {"field": "y", "type": "quantitative", "scale": yscale},
+                         "text": {"field": "text"}},
         })
     layers += [
         {   # a period as a horizontal rule from its first to its last day
@@ -187,6 +306,7 @@ def timeline_spec(
         _point_layer(x, y, color, filled=True),
         _point_layer(x, y, color, filled=False),
         {
+            "transform": [{"filter": "datum.labelled"}],
             "mark": {"type": "text", "align": "left", "dx": 7, "dy": -7, "fontSize": 10},
             "encoding": {"x": x, "y": y, "text": {"field": "label"}, "color": color},
         },
@@ -206,7 +326,9 @@ def timeline_spec(
     if span and span.get("text"):
         subtitle.append(f"span across sources (grey band): {span['text']}")
     if any(r["hollow"] for r in rows):
-        subtitle.append("hollow marks: no date in the text, placed at publication")
+        subtitle.append("hollow marks in the undated lane: no date in the text")
+    if len(rows) < n_all:
+        subtitle.append(f"{len(rows)} of {n_all} figures drawn: each source's newest per period and its latest")
     return {
         "$schema": "https://vega.github.io/schema/vega-lite/v5.json",
         "title": {"text": f"{actor}: {measure_label(measure)}", "subtitle": subtitle, "anchor": "start"},
@@ -221,6 +343,9 @@ def timeline_spec(
 
 def _month_step(rows: Sequence[Mapping[str, Any]]) -> int:
     """Months between x ticks so about eight labels fit (month ticks, never half-months)."""
+    if not rows:
+        return 1
+    rows = [r for r in rows if r.get("x") and r.get("x2")]
     if not rows:
         return 1
     first = min(dt.date.fromisoformat(r["x"]) for r in rows)
@@ -253,7 +378,9 @@ def _addition_rows(additions: Sequence[Mapping[str, Any]], base_rows: Sequence[M
     """
     out: list[dict[str, Any]] = []
     for r in chart_rows(additions):
-        earlier = [b for b in base_rows if b["xmid"] <= r["xmid"]]
+        if r["xmid"] is None or r["hollow"]:
+            continue
+        earlier = [b for b in base_rows if b["xmid"] and b["xmid"] <= r["xmid"]]
         if not earlier:
             continue
         base = max(b["value"] for b in earlier)

@@ -42,6 +42,7 @@ class MetricView:
     n_sources: int
     svg: str = ""
     spec: dict[str, Any] = field(default_factory=dict)
+    n_points: int = 0  # all points of the timeline (``points`` may list fewer in a report)
 
     @property
     def anchor(self) -> str:
@@ -141,6 +142,35 @@ def safe_url(url: str | None) -> str | None:
 #: Findings a report lists. There is one per group of comparable claims, so even a
 #: large ledger has few; the bound keeps a pathological ledger's report small.
 MAX_REPORT_FINDINGS = 300
+#: Claims a report prints with their sentences. A report is for reading: past this
+#: it keeps the evidence of every listed finding and of each source's latest figure,
+#: then the most recently published; ``figtrace claims`` (or the dashboard) lists all.
+#: With the table bounds below, a report over 1,000 articles stays a few MB.
+MAX_REPORT_CLAIMS = 1000
+#: Points listed under each chart (each source's latest first, then the newest).
+MAX_TABLE_POINTS = 40
+
+
+def report_claims(claims: Sequence[dict[str, Any]], keep: set[Any], limit: int = MAX_REPORT_CLAIMS
+                  ) -> list[dict[str, Any]]:
+    """At most ``limit`` claims: those whose ids are in ``keep`` first, then the newest published."""
+    if len(claims) <= limit:
+        return list(claims)
+    first = [c for c in claims if c.get("id") in keep]
+    rest = sorted((c for c in claims if c.get("id") not in keep),
+                  key=lambda c: (c.get("published") or "", c.get("id") or 0), reverse=True)
+    return first + rest[: max(0, limit - len(first))]
+
+
+def table_points(points: Sequence[dict[str, Any]], limit: int = MAX_TABLE_POINTS) -> list[dict[str, Any]]:
+    """The points listed under a chart: all of them up to ``limit``, else each latest then the newest."""
+    if len(points) <= limit:
+        return list(points)
+    latest = [p for p in points if p.get("latest")]
+    newest = sorted((p for p in points if not p.get("latest")),
+                    key=lambda p: (p.get("period_end") or "", p.get("cluster") or ""), reverse=True)
+    chosen = {id(p) for p in latest + newest[: max(0, limit - len(latest))]}
+    return [p for p in points if id(p) in chosen]
 
 
 def flagged_first(findings: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:
@@ -166,14 +196,22 @@ def report_context(ledger: LedgerView, *, actor: str | None = None, factor: floa
              for m in _progress(metrics, progress, "report")]
     conflicts = flagged_first([_as_dict(f) for f in ledger.conflicts(factor=factor, actor=actor)])
     used = {c.get("source") for c in claims}
+    shown = conflicts[:MAX_REPORT_FINDINGS]
+    keep = {c.get("id") if isinstance(c, dict) else c for f in shown for c in f.get("claims") or ()}
+    keep |= {i for v in views for p in v.latest for i in p.get("claim_ids") or ()}
+    for v in views:
+        v.n_points = len(v.points)
+        v.points = table_points(v.points)
+    listed = report_claims(claims, keep)
     return {
         "actor": actor,
         "metrics": views,
         "actors": sorted({v.actor for v in views}),
-        "claims": claim_rows(sorted(claims, key=lambda c: (
+        "claims": claim_rows(sorted(listed, key=lambda c: (
             c.get("actor") or "", measure_order(c.get("measure") or ""), c.get("as_of") or "",
             c.get("published") or ""))),
-        "conflicts": conflicts[:MAX_REPORT_FINDINGS],
+        "n_claims": len(claims),
+        "conflicts": shown,
         "n_conflicts": len(conflicts),
         "sources": [s for s in sources if not actor or s.get("name") in used],
         "n_documents": len({c.get("doc_id") or c.get("doc") for c in claims}),

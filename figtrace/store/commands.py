@@ -125,14 +125,21 @@ def timeline(db_path: str, filters: Filters, fmt: str, output: str) -> None:
               help="Flag two sources whose figures differ by more than this factor at close dates.")
 @filter_options()
 @click.option("--all", "show_all", is_flag=True, help="Also list apparent conflicts the rules explain away.")
+@click.option("--kind", type=click.Choice(["contradiction", "disagreement", "explained"]),
+              help="Only findings of this kind (explained ones need no --all).")
 @output_options(default="table")
-def conflicts(db_path: str, factor: float, filters: Filters, show_all: bool, fmt: str, output: str) -> None:
-    """Consistency findings: each contradiction with its explanation and the claims behind it."""
+def conflicts(db_path: str, factor: float, filters: Filters, show_all: bool, kind: str | None, fmt: str,
+              output: str) -> None:
+    """Consistency findings, one per group of comparable claims: contradictions, then disagreements.
+
+    Each with its explanation, the strongest pair of claims behind it and how many more pairs
+    the group holds; ``--all`` adds the apparent conflicts the rules explain away.
+    """
     if factor <= 1:
         raise click.BadParameter(f"{factor:g} is not greater than 1", param_hint="--factor")
     with _open(db_path, readonly=True) as ledger:
         try:
-            findings = ledger.conflicts(factor=factor, status=None if show_all else "flagged",
+            findings = ledger.conflicts(factor=factor, status=None if show_all or kind else "flagged", kind=kind,
                                         **filters.as_dict())
         except FigtraceError as e:
             _fail(str(e))
