@@ -26,9 +26,20 @@ def extract(text: str, lang: str | None = None, published: str | None = None, do
     """Claims in one article's text, through the same stages as every other road (:mod:`figtrace.pipeline`).
 
     ``lang`` is detected when omitted; ``published`` (YYYY, YYYY-MM or
-    YYYY-MM-DD) anchors relative dates; ``doc`` names the document in each claim.
+    YYYY-MM-DD) is the article's publication date, which anchors relative
+    dates: it is the article's metadata, as a JSON Lines record's
+    ``published`` is (a value that is no date is ignored). ``doc`` names the
+    document in each claim.
     """
-    return process(Document(text=text, name=doc or ""), Options(lang=lang, published=published)).claims
+    from figtrace.limits import Stopwatch
+
+    Stopwatch.reset()  # this text was read by no reader: its budget starts now, whatever was read before
+    d = Document(text=text, name=doc or "", lang=lang or None)
+    if lang:
+        d.meta["lang_source"] = "given"
+    if published:
+        d.set_published(published, "metadata", "given")
+    return process(d, Options()).claims
 
 
 def __getattr__(name: str) -> Any:

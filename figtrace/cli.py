@@ -11,6 +11,7 @@ import figtrace.output as terminal
 from figtrace import __version__
 from figtrace.errors import FigtraceError, InputError
 from figtrace.output import output_options, write_rows
+from figtrace.scale.cli_options import Road, road_options
 
 if TYPE_CHECKING:
     from figtrace.pipeline import Options
@@ -42,35 +43,15 @@ def main() -> None:
 @main.command()
 @click.argument("inputs", nargs=-1, required=True)
 @output_options(default="jsonl", formats=("jsonl", "csv", "table"))
-@click.option("--lang", type=click.Choice(["auto", "de", "en"]), default="auto", show_default=True,
-              help="Language of the articles; auto detects it per document.")
-@click.option("--published", metavar="YYYY-MM-DD", default=None,
-              help="Publication date, for relative dates ('am Dienstag', 'last week').")
 @click.option("--spec-only", is_flag=True, help="Emit only the spec's fields (no offsets or reasons).")
-@click.option("--allow-private", is_flag=True,
-              help="Allow fetching URLs on loopback, private or link-local addresses (refused by default).")
-@click.option("--jobs", "-j", type=click.IntRange(min=1), default=1, show_default=True,
-              help="Worker processes (local engine) or local Dask workers; output order is the same for any N.")
-@click.option("--engine", type=click.Choice(["local", "dask"]), default="local", show_default=True,
-              help="local: this machine (a process pool with --jobs); dask: a dask.distributed cluster.")
-@click.option("--scheduler", metavar="ADDRESS", default=None,
-              help="Dask scheduler (tcp://host:8786); without it --engine dask starts a local cluster.")
-@click.option("--shards", metavar="DIR", type=click.Path(file_okay=False), default=None,
-              help="With --engine dask: keep the Parquet shards (documents, claims) in this empty folder.")
-def extract(inputs: tuple[str, ...], fmt: str, output: str, lang: str, published: str | None,
-            spec_only: bool, allow_private: bool, jobs: int, engine: str, scheduler: str | None,
-            shards: str | None) -> None:
+@road_options
+def extract(inputs: tuple[str, ...], fmt: str, output: str, spec_only: bool, road: Road) -> None:
     """Extract claims from articles (files, folders, URLs; '-' reads stdin)."""
-    from figtrace.pipeline import Options
     from figtrace.scale import iter_results
 
-    if published is not None:
-        _check_date(published)
-    if engine == "local" and (scheduler or shards):
-        raise click.UsageError(f"{'--scheduler' if scheduler else '--shards'} needs --engine dask")
-    options = Options(lang=None if lang == "auto" else lang, published=published, allow_private=allow_private)
-    if engine == "dask":
-        failed = _extract_dask(inputs, fmt, output, options, spec_only, jobs, scheduler, shards)
+    options, jobs = road.options, road.jobs
+    if road.engine == "dask":
+        failed = _extract_dask(inputs, fmt, output, options, spec_only, jobs, road.scheduler, road.shards)
     else:
         tally = _Tally()
         progress = terminal.stderr_is_terminal()
@@ -229,15 +210,6 @@ def _read_jsonl(path: str) -> list[dict]:
                 except json.JSONDecodeError as e:
                     raise click.ClickException(f"{path}:{n}: not JSON: {e}") from None
     return rows
-
-
-def _check_date(value: str) -> None:
-    import datetime as dt
-
-    try:
-        dt.date.fromisoformat(value)
-    except ValueError as e:
-        raise click.BadParameter(f"{value!r} is not a date like 2025-06-16", param_hint="--published") from e
 
 
 def _register_commands() -> None:

@@ -33,6 +33,16 @@ SCOPES: tuple[str, ...] = ("total", "period", "event")
 #: teaser are still found, but never credited to the main story.
 SegmentKind = Literal["title", "body", "furniture"]
 
+#: Where a document's publication date came from, most trusted first: the container's
+#: metadata (HTML meta, feed entry, JSON Lines ``published``), the user's manifest, the
+#: user's ``--published`` (a fallback for documents without a date), or a guess from
+#: the body (a timestamp line, a dateline, or a lower bound from the latest date it names).
+PUBLISHED_FROM: tuple[str, ...] = ("metadata", "manifest", "option", "body")
+#: ``meta["published_source"]`` (the detail) → its ``published_from`` (for documents stored without one).
+PUBLISHED_ORIGIN: dict[str, str] = {"record": "metadata", "html": "metadata", "feed": "metadata",
+                                    "given": "metadata", "manifest": "manifest", "user": "option", "text": "body",
+                                    "inferred": "body"}
+
 #: The fields of the spec's JSON Lines form, in the spec's order.
 SPEC_FIELDS: tuple[str, ...] = (
     "doc", "quote", "figure", "value", "low", "high", "qualifier", "measure", "actor", "unit",
@@ -60,6 +70,11 @@ class Document:
 
     ``text`` is never rewritten: offsets of claims point into it. Cleaning
     only adds ``segments``.
+
+    ``published`` is ``YYYY``, ``YYYY-MM`` or ``YYYY-MM-DD``, at the precision
+    its source gave; ``published_from`` says where it came from
+    (:data:`PUBLISHED_FROM`), so a date guessed from the body is never passed
+    off as metadata.
     """
 
     text: str
@@ -70,6 +85,7 @@ class Document:
     outlet: str | None = None
     published: str | None = None
     published_inferred: bool = False
+    published_from: str | None = None
     lang: str | None = None
     segments: list[Segment] = field(default_factory=list)
     meta: dict[str, Any] = field(default_factory=dict)
@@ -79,6 +95,26 @@ class Document:
             self.id = content_id(self.text)
         if not self.name:
             self.name = self.id
+
+    def set_published(self, value: object, origin: str, source: str) -> bool:
+        """Take ``value`` as the publication date, at its precision, from ``origin`` (:data:`PUBLISHED_FROM`).
+
+        ``source`` is the detail kept in ``meta["published_source"]`` (``record``,
+        ``html``, ``feed``, ``manifest``, ``user``). A value that is no date is
+        kept in ``meta["published_unparsed"]`` and the date is left as it was.
+        """
+        from figtrace.periods import iso_date
+
+        date = iso_date(value)
+        if date is None:
+            if value:
+                self.meta["published_unparsed"] = str(value)[:64]
+            return False
+        self.published = date
+        self.published_from = origin
+        self.published_inferred = False
+        self.meta["published_source"] = source
+        return True
 
     def segment_at(self, offset: int) -> Segment | None:
         for seg in self.segments:
@@ -130,6 +166,7 @@ class Claim:
     lang: str | None = None
     segment: str = "body"
     published: str | None = None
+    published_from: str | None = None
     outlet: str | None = None
     url: str | None = None
     doc_id: str | None = None

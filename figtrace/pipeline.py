@@ -26,6 +26,7 @@ from __future__ import annotations
 import os
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from figtrace.diagnose import nothing_reason
 from figtrace.errors import FigtraceError, InputError
@@ -34,6 +35,9 @@ from figtrace.model import Claim, Document
 
 __all__ = ["Extractor", "Options", "Outcome", "Result", "default_extractor", "prepare", "process", "read",
            "run", "run_documents"]
+
+if TYPE_CHECKING:
+    from figtrace.ingest.manifest import Manifest
 
 #: An extractor turns one prepared document into claims (the rule engine, or a test double).
 Extractor = Callable[[Document], list[Claim]]
@@ -44,16 +48,18 @@ class Options:
     """What a run is given; it travels to every worker, so it stays small and picklable.
 
     ``lang`` forces the language of every document (else it is detected).
-    ``published`` is the publication date for documents whose metadata
-    carries none. ``allow_private`` lets URLs resolve to private or loopback
-    addresses. ``extractor`` replaces the rule engine (a module-level function,
-    so that it pickles). ``budget`` is the seconds one document may take from
-    the start of its reading to its ledger write (:mod:`figtrace.limits`; None:
-    unbounded).
+    ``published`` (``YYYY``, ``YYYY-MM`` or ``YYYY-MM-DD``) is the publication
+    date for documents whose metadata and manifest carry none: a fallback, never
+    an override. ``manifest`` gives dates and outlets per file or URL.
+    ``allow_private`` lets URLs resolve to private or loopback addresses.
+    ``extractor`` replaces the rule engine (a module-level function, so that it
+    pickles). ``budget`` is the seconds one document may take from the start of
+    its reading to its ledger write (:mod:`figtrace.limits`; None: unbounded).
     """
 
     lang: str | None = None
     published: str | None = None
+    manifest: Manifest | None = None
     allow_private: bool = False
     extractor: Extractor | None = None
     budget: float | None = DOCUMENT_BUDGET_S
@@ -90,18 +96,27 @@ def read(inputs: Iterable[str], options: Options = Options()) -> Iterator[Docume
 def prepare(document: Document, options: Options = Options()) -> Document:
     """Stages 3 and 4 on a document a reader produced: the run's options, metadata and segments.
 
-    The document is changed in place and returned; its text never changes.
+    The publication date is, in this order: the manifest's entry (the user's
+    word on that file or URL), the container's metadata (set by the reader),
+    the ``published`` option, else a guess from the body (:func:`figtrace.meta.enrich`, marked ``published_from =
+    "body"``). The document is changed in place and returned; its text never
+    changes.
     """
     from figtrace.clean import segment
     from figtrace.meta import enrich
 
+    entry = options.manifest.lookup(document) if options.manifest is not None else None
+    if entry is not None:
+        if entry.published:
+            document.set_published(entry.published, "manifest", "manifest")
+        if entry.outlet:
+            document.outlet = entry.outlet
+            document.meta["outlet_source"] = "manifest"
     if options.lang:
         document.lang = options.lang
         document.meta["lang_source"] = "user"
-    if options.published:
-        document.published = options.published
-        document.published_inferred = False
-        document.meta["published_source"] = "user"
+    if options.published and not document.published:
+        document.set_published(options.published, "option", "user")
     if not document.segments:
         document.segments = segment(document.text, document.lang, title=document.title)
     return enrich(document)
@@ -126,6 +141,8 @@ def process(document: Document, options: Options = Options()) -> Result:
         doc = prepare(document, options)
         extractor = options.extractor or _engine()
         claims = extractor(doc)
+        for c in claims:  # where the date each claim's relative dates were resolved against came from
+            c.published_from = doc.published_from
         empty = None if claims else nothing_reason(doc)
     elapsed = Stopwatch.elapsed()
     Stopwatch.reset()

@@ -31,7 +31,6 @@ from figtrace.ingest.fetch import FetchPolicy, fetch, make_client
 from figtrace.ingest.sniff import SNIFFED, Kind, binary_format, kind_by_content, kind_by_name, suffix, unsupported
 from figtrace.limits import DOCUMENT_BUDGET_S, Stopwatch, budget_message, time_limit
 from figtrace.model import Document
-from figtrace.periods import iso_date
 
 __all__ = ["DEFAULT_MAX_BYTES", "FetchPolicy", "ReadError", "iter_documents"]
 
@@ -120,6 +119,7 @@ class _Reader:
                 with time_limit(self.budget, budget_message(self.budget or 0, "reading it")):
                     item = next(items)
             except StopIteration:
+                Stopwatch.reset()  # no document is being read: a later one must not be charged this time
                 return
             except RecursionError:
                 yield InputError(display, "nested too deeply to read (over Python's recursion limit)")
@@ -165,7 +165,10 @@ class _Reader:
         except OSError as e:
             yield InputError(display, f"cannot read: {e.strerror or e}")
             return
-        yield from self._whole(kind, data, p.name, display)
+        for item in self._whole(kind, data, p.name, display):
+            if isinstance(item, Document):
+                item.meta["path"] = display  # where it was read: a manifest names files by path
+            yield item
 
     def _stdin(self) -> Iterator[Document | InputError]:
         stream: BinaryIO = sys.stdin.buffer
@@ -263,10 +266,8 @@ class _Reader:
             if not page.url:
                 doc.outlet = page.sitename
                 meta["outlet_source"] = "html"
-        date = page.published or published
-        if date:
-            doc.published = date
-            doc.meta["published_source"] = "html" if page.published else "feed"
+        if page.published or published:
+            doc.set_published(page.published or published, "metadata", "html" if page.published else "feed")
         return doc
 
     def _feed(
@@ -322,12 +323,7 @@ class _Reader:
         if isinstance(rec.get("lang"), str) and rec["lang"]:
             doc.lang = rec["lang"]
             doc.meta["lang_source"] = "given"
-        date = _iso_date(rec.get("published"))
-        if date:
-            doc.published = date
-            doc.meta["published_source"] = "record"
-        elif rec.get("published"):
-            doc.meta["published_unparsed"] = str(rec["published"])[:64]
+        doc.set_published(rec.get("published"), "metadata", "record")
         return doc
 
 
@@ -363,11 +359,6 @@ def _renamed(err: InputError, name: str, display: str) -> InputError:
     if err.input == name or err.input.startswith(name + "#"):
         return InputError(display + err.input[len(name) :], err.message)
     return err
-
-
-def _iso_date(value: object) -> str | None:
-    """The record's date at the precision it has ("2025-08" stays the month)."""
-    return iso_date(value)
 
 
 def _mb(n: int) -> str:

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from urllib.parse import urljoin
 
 from figtrace.ingest.errors import ReadError
+from figtrace.periods import iso_date
 
 
 @dataclass(slots=True)
@@ -41,13 +42,15 @@ def parse_feed(data: bytes, base_url: str | None = None) -> Iterator[Entry]:
         yield Entry(
             link=link,
             title=e.get("title"),
-            published=_date(e.get("published_parsed") or e.get("updated_parsed")),
+            published=iso_date(e.get("published") or e.get("updated"))
+            or _date(e.get("published_parsed") or e.get("updated_parsed")),
             content=content,
             id=e.get("id"),
         )
 
 
 def _date(value: object) -> str | None:
+    """A date feedparser parsed from another form (RFC 822: "Thu, 14 Aug 2025 10:00:00 GMT"): a day."""
     try:
         return dt.date(*value[:3]).isoformat()  # type: ignore[index]
     except (TypeError, ValueError):

@@ -48,6 +48,8 @@ def enrich(doc: Document, *, today: dt.date | None = None) -> Document:
     # 3. publication date
     if doc.published:
         doc.meta.setdefault("published_source", "given")
+        if doc.published_from is None:  # set by whoever built the document: it came with it
+            doc.published_from = "metadata"
     else:
         _set_published(doc, langs, today or dt.date.today())
     # 4. title and outlet
@@ -116,6 +118,7 @@ def _set_published(doc: Document, langs: tuple[str, ...], today: dt.date) -> Non
     if found is not None:
         doc.published = found.iso
         doc.published_inferred = False
+        doc.published_from = "body"
         doc.meta["published_source"] = "text"
         doc.meta["published_evidence"] = _evidence(doc.text, found)
         return
@@ -125,6 +128,7 @@ def _set_published(doc: Document, langs: tuple[str, ...], today: dt.date) -> Non
     latest = max(mentions, key=lambda m: (m.date, m.precision == "day"))
     doc.published = latest.date.isoformat()
     doc.published_inferred = True
+    doc.published_from = "body"
     doc.meta["published_source"] = "inferred"
     doc.meta["published_bound"] = "not_before"
     doc.meta["published_evidence"] = _evidence(doc.text, latest)

@@ -6,7 +6,6 @@ pipeline; the store only stores.
 
 from __future__ import annotations
 
-import datetime as dt
 import json
 import sqlite3
 import sys
@@ -16,6 +15,7 @@ import click
 import figtrace.output as terminal
 from figtrace.errors import FigtraceError
 from figtrace.meta.outlet import outlet_from_url
+from figtrace.scale.cli_options import Road, road_options
 from figtrace.scale.sink import recover
 from figtrace.store.check import check_ledger
 from figtrace.store.commands import _fail, _open, db_option
@@ -23,51 +23,24 @@ from figtrace.store.documents import record_skipped
 from figtrace.store.ledger import IngestAborted, IngestSummary, Ledger
 
 
-def _check_date(value: str | None, option: str) -> None:
-    if value is None:
-        return
-    try:
-        dt.date.fromisoformat(value)
-    except ValueError:
-        raise click.BadParameter(f"{value!r} is not a date like 2025-06-16", param_hint=option) from None
-
-
 @click.command()
 @click.argument("inputs", nargs=-1, required=True)
 @db_option
-@click.option("--lang", type=click.Choice(["auto", "de", "en"]), default="auto", show_default=True,
-              help="Language of the articles; auto detects it per document.")
-@click.option("--published", metavar="YYYY-MM-DD", default=None,
-              help="Publication date for articles that do not carry one.")
-@click.option("--allow-private", is_flag=True, help="Allow URLs that resolve to private or local addresses.")
 @click.option("--quiet", "-q", is_flag=True, help="No progress bar and no summary line.")
-@click.option("--jobs", "-j", type=click.IntRange(min=1), default=1, show_default=True,
-              help="Worker processes that extract (this process writes); the ledger is the same for any N.")
-@click.option("--engine", type=click.Choice(["local", "dask"]), default="local", show_default=True,
-              help="local: this machine (a process pool with --jobs); dask: a dask.distributed cluster.")
-@click.option("--scheduler", metavar="ADDRESS", default=None,
-              help="Dask scheduler (tcp://host:8786); without it --engine dask starts a local cluster.")
-@click.option("--shards", metavar="DIR", type=click.Path(file_okay=False), default=None,
-              help="With --engine dask: keep the Parquet shards (documents, claims) in this folder.")
-def ingest(inputs: tuple[str, ...], db_path: str, lang: str, published: str | None, allow_private: bool,
-           quiet: bool, jobs: int, engine: str, scheduler: str | None, shards: str | None) -> None:
+@road_options
+def ingest(inputs: tuple[str, ...], db_path: str, quiet: bool, road: Road) -> None:
     """Store articles and their claims in the ledger (files, folders, URLs; '-' reads stdin).
 
     Re-ingesting the same text adds nothing; a changed article at the same
     URL is stored as a new version. Exits 1 if any input failed.
     """
-    _check_date(published, "--published")
-    if engine == "local" and (scheduler or shards):
-        raise click.UsageError(f"{'--scheduler' if scheduler else '--shards'} needs --engine dask")
     progress = not quiet and terminal.stderr_is_terminal()
     with _open(db_path, readonly=False) as ledger:
-        from figtrace.pipeline import Options
         from figtrace.scale.sink import ingest as ingest_inputs
 
-        options = Options(lang=None if lang == "auto" else lang, published=published, allow_private=allow_private)
         try:
-            summary = ingest_inputs(ledger, inputs, options, jobs=jobs, engine=engine, scheduler=scheduler,
-                                    shards=shards, progress=progress)
+            summary = ingest_inputs(ledger, inputs, road.options, jobs=road.jobs, engine=road.engine,
+                                    scheduler=road.scheduler, shards=road.shards, progress=progress)
         except IngestAborted as e:
             _report_problems(e.summary)
             _fail(str(e))

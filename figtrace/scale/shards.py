@@ -55,7 +55,7 @@ def _doc_row(doc: Document, shard: int, seq: int) -> dict[str, Any]:
     return {
         "shard": shard, "doc_seq": seq, "id": doc.id, "name": doc.name, "text": doc.text, "title": doc.title,
         "url": doc.url, "outlet": doc.outlet, "published": doc.published,
-        "published_inferred": doc.published_inferred, "lang": doc.lang,
+        "published_inferred": doc.published_inferred, "published_from": doc.published_from, "lang": doc.lang,
         "segments": json.dumps([[s.start, s.end, s.kind, s.label] for s in doc.segments]),
         "meta": json.dumps(doc.meta, ensure_ascii=False, default=str),
     }
@@ -66,8 +66,8 @@ def _doc_schema() -> Any:
 
     s, i, b = pa.string(), pa.int64(), pa.bool_()
     return pa.schema([("shard", i), ("doc_seq", i), ("id", s), ("name", s), ("text", s), ("title", s), ("url", s),
-                      ("outlet", s), ("published", s), ("published_inferred", b), ("lang", s), ("segments", s),
-                      ("meta", s)])
+                      ("outlet", s), ("published", s), ("published_inferred", b), ("published_from", s), ("lang", s),
+                      ("segments", s), ("meta", s)])
 
 
 def _claim_schema() -> Any:
@@ -115,6 +115,7 @@ def iter_shards(shards: str | Path) -> Iterator[Result]:
             doc = Document(
                 text=row["text"], name=row["name"], id=row["id"], title=row["title"], url=row["url"],
                 outlet=row["outlet"], published=row["published"], published_inferred=row["published_inferred"],
+                published_from=row["published_from"],
                 lang=row["lang"], segments=[Segment(*s) for s in json.loads(row["segments"])],
                 meta=json.loads(row["meta"]),
             )

@@ -26,7 +26,7 @@ from pathlib import Path
 from typing import Any
 
 from figtrace.errors import InputError
-from figtrace.model import Document
+from figtrace.model import PUBLISHED_ORIGIN, Document
 
 #: Problems listed from the integrity check (SQLite can report millions).
 MAX_PROBLEMS = 20
@@ -209,8 +209,10 @@ def readable_documents(path: str | Path) -> Iterator[Document | InputError]:
                 meta_d = json.loads(meta) if meta else {}
             except ValueError:
                 meta_d = {}
+            meta_d = meta_d if isinstance(meta_d, dict) else {}
             yield Document(text=text, name=name or doc_id, url=url, title=title, outlet=outlet,
-                           published=published, published_inferred=bool(inferred), lang=lang,
-                           meta=meta_d if isinstance(meta_d, dict) else {})
+                           published=published, published_inferred=bool(inferred), lang=lang, meta=meta_d,
+                           published_from=PUBLISHED_ORIGIN.get(str(meta_d.get("published_source"))) if published
+                           else None)
     finally:
         conn.close()

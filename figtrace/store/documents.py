@@ -17,6 +17,7 @@ from collections.abc import Callable, Iterable
 from typing import TYPE_CHECKING, Any
 
 from figtrace.errors import InputError
+from figtrace.model import PUBLISHED_ORIGIN
 from figtrace.store.filtered import run
 from figtrace.store.filters import Filters, claim_conditions, period_bound, where_sql
 
@@ -30,8 +31,7 @@ DOCUMENT_TABLE_FIELDS = ("name", "outlet", "lang", "published", "published_from"
 
 #: Where a publication date came from, from the reader's mark in ``meta`` (older
 #: ledgers) to the words the documents view uses.
-_PUBLISHED_FROM = {"user": "option", "html": "metadata", "feed": "metadata", "given": "metadata",
-                   "record": "metadata", "text": "body", "inferred": "body (inferred bound)"}
+_PUBLISHED_FROM = {**PUBLISHED_ORIGIN, "inferred": "body (inferred bound)"}
 
 #: Skips of documents that were read and stored but gave nothing: their reason goes on the document's row.
 _EMPTY_KINDS = ("language", "no_text")

@@ -21,8 +21,8 @@ from figtrace.store.reviews import attach_reviews
 
 _SELECT_CLAIMS = """
 SELECT c.id, c.doc_name AS doc, c.quote, c.figure, c.value, c.low, c.high, c.qualifier, c.measure, c.actor,
-       c.unit, c.source, c.as_of, c.location, c.cluster, c.outlet, c.published, d.url, c.doc_id, d.title,
-       coalesce(c.lang, d.lang) AS lang, c.start, c."end", c.quote_start, c.quote_end, c.segment, c.why,
+       c.unit, c.source, c.as_of, c.location, c.cluster, c.outlet, c.published, d.published_from, d.url, c.doc_id,
+       d.title, coalesce(c.lang, d.lang) AS lang, c.start, c."end", c.quote_start, c.quote_end, c.segment, c.why,
        c.confidence, c.as_of_basis, c.t_start, c.t_end, c.via, c.item, c.scope, c.grp AS "group", c.reviewed,
        c.rejected
 FROM claims c JOIN documents d ON d.id = c.doc_id

@@ -250,6 +250,17 @@ CREATE TABLE findings_stale (actor TEXT PRIMARY KEY COLLATE NOCASE);
 INSERT OR IGNORE INTO findings_stale SELECT DISTINCT coalesce(actor, '') FROM claims WHERE current = 1;
 """
 
+#: Where each document's publication date came from (metadata, manifest, option, body):
+#: a date guessed from the body is never passed off as metadata. Documents stored
+#: before keep what their ``meta`` said, mapped to the same words.
+_PUBLISHED_FROM = """
+ALTER TABLE documents ADD COLUMN published_from TEXT;
+UPDATE documents SET published_from = CASE json_extract(meta, '$.published_source')
+    WHEN 'user' THEN 'option' WHEN 'text' THEN 'body' WHEN 'inferred' THEN 'body'
+    ELSE 'metadata' END
+WHERE published IS NOT NULL AND meta IS NOT NULL AND json_valid(meta);
+"""
+
 MIGRATIONS: tuple[Migration, ...] = (
     Migration("core tables", _CORE),
     Migration("full-text search over quotes", _FTS),
@@ -257,6 +268,7 @@ MIGRATIONS: tuple[Migration, ...] = (
     Migration("claim details: via, item, scope, group", _DETAILS),
     Migration("reviews, skipped inputs, datasette full-text index", _REVIEWS),
     Migration("stored consistency findings", _FINDINGS),
+    Migration("where each publication date came from", _PUBLISHED_FROM),
 )
 
 SCHEMA_VERSION = len(MIGRATIONS)

@@ -156,10 +156,10 @@ class Writing(LedgerBase):
             prev = conn.execute("SELECT max(version) FROM documents WHERE url = ?", (doc.url,)).fetchone()[0]
             version = (prev or 0) + 1
         conn.execute(
-            "INSERT INTO documents(id, name, url, title, outlet, published, published_inferred, lang, text, "
-            "version, ingested_at, meta) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            "INSERT INTO documents(id, name, url, title, outlet, published, published_inferred, published_from, "
+            "lang, text, version, ingested_at, meta) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             (doc.id, doc.name, doc.url, doc.title, doc.outlet, doc.published, int(doc.published_inferred),
-             doc.lang, doc.text, version, _now(),
+             doc.published_from, doc.lang, doc.text, version, _now(),
              json.dumps(doc.meta, ensure_ascii=False, default=str) if doc.meta else None),
         )
         pairs = {(r[2 + _CLAIM_COLUMNS.index("actor")], r[2 + _CLAIM_COLUMNS.index("measure")]) for r in rows}
