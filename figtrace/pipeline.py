@@ -112,6 +112,11 @@ def prepare(document: Document, options: Options = Options()) -> Document:
         if entry.outlet:
             document.outlet = entry.outlet
             document.meta["outlet_source"] = "manifest"
+        if entry.url and not document.url:  # where the file was fetched from
+            document.url = entry.url
+        if entry.lang and not document.lang:
+            document.lang = entry.lang
+            document.meta["lang_source"] = "manifest"
     if options.lang:
         document.lang = options.lang
         document.meta["lang_source"] = "user"

@@ -201,3 +201,13 @@ def test_reading_a_whole_input_leaves_no_clock_running_for_the_next_document(tmp
     path.write_text(DE, encoding="utf-8")
     assert len(list(iter_documents([str(path)]))) == 1
     assert Stopwatch.elapsed() == 0.0
+
+
+def test_manifest_columns_date_language_and_the_url_a_file_came_from(tmp_path: Path) -> None:
+    root = _folder(tmp_path)
+    (root / "m.tsv").write_text("file\turl\tlanguage\tdate\na.txt\thttps://www.example.org/x\tDE\t2025-08\n",
+                                encoding="utf-8")
+    doc = prepare(_read(root / "a.txt"), Options(manifest=load_manifest(root / "m.tsv")))
+    assert (doc.published, doc.published_from, doc.lang, doc.url) == (
+        "2025-08", "manifest", "de", "https://www.example.org/x")
+    assert doc.outlet == "example.org"  # from the URL, as for a page fetched there

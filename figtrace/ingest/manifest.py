@@ -2,10 +2,12 @@
 
 ``figtrace extract DIR --manifest sources.csv`` reads a CSV (or TSV: by the
 ``.tsv`` ending, or tabs in the header line) with a header row and the
-columns ``file`` or ``url`` (at least one), ``published`` and ``outlet``
-(either may be empty). Other columns are not read. A ``file`` is relative to
-the manifest's folder; dates are ``YYYY``, ``YYYY-MM`` or ``YYYY-MM-DD`` and
-keep their precision. The pipeline applies an entry to the document it names
+columns ``file`` or ``url`` (at least one), ``published`` (or ``date``) and
+``outlet`` (either may be empty), and optionally ``lang`` (or ``language``).
+Other columns are not read. A ``file`` is relative to the manifest's folder;
+a row with both a file and a URL says where the file was fetched from (its
+outlet then comes from the URL). Dates are ``YYYY``, ``YYYY-MM`` or
+``YYYY-MM-DD`` and keep their precision. The pipeline applies an entry to the document it names
 (:func:`figtrace.pipeline.prepare`), marking the date ``published_from =
 "manifest"``.
 """
@@ -21,8 +23,9 @@ from figtrace.errors import FigtraceError
 from figtrace.model import Document
 from figtrace.periods import iso_date
 
-#: The columns a manifest is read for.
-COLUMNS = ("file", "url", "published", "outlet")
+#: The columns a manifest is read for, and the other names they may go by.
+COLUMNS = ("file", "url", "published", "outlet", "lang")
+ALIASES = {"date": "published", "language": "lang"}
 #: Largest manifest read (a crawl's list of a hundred thousand URLs fits well below).
 MAX_BYTES = 64 * 1024 * 1024
 
@@ -38,6 +41,8 @@ class Entry:
     published: str | None
     outlet: str | None
     line: int
+    url: str | None = None
+    lang: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -82,6 +87,7 @@ def load_manifest(path: str | Path) -> Manifest:
     tab = p.suffix.lower() == ".tsv" or ("\t" in lines[0] and "," not in lines[0])
     reader = csv.DictReader(lines, delimiter="\t" if tab else ",")
     header = [(h or "").strip().lower() for h in reader.fieldnames or []]
+    header = [ALIASES.get(h, h) if ALIASES.get(h, h) not in header else h for h in header]
     reader.fieldnames = header
     if "file" not in header and "url" not in header:
         raise ManifestError(f"{p}:1: the header names neither a 'file' nor a 'url' column "
@@ -104,7 +110,7 @@ def load_manifest(path: str | Path) -> Manifest:
             if published is None:
                 raise ManifestError(f"{p}:{n}: published {get['published']!r} is not a date like 2025, "
                                     f"2025-08 or 2025-08-14")
-        entry = Entry(published, get["outlet"] or None, n)
+        entry = Entry(published, get["outlet"] or None, n, get["url"] or None, get["lang"].lower() or None)
         if get["url"]:
             by_url[get["url"]] = entry
         if get["file"]:
