@@ -444,3 +444,11 @@ def test_adversarial_inputs_finish_fast(lang: str) -> None:
 @pytest.mark.parametrize(("lang", "text"), [("de", "hundert" * 200), ("en", "hundred " * 200)])
 def test_a_run_of_scale_words_does_not_overflow(lang: str, text: str) -> None:
     check_mentions(text, found(text, lang))
+
+
+def test_overlaps_are_settled_leftmost_then_longest() -> None:
+    from figtrace.extract.spans import drop_overlaps
+
+    spans = [(5, 9), (0, 4), (0, 7), (8, 12), (12, 14)]
+    assert drop_overlaps(spans, lambda s: s) == [(0, 7), (8, 12), (12, 14)]
+    assert drop_overlaps([], lambda s: s) == []

@@ -16,6 +16,7 @@ import re
 from dataclasses import dataclass
 from functools import cache
 
+from figtrace.extract.spans import drop_overlaps
 from figtrace.lang import Lexicon, get_lexicon
 from figtrace.lang.phrases import compile_labelled, compile_phrases
 
@@ -268,7 +269,7 @@ class NumberFinder:
                     text[m.end() + 1: m.end() + 2].isspace() and len(s) <= 3:
                 continue  # "im 2. Weltkrieg", "die 47. Brigade": an ordinal inside the sentence
             raw.append(mention)
-        mentions = _drop_overlaps(raw)
+        mentions = drop_overlaps(raw, lambda x: (x.num_start, x.num_end))
         if blocked:
             mentions = [x for x in mentions if not _inside(x.num_start, x.num_end, blocked)]
         mentions = self._ranges(text, mentions, start)
@@ -388,17 +389,6 @@ class NumberFinder:
             x.low, x.high = None, v
         else:
             x.low = x.high = v
-
-
-def _drop_overlaps(ms: list[Mention]) -> list[Mention]:
-    ms.sort(key=lambda m: (m.num_start, -(m.num_end - m.num_start)))
-    out: list[Mention] = []
-    last_end = -1
-    for m in ms:
-        if m.num_start >= last_end:
-            out.append(m)
-            last_end = m.num_end
-    return out
 
 
 def _inside(a: int, b: int, spans: list[tuple[int, int]]) -> bool:

@@ -16,6 +16,7 @@ import re
 from dataclasses import dataclass
 from functools import cache
 
+from figtrace.extract.spans import drop_overlaps
 from figtrace.lang import get_lexicon
 from figtrace.lang.phrases import compile_phrases
 from figtrace.periods import iso_date
@@ -268,7 +269,7 @@ class TimeFinder:
         if self.present is not None:
             for m in self.present.finditer(text, start, end):
                 found.append(TimeExpr(m.start(), m.end(), published.iso if published else None, "present"))
-        found = _drop_overlaps(found)
+        found = drop_overlaps(found, lambda t: (t.start, t.end))
         return self._since(text, found, published)
 
     def _since(self, text: str, found: list[TimeExpr], pub: Published | None) -> list[TimeExpr]:
@@ -372,17 +373,6 @@ def _span_back(pub: dt.date | None, n: int, unit: str, point: bool) -> str | Non
         return _fmt_month(y, m) if point else f"{_fmt_month(y, m)}..{pub.isoformat()}"
     y = pub.year - n
     return f"{y:04d}" if point else f"{y:04d}..{pub.isoformat()}"
-
-
-def _drop_overlaps(ts: list[TimeExpr]) -> list[TimeExpr]:
-    ts.sort(key=lambda t: (t.start, -(t.end - t.start)))
-    out: list[TimeExpr] = []
-    last = -1
-    for t in ts:
-        if t.start >= last:
-            out.append(t)
-            last = t.end
-    return out
 
 
 @cache
