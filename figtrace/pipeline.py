@@ -9,16 +9,17 @@ stage                 module                          what it adds to the docume
 ====================  ==============================  =========================================
 1. read               :mod:`figtrace.ingest`          text and raw metadata per article
 2. decode             :mod:`figtrace.ingest.decode`   text from bytes, mojibake repaired
-3. metadata           :mod:`figtrace.meta`            language, publication date, title, outlet
-4. clean              :mod:`figtrace.clean`           segments: title, body, furniture
+3. clean              :mod:`figtrace.clean`           segments: title, body, furniture
+4. metadata           :mod:`figtrace.meta`            language, publication date, title, outlet
 5. extract            :mod:`figtrace.extract`         claims
 ====================  ==============================  =========================================
 
 Stages 1 and 2 run in the readers (a reader knows the bytes and their
 charset); :func:`read` yields their documents. :func:`prepare` runs stages 3
-and 4, :func:`process` adds stage 5. The cleaner's segments are computed
-before the metadata is read, because the metadata readers look at the
-timestamp, byline and credit lines that the cleaner finds.
+and 4 (after the run's options and a manifest entry are applied),
+:func:`process` adds stage 5. The cleaner runs before the metadata is read,
+because the metadata readers look at the timestamp, byline and credit lines
+that the cleaner finds and detect the language on the body alone.
 """
 
 from __future__ import annotations
