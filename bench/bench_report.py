@@ -94,6 +94,7 @@ def _fmt_s(x: object) -> str:
 def render(n: int, new: dict[str, object], old: dict[str, object] | None, commit: str, baseline: str | None) -> str:
     took = new["report_cpu_s"] if new["report_cpu_s"] is not None else new["report_s"]
     ok_s = took is not None and float(took) < TARGET_S  # type: ignore[arg-type]
+    ok_wall = new["report_s"] is not None and float(new["report_s"]) < TARGET_S  # type: ignore[arg-type]
     ok_mb = new["report_mb"] is not None and float(new["report_mb"]) < TARGET_MB  # type: ignore[arg-type]
     lines = [
         f"### Report over {n:,} generated articles (bench/bench_report.py)",
@@ -104,9 +105,10 @@ def render(n: int, new: dict[str, object], old: dict[str, object] | None, commit
         "|---|---:|" + ("---:|" if old else "") + "---|",
         f"| `figtrace report`, wall clock (load average {float(new['load']):.1f} on 2 cores) | "  # type: ignore[arg-type]
         f"{_fmt_s(new['report_s'])} | " + (f"{_fmt_s(old['report_s'])} | " if old else "")
-        + f"< {TARGET_S:.0f} s: {'met' if ok_s else '**missed**'} |",
+        + f"< {TARGET_S:.0f} s: {'met' if ok_wall else '**missed at this load**'} (CPU time below) |",
         f"| `figtrace report`, CPU time (all threads) | {_fmt_s(new['report_cpu_s'])} | "
-        + (f"{_fmt_s(old['report_cpu_s'])} | " if old else "") + " |",
+        + (f"{_fmt_s(old['report_cpu_s'])} | " if old else "")
+        + f"< {TARGET_S:.0f} s: {'met' if ok_s else '**missed**'} |",
         f"| report file size | {float(new['report_mb']):.1f} MB | "  # type: ignore[arg-type]
         + (f"{'—' if old['report_mb'] is None else format(float(old['report_mb']), '.1f') + ' MB'} | " if old else "")
         + f"< {TARGET_MB:.0f} MB: {'met' if ok_mb else '**missed**'} |",

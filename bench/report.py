@@ -9,7 +9,8 @@ from typing import Any
 TARGET_TEXT_PER_S = 500
 TARGET_HTML_RATIO = 1.3
 TARGET_MEMORY_MB = 500
-OTHER_RESULTS = (("ledger.md", "Ledger (bench/bench_ledger.py)"), ("web.md", "Web server (bench/bench_web.py)"))
+OTHER_RESULTS = (("ledger.md", "Ledger (bench/bench_ledger.py)"), ("report.md", "Report (bench/bench_report.py)"),
+                 ("web.md", "Web server (bench/bench_web.py)"))
 
 
 def _met(ok: bool) -> str:

@@ -136,9 +136,12 @@ def test_a_days_count_after_a_running_total_is_not_a_fall():
                 scope="period")
     total = dict(cl("Ukrainian armed forces", "killed_or_wounded", 1000340, as_of="2025-06-12"), scope="total")
     assert [f for f in run(check, day1, day2, total) if f.kind != "explained"] == []
-    # and a figure that does not say, a thousandth of the total, is read as another scope
+    # a figure that does not say, a thousandth of the total, is not even an apparent fall
     unsaid = cl("Ukrainian armed forces", "killed_or_wounded", 1000, "approx", as_of="2025-06-17")
-    [f] = run(check, total, unsaid)
+    assert run(check, total, unsaid) == []
+    # a few times smaller is read as another scope (a period's count, a part), and said so
+    week = cl("Ukrainian armed forces", "killed_or_wounded", 300000, as_of="2025-06-20")
+    [f] = run(check, total, week)
     assert (f.kind, f.reason) == ("explained", "scope")
 
 

@@ -34,6 +34,7 @@ from typing import Any
 
 from figtrace.periods import Period
 from figtrace.reconcile.settings import (
+    APPARENT_FACTOR,
     CLOSE_DAYS,
     CONFUSABLE,
     CUMULATIVE_MEASURES,
@@ -229,6 +230,8 @@ def running_total(points: list[Point], factor: float) -> Iterator[_Hit]:
             _, hi_q = bounds(q)
             head = f"{describe_with_source(p)} is followed by {describe_with_source(q)}"
             both_total = p.get("scope") == "total" and q.get("scope") == "total"
+            if hi_q < lo_p and not both_total and _ratio(lo_p, hi_q) > APPARENT_FACTOR:
+                continue  # thousands against a handful: no reader takes it for a fall
             if hi_q < lo_p and not both_total and _ratio(lo_p, hi_q) > FALL_FACTOR:
                 yield _Hit("running_total", "explained", "scope", p, q, _ratio(lo_p, hi_q), str(p.get("source")),
                            measure, f"{head}, but the later figure is far smaller: it counts a period or a part, "
@@ -323,6 +326,8 @@ def lower_bound(points: list[Point], factor: float) -> Iterator[_Hit]:
                 if hi_q == float("inf") or hi_q >= lo_p:
                     continue
                 gap = pp.gap_days(pq)
+                if cumulative and pq.end < pp.start and _ratio(lo_p, hi_q) > APPARENT_FACTOR:
+                    continue  # not even an apparent conflict
                 if cumulative and pq.end < pp.start:
                     yield _Hit("lower_bound", "explained", "growth", p, q, _ratio(lo_p, hi_q), _month(pp), measure,
                                f"{describe_with_source(q)} is smaller than {describe_with_source(p)}, but it holds "

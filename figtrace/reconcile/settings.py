@@ -30,6 +30,11 @@ RELATED_DAYS: int = 120
 #: sources revise totals by tens of percent, not by a factor of three.
 FALL_FACTOR: float = 3.0
 
+#: Figures this many times apart do not even look like the same count (12,000
+#: soldiers and "4" of something): a fall or a floor between them is not listed, not
+#: even as explained, since nobody would mistake one for the other.
+APPARENT_FACTOR: float = 20.0
+
 #: Sources disagree only about figures known to hold within this many days: an
 #: as-of of a whole year cannot show that two sources speak of the same time.
 SPREAD_MAX_DAYS: int = 62
