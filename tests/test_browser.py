@@ -231,3 +231,28 @@ def test_report_chart_of_territory_carries_km2_on_axis_and_labels(page: Any, tmp
     assert "territory captured (km²)" in texts
     assert "~1,300 km²" in texts and "900 km²" in texts
     assert page.errors == []
+
+
+def test_conflicts_page_lists_kinds_in_order_and_folds_the_explained(page: Any, base_url: str) -> None:
+    page.goto(base_url + "/conflicts")
+    heads = page.locator("h3.kind-head").all_text_contents()
+    assert heads == ["Contradictions", "Disagreements"]
+    details = page.locator("details.explained-list")
+    assert details.count() == 1 and details.get_attribute("open") is None  # the rest waits to be opened
+    explained = details.locator("li.finding.explained")
+    assert explained.count() >= 1 and not explained.first.is_visible()
+    details.locator("summary").click()
+    assert explained.first.is_visible()
+    assert explained.first.locator(".badge").inner_text().lower() == "explained"
+    assert "count different things" in explained.first.inner_text()
+    assert page.errors == []
+
+
+def test_claim_page_says_scope_and_relays(page: Any, base_url: str) -> None:
+    page.goto(base_url + "/claims?q=Militärgeheimdienstes")
+    with page.expect_navigation():
+        page.locator("table.claims td.fignum a").first.click()
+    assert page.locator("dd.via").inner_text() == "directly"
+    assert page.locator("dd.scope").inner_text() in ("running total", "count over a period", "toll of one event",
+                                                     "not stated")
+    assert page.errors == []

@@ -128,6 +128,7 @@ def test_timeline_jsonl_points(runner, db):
     assert [list(r)[: len(TIMELINE_KEYS)] for r in rows] == [TIMELINE_KEYS, TIMELINE_KEYS]
     assert [(r["value"], r["as_of"], r["latest"], r["docs"]) for r in rows] == [
         (11000, "2024-11", False, ["one.txt"]), (8000, "2025-04", True, ["two.txt"])]
+    assert [(r["lane"], r["item"], r["scope"], r["group"]) for r in rows] == [("dated", None, None, None)] * 2
 
 
 def test_timeline_table_prints_span(runner, db):

@@ -27,7 +27,8 @@ CLAIM_FIELDS = (*SPEC_FIELDS, "scope", "group", "id", "cluster", "outlet", "publ
                 "lang", "start", "end", "quote_start", "quote_end", "segment", "as_of_basis", "why")
 CLAIM_TABLE_FIELDS = ("id", "doc", "figure", "measure", "actor", "source", "as_of", "cluster")
 TIMELINE_FIELDS = ("actor", "measure", "source", "as_of", "value", "low", "high", "qualifier", "cluster",
-                   "docs", "latest", "figure", "quote", "claim_ids", "as_of_basis", "reviewed")
+                   "docs", "latest", "figure", "quote", "claim_ids", "as_of_basis", "reviewed",
+                   "item", "scope", "group", "lane")
 TIMELINE_TABLE_FIELDS = ("source", "as_of", "figure", "value", "qualifier", "latest", "docs")
 CONFLICT_FIELDS = ("rule", "status", "explanation", "clusters", "kind", "actor", "measure", "item", "group", "scope",
                    "window", "reason", "n_more", "claim_ids")
