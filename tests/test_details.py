@@ -120,3 +120,33 @@ def test_a_loss_list_is_one_claim_per_item_sharing_the_lists_scope() -> None:
     de = extract("Seit Kriegsbeginn verlor Russland 10.930 Panzer, 340 Hubschrauber und 41.000 Drohnen.",
                  lang="de", published="2025-06-12")
     assert [(c.item, c.scope) for c in de] == [("tank", "total"), ("helicopter", "total"), ("drone", "total")]
+
+
+def test_every_output_format_carries_the_fields(tmp_path) -> None:
+    """JSON Lines, CSV and Parquet of ``figtrace claims`` and ``figtrace extract`` all have item/scope/group/via."""
+    import csv
+    import io
+
+    import pyarrow.parquet as pq
+    from click.testing import CliRunner
+
+    from figtrace.cli import main
+
+    art = tmp_path / "list.txt"
+    art.write_text("Kyiv, 12 June 2025\n\nThe General Staff said Russia had lost 10,930 tanks and 41,000 drones "
+                   "since the invasion began.\n", encoding="utf-8")
+    runner = CliRunner()
+    out = runner.invoke(main, ["extract", str(art), "--lang", "en", "--published", "2025-06-12", "--format", "csv"])
+    assert out.exit_code == 0, out.output
+    rows = list(csv.DictReader(io.StringIO(out.stdout)))
+    assert {"via", "item"} <= set(rows[0]) and [r["item"] for r in rows] == ["tank", "drone"]
+    db = tmp_path / "l.db"
+    assert runner.invoke(main, ["ingest", str(art), "--db", str(db), "--lang", "en", "--published",
+                                "2025-06-12", "-q"]).exit_code == 0
+    pq_path = tmp_path / "c.parquet"
+    res = runner.invoke(main, ["claims", "--db", str(db), "--format", "parquet", "-o", str(pq_path)])
+    assert res.exit_code == 0, res.output
+    table = pq.read_table(pq_path).to_pylist()
+    assert [(r["item"], r["scope"], r["via"]) for r in table] == [("tank", "total", []), ("drone", "total", [])]
+    js = runner.invoke(main, ["claims", "--db", str(db), "--format", "jsonl"])
+    assert all({"item", "scope", "group", "via"} <= set(json.loads(line)) for line in js.stdout.splitlines())
