@@ -57,6 +57,8 @@ AGENT_REACH = 40
 OWN_REACH = 40
 #: Measures whose active verb before the figure has the other side as subject.
 AGENT_MEASURES = ("killed", "wounded", "captured")
+#: Measures of people hurt, whose count a side's own civil bodies keep.
+CASUALTY_MEASURES = ("killed", "wounded", "killed_or_wounded", "missing")
 #: Time expressions farther than this from the figure belong to another clause.
 TIME_REACH = 160
 #: Seconds one document may take before it is skipped (a typical article takes milliseconds).
@@ -68,6 +70,10 @@ _CLAUSE_BREAK = re.compile(r";|\s[–—]\s")
 _DATELINE = re.compile(
     r"(?m)^[ \t]*([A-ZÄÖÜ][A-ZÄÖÜ'.\-/ ]{1,40}(?:,[^\n,—–]{0,40})?)"
     r"(?=[ \t]*(?:\([^)\n]{0,30}\)[ \t]*)?[—–-][ \t])")
+
+
+#: A paragraph opening with one place name and a full stop: "Nairobi. Bei einem Luftangriff …".
+_PLACE_DATELINE = re.compile(r"(?m)^[ \t]*([A-ZÄÖÜ][a-zäöüß\-]{2,20}(?:/[A-ZÄÖÜ][a-zäöüß\-]{2,20})?)\.(?=[ \t]+[A-ZÄÖÜ])")
 
 
 @dataclass(slots=True)
@@ -183,11 +189,15 @@ class _DocContext:
         self.source_side.update({n: e.attrs["side"] for n, e in kb.metonyms.items() if "side" in e.attrs})
         self.blocked = self.times.blocked_spans(text)
         # "KYIV, Ukraine —", "CAIRO/JERUSALEM —": where the reporter filed from, not a side in the story
-        self.datelines = [m.span(1) for m in _DATELINE.finditer(text)]
+        self.datelines = [m.span(1) for rx in (_DATELINE, _PLACE_DATELINE) for m in rx.finditer(text)]
         self._dateline_index = _span_index(sorted(self.datelines))  # one bisection per test
         self.published = published
         self.story_country: str | None = None
         self.named_speakers: list[Attribution] = []
+        self.actor_counts: Counter[str] = Counter()
+        fr = get_lexicon(lang).frames
+        self.forces = compile_phrases(fr.get("force_nouns", []))
+        self.downed = compile_phrases(fr.get("downed_cues", []))
         self.source_function = {n: e.attrs.get("function", "") for n, e in get_kb().sources.items()}
         self.deadline: float | None = None
         self.budget: float | None = None
@@ -407,6 +417,25 @@ class _DocContext:
 
         return min(att.alts, key=cost)
 
+    def _speaker_side(self, att: Attribution | None) -> str | None:
+        if att is None:
+            return None
+        return att.side or self.source_side.get(att.source)
+
+    def _own_side_speaker(self, att: Attribution | None) -> bool:
+        """A body that counts its own side's dead and wounded (a health ministry, a civil defence)."""
+        if att is None:
+            return False
+        function = (att.bare or self.source_function.get(att.source) or att.source).lower()
+        return any(function.endswith(w) for w in self.sources.sp.own_side_functions)
+
+    def _opponent(self, side: str | None) -> str | None:
+        """The side the story names most after ``side``: whose drones another side shoots down."""
+        for name, _ in self.actor_counts.most_common():
+            if name != side:
+                return name
+        return None
+
     def _where(self, st: _Sent) -> str | None:
         """The country a sentence places its events in ("in Gaza", "im indisch kontrollierten Teil")."""
         for _, _, _, actor in st.places:
@@ -489,6 +518,9 @@ class _DocContext:
                 return name, f"the side named: {text[s:e]!r}"
             if prep:
                 continue
+            if victims and self.forces is not None and self.forces.match(text[e: e + 30].lstrip()):
+                agents.add(name)
+                continue  # "die indische Armee flog Angriffe … acht Zivilisten getötet": the attacker
             if e <= m.start:
                 d = m.start - e
                 if left_best is None or d < left_best[0]:
@@ -499,16 +531,32 @@ class _DocContext:
                 if right_best is None or d < right_best[0]:
                     right_best = (d, name, f"after the figure: {text[s:e]!r}")
         place_actor = next(((a, p) for _, _, p, a in st.places if a and a not in agents), None)
-        if f.measure == "captured":
-            place_actor = None  # where prisoners are held says nothing of whose people they are
+        if f.measure in ("captured", "deployed", "reinforcement", "planned"):
+            # where prisoners are held, or where troops go, says nothing of whose people they are
+            place_actor = None
         if victims and place_actor:
             return place_actor[0], f"people in a place: {place_actor[1]}"
         if victims and left_best is None and right_best is None:
             # "… in Yemen's Saada province killed 68 people": civilians belong to where they are
             where = next((n for s, e, n, prep in st.actors if prep and n not in agents
-                          and abs(s - m.start) <= VICTIM_PLACE_REACH and not self._not_actor(st, s, e)), None)
+                          and not self._not_actor(st, s, e)), None)
             if where:
                 return where, "people in a country named in the sentence"
+        speaker_side = self._speaker_side(st.att)
+        if f.measure == "equipment" and self.downed is not None and self.downed.search(text, st.s.start, st.s.end):
+            # "alle 24 Drohnen wurden abgeschossen": what is shot down belongs to the other side
+            other = next((n for s, e, n, prep in st.actors if not prep and n != speaker_side
+                          and not self._not_actor(st, s, e)), None) or self._opponent(speaker_side)
+            if other:
+                return other, "owner of what was shot down or destroyed"
+        if victims and left_best is None and right_best is None and speaker_side and st.att is not None \
+                and st.att.kind in ("country", "function", "role"):
+            # "Indien zufolge starben drei Zivilisten": a country counts its own civilians
+            return speaker_side, f"the speaker's own people: {st.att.source}"
+        if left_best is None and right_best is None and f.measure in CASUALTY_MEASURES and speaker_side \
+                and self._own_side_speaker(st.att):
+            # "dem israelischen Gesundheitsministerium zufolge 86 Verletzte": a health ministry counts its own
+            return speaker_side, f"counted by its own side's {st.att.source}"
         best = left_best or right_best
         if best is not None:
             return best[1], best[2]
@@ -638,10 +686,10 @@ class _DocContext:
                figures: list[tuple[int, int]], prev_claim: Claim | None) -> Claim:
         st = sents[i]
         shared = "inherited" in f.why.get("unit", "") or f.why.get("measure") == "shared with the figure before"
-        if prev_claim is not None and shared and prev_claim.actor:
+        actor, actor_why = self._actor(sents, i, m, f, main_actor, seg)
+        named_here = actor_why.startswith(("in the figure's noun phrase", "the side named"))
+        if prev_claim is not None and shared and prev_claim.actor and not named_here:
             actor, actor_why = prev_claim.actor, "shared with the figure before"
-        else:
-            actor, actor_why = self._actor(sents, i, m, f, main_actor, seg)
         as_of, as_of_why = self._as_of(sents, i, m, published, inferred, figures)
         att = self._bound(st.att, m) if st.att is not None and st.att_from == i else st.att
         source = att.source if att else UNATTRIBUTED

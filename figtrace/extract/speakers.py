@@ -86,6 +86,7 @@ class SpeakerReader:
         self.clause_breaks = {w.lower() for w in sp.get("clause_breaks", [])}
         self.name_joiners = {w.lower() for w in sp.get("name_joiners", [])}
         self.generic_roles = set(sp.get("generic_roles", []))
+        self.own_side_functions = tuple(w.lower() for w in sp.get("own_side_functions", []))
         self.cue_noun_links = {w.lower() for w in sp.get("cue_noun_links", [])}
         self.modifier_suffixes = tuple(w.lower() for w in sp.get("modifier_suffixes", []))
         self.cue_noun_openers = {w.lower() for w in sp.get("cue_noun_openers", [])}

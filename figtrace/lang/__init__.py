@@ -67,14 +67,14 @@ SCHEMA: dict[str, dict[str, str]] = {
         "cue_nouns": "strs", "country_speaker": "str", "titles": "strs", "media": "strs", "modifiers": "strs",
         "capitalised_nouns": "bool", "demonyms_as_written": "bool", "blocs": "map_str",
         "demonym_endings": "strs", "clause_breaks": "strs", "name_joiners": "strs", "modifier_suffixes": "strs",
-        "cue_noun_openers": "strs", "generic_roles": "strs", "cue_noun_links": "strs", "functions": "map_str",
+        "cue_noun_openers": "strs", "generic_roles": "strs", "own_side_functions": "strs", "cue_noun_links": "strs", "functions": "map_str",
         "roles": "map_str",
     },
     "frames": {
         "partitive": "strs", "location_prepositions": "strs", "relay": "strs", "side_nouns": "strs",
         "attack_nouns": "strs", "cue_barriers": "strs", "genitive_after_noun": "bool", "own_markers": "strs",
         "victim_nouns": "strs", "subset_markers": "strs", "attribution_nouns": "strs", "fraction_heads": "strs",
-        "relative_pronouns": "strs",
+        "relative_pronouns": "strs", "force_nouns": "strs", "downed_cues": "strs",
     },
     # what a figure counts beyond its measure (figtrace.extract.details)
     "items": {"items": "map_strs", "generic": "strs"},
