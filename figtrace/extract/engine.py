@@ -198,18 +198,22 @@ class _DocContext:
         fr = get_lexicon(lang).frames
         self.forces = compile_phrases(fr.get("force_nouns", []))
         self.downed = compile_phrases(fr.get("downed_cues", []))
+        self.agent_preps = compile_phrases(fr.get("agent_prepositions", []))
         self.source_function = {n: e.attrs.get("function", "") for n, e in get_kb().sources.items()}
         self.deadline: float | None = None
         self.budget: float | None = None
 
     def _prep_before(self, start: int) -> bool:
         """'nach Russland', 'in der Oblast Kursk', 'in eastern Russia': a place, not a side."""
-        before = self.text[max(0, start - 30): start].split()
-        if not before:
-            return False
-        if before[-1].lower() in self.loc_preps:
-            return True
-        return len(before) >= 2 and before[-1][:1].islower() and before[-2].lower() in self.loc_preps
+        before = self.text[max(0, start - 40): start].split()
+        # "in south and east Lebanon", "in der äthiopischen Region": a preposition, then only small words
+        for k in range(len(before) - 1, max(-1, len(before) - 5), -1):
+            word = before[k].lower()
+            if word in self.loc_preps:
+                return True
+            if not before[k][:1].islower() or not before[k].isalpha():
+                return False
+        return False
 
     def check_budget(self, at: int) -> None:
         if self.deadline is not None and time.monotonic() > self.deadline:
@@ -221,8 +225,8 @@ class _DocContext:
         return _covered(self._dateline_index, pos, pos + 1)
 
     def main_actor(self, segments: list[Segment]) -> str | None:
-        """The side most named in the story's own text, not counting names of sources."""
-        counts: Counter[str] = Counter()
+        """The side most named in the story's own text, not counting names of sources (kept for later asks)."""
+        counts = self.actor_counts
         sources = _span_index(sorted((m.start(), m.end()) for m in self.sources.sources.finditer(self.text)))
         for seg in segments:
             if seg.kind == "furniture":
@@ -417,10 +421,16 @@ class _DocContext:
 
         return min(att.alts, key=cost)
 
-    def _speaker_side(self, att: Attribution | None) -> str | None:
+    def _speaker_side(self, att: Attribution | None, st: _Sent | None = None) -> str | None:
         if att is None:
             return None
+        if att.bare:
+            return (self._where(st) if st is not None else None) or self.story_country
         return att.side or self.source_side.get(att.source)
+
+    def _force_after(self, e: int) -> bool:
+        """A side named right before an armed force: "Ukrainian air defenses", "die indische Armee"."""
+        return self.forces is not None and self.forces.match(self.text[e: e + 30].lstrip()) is not None
 
     def _own_side_speaker(self, att: Attribution | None) -> bool:
         """A body that counts its own side's dead and wounded (a health ministry, a civil defence)."""
@@ -518,9 +528,13 @@ class _DocContext:
                 return name, f"the side named: {text[s:e]!r}"
             if prep:
                 continue
-            if victims and self.forces is not None and self.forces.match(text[e: e + 30].lstrip()):
+            if victims and self._force_after(e):
                 agents.add(name)
                 continue  # "die indische Armee flog Angriffe … acht Zivilisten getötet": the attacker
+            if f.measure in CASUALTY_MEASURES and self.agent_preps is not None and self.agent_preps.search(
+                    text, max(st.s.start, s - 8), s):
+                agents.add(name)
+                continue  # "attacks by Israel … 104 deaths": the one who did it
             if e <= m.start:
                 d = m.start - e
                 if left_best is None or d < left_best[0]:
@@ -542,11 +556,14 @@ class _DocContext:
                           and not self._not_actor(st, s, e)), None)
             if where:
                 return where, "people in a country named in the sentence"
-        speaker_side = self._speaker_side(st.att)
+        speaker_side = self._speaker_side(st.att, st)
         if f.measure == "equipment" and self.downed is not None and self.downed.search(text, st.s.start, st.s.end):
             # "alle 24 Drohnen wurden abgeschossen": what is shot down belongs to the other side
-            other = next((n for s, e, n, prep in st.actors if not prep and n != speaker_side
-                          and not self._not_actor(st, s, e)), None) or self._opponent(speaker_side)
+            shooters = {speaker_side} | {n for s, e, n, _ in st.actors if self._force_after(e)}
+            other = next((n for s, e, n, prep in st.actors if not prep and n not in shooters
+                          and not self._not_actor(st, s, e)), None)
+            shooter = next(iter(shooters - {None}), None)
+            other = other or self._opponent(shooter)
             if other:
                 return other, "owner of what was shot down or destroyed"
         if victims and left_best is None and right_best is None and speaker_side and st.att is not None \
@@ -560,6 +577,11 @@ class _DocContext:
         best = left_best or right_best
         if best is not None:
             return best[1], best[2]
+        if victims:
+            # "… killed 22 people … an earthquake hit Myanmar": civilians belong to the country the sentence names
+            other = next((n for s, e, n, _ in st.actors if n not in agents and not self._not_actor(st, s, e)), None)
+            if other:
+                return other, "people of a country named in the sentence"
         if own and f.measure != "captured" and st.att is not None and self.source_side.get(st.att.source):
             # "The Israel Defense Forces say 898 of its soldiers …"
             return self.source_side[st.att.source], f"the source's own people: {st.att.source}"
@@ -570,6 +592,10 @@ class _DocContext:
         if place_actor and place_actor[1] not in self.victims_only:
             return place_actor[0], f"place in the sentence: {place_actor[1]}"
         found = self._context_actor(sents, i, main_actor, seg)
+        if (found[0] is None or found[0] in agents) and f.measure in CASUALTY_MEASURES and speaker_side \
+                and speaker_side not in agents:
+            # "Houthis say U.S. strikes kill 4": the side that counts them, not the one that struck
+            return speaker_side, f"the speaker's side: {st.att.source if st.att else ''}"
         if found[0] in agents:
             return None, f"context gives only the agent ({found[0]})"
         return found

@@ -75,6 +75,7 @@ SCHEMA: dict[str, dict[str, str]] = {
         "attack_nouns": "strs", "cue_barriers": "strs", "genitive_after_noun": "bool", "own_markers": "strs",
         "victim_nouns": "strs", "subset_markers": "strs", "attribution_nouns": "strs", "fraction_heads": "strs",
         "relative_pronouns": "strs", "force_nouns": "strs", "downed_cues": "strs",
+        "agent_prepositions": "strs",
     },
     # what a figure counts beyond its measure (figtrace.extract.details)
     "items": {"items": "map_strs", "generic": "strs"},
