@@ -195,6 +195,7 @@ class _DocContext:
         self.story_country: str | None = None
         self.named_speakers: list[Attribution] = []
         self.actor_counts: Counter[str] = Counter()
+        self.attacker_counts: Counter[str] = Counter()
         fr = get_lexicon(lang).frames
         self.forces = compile_phrases(fr.get("force_nouns", []))
         self.downed = compile_phrases(fr.get("downed_cues", []))
@@ -205,7 +206,9 @@ class _DocContext:
 
     def _prep_before(self, start: int) -> bool:
         """'nach Russland', 'in der Oblast Kursk', 'in eastern Russia': a place, not a side."""
-        before = self.text[max(0, start - 40): start].split()
+        window = self.text[max(0, start - 40): start]
+        cut = max(window.rfind(c) for c in ".!?\n:;,")
+        before = window[cut + 1:].split()  # within the clause: a line or sentence before ends it
         # "in south and east Lebanon", "in der äthiopischen Region": a preposition, then only small words
         for k in range(len(before) - 1, max(-1, len(before) - 5), -1):
             word = before[k].lower()
@@ -236,6 +239,7 @@ class _DocContext:
                     continue
                 after = self.text[m.end(): m.end() + 30].lstrip()
                 if self.attack is not None and self.attack.match(after):
+                    self.attacker_counts[self.actor_m.label(m)] += 1
                     continue  # "US air strikes": an attacker, not the story's side
                 counts[self.actor_m.label(m)] += 1 if self._prep_before(m.start()) else 2
         return counts.most_common(1)[0][0] if counts else None
@@ -440,10 +444,11 @@ class _DocContext:
         return any(function.endswith(w) for w in self.sources.sp.own_side_functions)
 
     def _opponent(self, side: str | None) -> str | None:
-        """The side the story names most after ``side``: whose drones another side shoots down."""
-        for name, _ in self.actor_counts.most_common():
-            if name != side:
-                return name
+        """Whose drones another side shoots down: the side the story names as attacking, else the most named."""
+        for counts in (self.attacker_counts, self.actor_counts):
+            for name, _ in counts.most_common():
+                if name != side:
+                    return name
         return None
 
     def _where(self, st: _Sent) -> str | None:
