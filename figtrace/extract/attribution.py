@@ -82,6 +82,7 @@ class SourceReader:
         self.kb = kb
         self.sources = kb.matcher("sources", lang)
         self.sp = speaker_reader(lang)
+        self.separable = {k.lower(): [p.lower() for p in v] for k, v in (a.get("separable") or {}).items()}
         self.metonyms = kb.matcher("metonyms", lang)
         self.kinds = {name: e.attrs.get("kind", "") for name, e in kb.sources.items()}
 
@@ -100,6 +101,7 @@ class SourceReader:
             if rx is None:
                 continue
             cues.extend((kind, m.start(), m.end(), m.group(0)) for m in rx.finditer(text, a, b))
+        cues.extend(self._separable(text, a, b, cues))
         # "Selenskyj: Mehr als 3000 …", "Kiew: Russland verliert …": a headline's speaker;
         # a country before a colon ("Sudan: …") is the story's topic, not a speaker
         heads = known + [(m.start(), m.end(), self.metonyms.label(m)) for m in self.metonyms.finditer(text, a, b)
@@ -125,6 +127,25 @@ class SourceReader:
             # "Seoul's estimate", "officials said": a source the knowledge base names nearby is more precise
             return replace(known_att, alts=opened.alts)
         return opened
+
+    def _separable(self, text: str, a: int, b: int, cues: list[tuple[str, int, int, str]]
+                   ) -> list[tuple[str, int, int, str]]:
+        """'gab die Zahl der Toten … mit 37 an': a verb whose particle closes its clause, however far."""
+        if not self.separable:
+            return []
+        toks = self.sp.tokens(text, a, b)
+        out = []
+        for i, t in enumerate(toks):
+            particles = self.separable.get(t.low)
+            if not particles or any(cs <= t.start < ce for _, cs, ce, _ in cues):
+                continue
+            # the particle closes a clause: the last word before a comma, a colon or the sentence's end
+            for j in range(i + 1, len(toks)):
+                closes = j + 1 == len(toks) or toks[j + 1].text in ",;:.!?"
+                if closes and toks[j].low in particles:
+                    out.append(("verb", t.start, toks[j].end, f"{t.text} ... {toks[j].text}"))
+                    break
+        return out
 
     def _tail_speaker(self, text: str, a: int, b: int) -> Attribution | None:
         """'Israel's death toll surpasses 600: ministry': a headline's speaker after its last colon."""

@@ -72,8 +72,9 @@ _DATELINE = re.compile(
     r"(?=[ \t]*(?:\([^)\n]{0,30}\)[ \t]*)?[—–-][ \t])")
 
 
-#: A paragraph opening with one place name and a full stop: "Nairobi. Bei einem Luftangriff …".
-_PLACE_DATELINE = re.compile(r"(?m)^[ \t]*([A-ZÄÖÜ][a-zäöüß\-]{2,20}(?:/[A-ZÄÖÜ][a-zäöüß\-]{2,20})?)\.(?=[ \t]+[A-ZÄÖÜ])")
+#: A paragraph opening with one place name and a full stop: "Nairobi. Bei einem Luftangriff".
+_PLACE_DATELINE = re.compile(
+    r"(?m)^[ \t]*([A-ZÄÖÜ][a-zäöüß\-]{2,20}(?:/[A-ZÄÖÜ][a-zäöüß\-]{2,20})?)\.(?=[ \t]+[A-ZÄÖÜ])")
 
 
 @dataclass(slots=True)
@@ -241,6 +242,8 @@ class _DocContext:
                 if self.attack is not None and self.attack.match(after):
                     self.attacker_counts[self.actor_m.label(m)] += 1
                     continue  # "US air strikes": an attacker, not the story's side
+                if self.forces is not None and self.forces.match(after):
+                    self.attacker_counts[self.actor_m.label(m)] += 1  # "die russische Armee": a force in the fight
                 counts[self.actor_m.label(m)] += 1 if self._prep_before(m.start()) else 2
         return counts.most_common(1)[0][0] if counts else None
 
@@ -597,8 +600,8 @@ class _DocContext:
         if place_actor and place_actor[1] not in self.victims_only:
             return place_actor[0], f"place in the sentence: {place_actor[1]}"
         found = self._context_actor(sents, i, main_actor, seg)
-        if (found[0] is None or found[0] in agents) and f.measure in CASUALTY_MEASURES and speaker_side \
-                and speaker_side not in agents:
+        if agents and (found[0] is None or found[0] in agents) and f.measure in CASUALTY_MEASURES \
+                and speaker_side and speaker_side not in agents:
             # "Houthis say U.S. strikes kill 4": the side that counts them, not the one that struck
             return speaker_side, f"the speaker's side: {st.att.source if st.att else ''}"
         if found[0] in agents:

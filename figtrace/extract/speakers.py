@@ -311,7 +311,10 @@ class SpeakerReader:
             best = None  # "die von der Hamas kontrollierte Gesundheitsbehörde": the ministry speaks, not Hamas
         if best is not None:
             label = self.known.label(best)
-            return Speaker(label, best.start(), best.end(), "known", self.kinds.get(label) == "media",
+            # the phrase from its first word ("Britain-based …") to the name: none of it is a side counted
+            lead = self._clean(text, s, best.start())
+            start = lead[0].start if lead else best.start()
+            return Speaker(label, start, best.end(), "known", self.kinds.get(label) == "media",
                            self.sides.get(label))
         abbr = _ABBR.search(phrase)
         anchor = func.start() if func is not None else role.start() if role is not None else None

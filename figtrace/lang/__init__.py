@@ -51,6 +51,7 @@ SCHEMA: dict[str, dict[str, str]] = {
         "prefix": "strs", "postfix": "strs", "verbs": "strs", "backward": "strs", "carry": "strs",
         "reported": "strs", "pronouns": "strs", "name_stopwords": "strs", "titles": "strs",
         "addressee_verbs": "strs", "metonym_after_verb": "bool", "institutions": "strs",
+        "separable": "map_strs",
     },
     "time": {
         "months": "map_num", "weekdays": "map_num", "seasons": "map_pair", "parts_of_year": "map_pair",
@@ -67,7 +68,8 @@ SCHEMA: dict[str, dict[str, str]] = {
         "cue_nouns": "strs", "country_speaker": "str", "titles": "strs", "media": "strs", "modifiers": "strs",
         "capitalised_nouns": "bool", "demonyms_as_written": "bool", "blocs": "map_str",
         "demonym_endings": "strs", "clause_breaks": "strs", "name_joiners": "strs", "modifier_suffixes": "strs",
-        "cue_noun_openers": "strs", "generic_roles": "strs", "own_side_functions": "strs", "cue_noun_links": "strs", "functions": "map_str",
+        "cue_noun_openers": "strs", "generic_roles": "strs", "own_side_functions": "strs",
+        "cue_noun_links": "strs", "functions": "map_str",
         "roles": "map_str",
     },
     "frames": {
