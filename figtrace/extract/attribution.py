@@ -123,7 +123,7 @@ class SourceReader:
         if opened is None:
             return known_att
         if known_att is not None and (opened.kind in WEAK_KINDS or opened.bare) \
-                and self.kinds.get(known_att.source) != "media":
+                and self.kinds.get(known_att.source) != "media" and known_att.cue != METONYM_CUE:
             # "Seoul's estimate", "officials said": a source the knowledge base names nearby is more precise
             return replace(known_att, alts=opened.alts)
         return opened
@@ -266,7 +266,7 @@ class SourceReader:
                 continue  # "Soldaten" ends in "daten" but names no speaker: no cue noun either
             nxt = sp.tokens(text, t.end, min(b, t.end + 12))
             if nxt and nxt[0].low in sp.cue_noun_links:
-                add(sp.np_after(text, t.end, b), 0, t.end, t.text)
+                add(sp.np_after(text, nxt[0].end, b), 0, t.end, t.text)
             before = sp.tokens(text, max(a, t.start - 40), t.start)
             mods = []
             opener = None

@@ -202,6 +202,8 @@ class _DocContext:
         self.downed = compile_phrases(fr.get("downed_cues", []))
         self.agent_preps = compile_phrases(fr.get("agent_prepositions", []))
         self.source_function = {n: e.attrs.get("function", "") for n, e in get_kb().sources.items()}
+        # armed groups that hold no state: never "where it happens", never a ministry's country
+        self.non_states = {n for n, e in get_kb().actors.items() if e.attrs.get("state") is False}
         self.deadline: float | None = None
         self.budget: float | None = None
 
@@ -455,12 +457,17 @@ class _DocContext:
         return None
 
     def _where(self, st: _Sent) -> str | None:
-        """The country a sentence places its events in ("in Gaza", "im indisch kontrollierten Teil")."""
+        """The country a sentence places its events in ("in Gaza", "im indisch kontrollierten Teil").
+
+        An attacker named after a preposition ("from Israeli attacks", "nach israelischen
+        Luftangriffen") is not where it happens; neither is a group that is no state.
+        """
         for _, _, _, actor in st.places:
-            if actor:
+            if actor and actor not in self.non_states:
                 return actor
-        for _, _, name, prep in st.actors:
-            if prep:
+        for _, e, name, prep in st.actors:
+            after = self.text[e: e + 30].lstrip()
+            if prep and name not in self.non_states and not (self.attack is not None and self.attack.match(after)):
                 return name
         return None
 
@@ -477,7 +484,10 @@ class _DocContext:
             for m in self.actor_m.finditer(self.text, seg.start, seg.end):
                 if self._prep_before(m.start()):
                     counts[self.actor_m.label(m)] += 1
-        return counts.most_common(1)[0][0] if counts else None
+        for name, _ in counts.most_common():
+            if name not in self.non_states:
+                return name
+        return None
 
     def _vaguer(self, new: Attribution, old: Attribution) -> bool:
         """'hieß es weiter aus Seoul' after the NIS spoke: the country again, not a new source."""
@@ -593,10 +603,11 @@ class _DocContext:
         if own and f.measure != "captured" and st.att is not None and self.source_side.get(st.att.source):
             # "The Israel Defense Forces say 898 of its soldiers …"
             return self.source_side[st.att.source], f"the source's own people: {st.att.source}"
+        own_side = self._speaker_side(st.own)
         if (f.measure in ("deployed", "reinforcement", "planned") and st.own is not None
-                and st.own.cue == METONYM_CUE and self.source_side.get(st.own.source)):
+                and (st.own.cue == METONYM_CUE or st.own.kind == "country") and own_side):
             # "Egypt has said it will contribute up to 1,091 troops": a side speaking of its own deployment
-            return self.source_side[st.own.source], f"a side speaking of its own troops: {st.own.source}"
+            return own_side, f"a side speaking of its own troops: {st.own.source}"
         if place_actor and place_actor[1] not in self.victims_only:
             return place_actor[0], f"place in the sentence: {place_actor[1]}"
         found = self._context_actor(sents, i, main_actor, seg)

@@ -306,8 +306,8 @@ class SpeakerReader:
             return Speaker(person[2], person[0], person[1], "person", False)
         func = self.functions.search(text, s, e) if self.functions is not None else None
         role = self.roles.search(text, s, e) if self.roles is not None else None
-        head = min((m.start() for m in (func, role) if m is not None), default=None)
-        if best is not None and head is not None and head >= best.end() and not self._covers(best, func, role):
+        head_end = max((m.end() for m in (func, role) if m is not None), default=None)
+        if best is not None and head_end is not None and head_end > best.end() and not self._covers(best, func, role):
             best = None  # "die von der Hamas kontrollierte Gesundheitsbehörde": the ministry speaks, not Hamas
         if best is not None:
             label = self.known.label(best)
@@ -328,10 +328,16 @@ class SpeakerReader:
             return Speaker(f"{where} {fname}" if where else fname, s, e, "function", False, None, fname)
         if role is not None:
             rname = self.role_names[role.lastgroup or ""]
+            if func is None:
+                # a role takes a country only from words before it ("malischer Sicherheitsbeamter"),
+                # not from where it is ("activists in Sudan")
+                own, side = self._country_side(text, s, role.start(), role.start())
             if self.demonyms_as_written:
                 # "a local administration official", "Palestinian medics": the role as the text words it
                 words = [t for t in self._clean(text, s, role.end()) if t.word]
-                if 1 <= len(words) <= 4 and all(not t.cap or t.low.endswith(self.demonym_endings) for t in words):
+                plain = [not t.cap or t.low.endswith(self.demonym_endings) or (k == 0 and "-" in t.text)
+                         for k, t in enumerate(words)]
+                if 1 <= len(words) <= 4 and all(plain):
                     rname = text[words[0].start: role.end()]
                     return Speaker(rname, s, e, "role", False, side)
             return Speaker(f"{own} {rname}" if own else rname, s, e, "role", False, side)
