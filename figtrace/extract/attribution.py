@@ -16,7 +16,7 @@ import re
 from dataclasses import dataclass, replace
 from functools import cache
 
-from figtrace.extract.speakers import Speaker, speaker_reader
+from figtrace.extract.speakers import Speaker, _Tok, speaker_reader
 from figtrace.kb import get_kb
 from figtrace.lang import get_lexicon
 from figtrace.lang.phrases import compile_phrases
@@ -83,6 +83,8 @@ class SourceReader:
         self.sources = kb.matcher("sources", lang)
         self.sp = speaker_reader(lang)
         self.separable = {k.lower(): [p.lower() for p in v] for k, v in (a.get("separable") or {}).items()}
+        self.separable_rx = re.compile(r"(?i)(?<!\w)(?:" + "|".join(map(re.escape, self.separable)) + r")(?!\w)"
+                                       if self.separable else "(?!)")
         self.metonyms = kb.matcher("metonyms", lang)
         self.kinds = {name: e.attrs.get("kind", "") for name, e in kb.sources.items()}
 
@@ -116,14 +118,15 @@ class SourceReader:
         opened = self._open(text, a, b, cues)
         if opened is None or opened.kind in WEAK_KINDS:
             opened = self._tail_speaker(text, a, b) or opened
+        if opened is not None and opened.kind not in WEAK_KINDS and not opened.bare:
+            return opened  # a speaker the syntax names in full: nothing nearby can be more precise
         known_att = self._by_known(text, a, b, cues, known)
         if ((opened is None or opened.kind in WEAK_KINDS) and (known_att is None or known_att.cue == METONYM_CUE)
                 and self.carries(text, a, b)):
             return None  # "according to the statement", "den Angaben zufolge": the source named before
         if opened is None:
             return known_att
-        if known_att is not None and (opened.kind in WEAK_KINDS or opened.bare) \
-                and self.kinds.get(known_att.source) != "media" and known_att.cue != METONYM_CUE:
+        if known_att is not None and self.kinds.get(known_att.source) != "media" and known_att.cue != METONYM_CUE:
             # "Seoul's estimate", "officials said": a source the knowledge base names nearby is more precise
             return replace(known_att, alts=opened.alts)
         return opened
@@ -131,7 +134,7 @@ class SourceReader:
     def _separable(self, text: str, a: int, b: int, cues: list[tuple[str, int, int, str]]
                    ) -> list[tuple[str, int, int, str]]:
         """'gab die Zahl der Toten … mit 37 an': a verb whose particle closes its clause, however far."""
-        if not self.separable:
+        if not self.separable or self.separable_rx.search(text, a, b) is None:
             return []
         toks = self.sp.tokens(text, a, b)
         out = []
@@ -252,13 +255,16 @@ class SourceReader:
                     span = sp.np_after(text, ce, b, skip=True)
                     if span is not None and (sp.caps_nouns or not text[span[1]:b].strip(" \"'”“)")[:1].isalnum()):
                         add(span, 2, ce, word)
-        for t in sp.tokens(text, a, b):
+        for cm in sp.cue_noun_words.finditer(text, a, b):
+            t = _Tok(cm.start(), cm.end(), cm.group(0))
             low = t.low
-            noun = low if low in sp.cue_nouns else next(
-                (n for n in sorted(sp.cue_nouns, key=len, reverse=True) if low.endswith(n) and len(low) > len(n) + 1),
-                None)
-            if noun is None:
-                continue
+            if low in sp.cue_nouns:
+                noun = low
+            else:
+                tail = sp.cue_noun_tail.search(low)  # "Behördenangaben": a compound ending in a cue noun
+                if tail is None or tail.start() < 2:
+                    continue
+                noun = tail.group(0)
             head_end = t.end - len(noun)
             if head_end > t.start:
                 # "Behördenangaben", "UN-Angaben": the compound's head names the speaker

@@ -197,13 +197,8 @@ class _DocContext:
         self.named_speakers: list[Attribution] = []
         self.actor_counts: Counter[str] = Counter()
         self.attacker_counts: Counter[str] = Counter()
-        fr = get_lexicon(lang).frames
-        self.forces = compile_phrases(fr.get("force_nouns", []))
-        self.downed = compile_phrases(fr.get("downed_cues", []))
-        self.agent_preps = compile_phrases(fr.get("agent_prepositions", []))
-        self.source_function = {n: e.attrs.get("function", "") for n, e in get_kb().sources.items()}
-        # armed groups that hold no state: never "where it happens", never a ministry's country
-        self.non_states = {n for n, e in get_kb().actors.items() if e.attrs.get("state") is False}
+        self.forces, self.downed, self.agent_preps = _force_patterns(lang)
+        self.source_function, self.non_states = _kb_facts()
         self.deadline: float | None = None
         self.budget: float | None = None
 
@@ -799,3 +794,19 @@ def _side_patterns(lang: str) -> tuple[Any, Any, Any, Any, Any, bool]:
 @cache
 def _strong_carry(lang: str) -> set[str]:
     return {w.lower() for w in get_lexicon(lang).attribution.get("carry", [])}
+
+
+@cache
+def _force_patterns(lang: str) -> tuple[Any, Any, Any]:
+    """Armed forces, shoot-down verbs and agent prepositions of a language, compiled once."""
+    fr = get_lexicon(lang).frames
+    return (compile_phrases(fr.get("force_nouns", [])), compile_phrases(fr.get("downed_cues", [])),
+            compile_phrases(fr.get("agent_prepositions", [])))
+
+
+@cache
+def _kb_facts() -> tuple[dict[str, str], frozenset[str]]:
+    """Each known source's function, and the armed groups that hold no state (never a ministry's country)."""
+    kb = get_kb()
+    return ({n: e.attrs.get("function", "") for n, e in kb.sources.items()},
+            frozenset(n for n, e in kb.actors.items() if e.attrs.get("state") is False))

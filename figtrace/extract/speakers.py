@@ -20,6 +20,7 @@ countries (with their English adjective) and known sources.
 from __future__ import annotations
 
 import re
+from bisect import bisect_left
 from dataclasses import dataclass
 from functools import cache
 
@@ -94,6 +95,15 @@ class SpeakerReader:
         self.learn_from = {w.lower() for w in sp.get("learn_from", [])}
         self.relay_cues = compile_phrases(sp.get("relay_cues", []))
         self.cue_nouns = {w.lower() for w in sp.get("cue_nouns", [])}
+        self.cue_noun_tail = re.compile(
+            "(?:" + "|".join(re.escape(n) for n in sorted(self.cue_nouns, key=len, reverse=True)) + ")$"
+            if self.cue_nouns else "(?!)")
+        self._token_cache: tuple[str, list[int], list[_Tok]] | None = None
+        # words that are, or end in, a cue noun ("Angaben", "Behördenangaben"): found in one pass
+        self.cue_noun_words = re.compile(
+            r"(?i)(?<![\w'.\-])(?:[^\W\d_][\w\-]*?)?(?:" + "|".join(re.escape(n) for n in self.cue_nouns)
+            + r")(?![\w'])"
+            if self.cue_nouns else "(?!)")
         self.country_speaker = sp.get("country_speaker", "officials")
         self.titles = compile_phrases(sp.get("titles", []))
         self.media = compile_phrases(sp.get("media", []))
@@ -125,7 +135,23 @@ class SpeakerReader:
 
     # -- tokens ---------------------------------------------------------------
     def tokens(self, text: str, a: int, b: int) -> list[_Tok]:
-        return [_Tok(m.start(), m.end(), m.group(0)) for m in _TOKEN.finditer(text, a, b)]
+        """The tokens of ``text[a:b]``; a document is tokenised once and sliced, since phrases are read often."""
+        starts, toks = self._document_tokens(text)
+        i = bisect_left(starts, a)
+        j = bisect_left(starts, b)
+        if (i > 0 and toks[i - 1].end > a) or (j > i and toks[j - 1].end > b):
+            # a boundary inside a word ("Behörden|angaben"): read this stretch on its own
+            return [_Tok(m.start(), m.end(), m.group(0)) for m in _TOKEN.finditer(text, a, b)]
+        return toks[i:j]
+
+    def _document_tokens(self, text: str) -> tuple[list[int], list[_Tok]]:
+        cached = self._token_cache
+        if cached is not None and cached[0] is text:
+            return cached[1], cached[2]
+        toks = [_Tok(m.start(), m.end(), m.group(0)) for m in _TOKEN.finditer(text)]
+        starts = [t.start for t in toks]
+        self._token_cache = (text, starts, toks)
+        return starts, toks
 
     def _is_time(self, t: _Tok) -> bool:
         low = t.low
