@@ -11,6 +11,7 @@ import shutil
 import sys
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -18,7 +19,7 @@ from figtrace.store import Ledger
 
 sys.path.insert(0, str(Path(__file__).parent))  # conftest_browser, gold_files: helpers beside the tests
 
-from conftest_browser import build_ledger
+from conftest_browser import CHROMIUM, CHROMIUM_ARGS, build_ledger
 
 ROOT = Path(__file__).resolve().parent.parent
 CORPUS = ROOT / "figtrace" / "data" / "corpus"
@@ -38,6 +39,30 @@ def ledger(tmp_path: Path) -> Iterator[Ledger]:
 def sample_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The hand-built sample ledger of ``conftest_browser`` (with a hostile source name), read-only by use."""
     return build_ledger(tmp_path_factory.mktemp("sample") / "sample.db", hostile=True)
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Any]:
+    """Debian's headless chromium through Playwright, one per test module."""
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as pw:
+        b = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield b
+        b.close()
+
+
+@pytest.fixture
+def page(browser: Any) -> Iterator[Any]:
+    """A fresh page that records script errors (``page.errors``) and dismissed dialogs (``page.dialogs``)."""
+    context = browser.new_context(viewport={"width": 1200, "height": 900})
+    pg = context.new_page()
+    pg.errors = []
+    pg.dialogs = []
+    pg.on("pageerror", lambda e: pg.errors.append(str(e)))
+    pg.on("dialog", lambda d: (pg.dialogs.append(d.message), d.dismiss()))
+    yield pg
+    context.close()
 
 
 @pytest.fixture

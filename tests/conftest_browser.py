@@ -7,6 +7,7 @@ so the tests do not depend on how good extraction is today.
 
 from __future__ import annotations
 
+import os
 import socket
 import threading
 import time
@@ -15,7 +16,20 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
+import pytest
+
 from figtrace.model import Claim, Document
+
+#: Debian's chromium, driven by Playwright; the browser tests skip without it locally and fail in CI.
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                 "--disable-component-update", "--no-first-run", "--disable-sync"]
+#: The marks of every browser test module (``pytestmark = BROWSER_MARKS``).
+BROWSER_MARKS = [
+    pytest.mark.browser,
+    pytest.mark.skipif(not Path(CHROMIUM).exists() and not os.environ.get("CI"),
+                       reason=f"{CHROMIUM} is missing: run scripts/install-browser.sh (required when CI is set)"),
+]
 
 #: (text, meta, claims as (figure, value, low, high, qualifier, measure, actor, source, as_of))
 _ARTICLES: list[tuple[str, dict[str, Any], list[tuple[Any, ...]]]] = [

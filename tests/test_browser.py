@@ -7,31 +7,18 @@ instead, so CI cannot pass without running them.
 
 from __future__ import annotations
 
-import os
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
+from conftest_browser import BROWSER_MARKS, build_ledger, running_server
 
 from figtrace.report.render import write_report
 from figtrace.store import Ledger
 from figtrace.web import create_app
 
-try:
-    from tests.conftest_browser import build_ledger, running_server
-except ImportError:  # pytest run from inside tests/
-    from conftest_browser import build_ledger, running_server  # type: ignore[no-redef]
-
-CHROMIUM = "/usr/bin/chromium"
-ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-        "--disable-component-update", "--no-first-run", "--disable-sync"]
-
-pytestmark = [
-    pytest.mark.browser,
-    pytest.mark.skipif(not Path(CHROMIUM).exists() and not os.environ.get("CI"),
-                       reason=f"{CHROMIUM} is missing: run scripts/install-browser.sh (required when CI is set)"),
-]
+pytestmark = BROWSER_MARKS
 
 
 @pytest.fixture(scope="module")
@@ -43,29 +30,6 @@ def db(tmp_path_factory: pytest.TempPathFactory) -> Path:
 def base_url(db: Path) -> Iterator[str]:
     with running_server(create_app(db)) as url:
         yield url
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Any]:
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as pw:
-        b = pw.chromium.launch(executable_path=CHROMIUM, args=ARGS)
-        yield b
-        b.close()
-
-
-@pytest.fixture
-def page(browser: Any) -> Iterator[Any]:
-    """A fresh page that records script errors, dialogs and CSP violations."""
-    context = browser.new_context(viewport={"width": 1200, "height": 900})
-    pg = context.new_page()
-    pg.errors = []
-    pg.dialogs = []
-    pg.on("pageerror", lambda e: pg.errors.append(str(e)))
-    pg.on("dialog", lambda d: (pg.dialogs.append(d.message), d.dismiss()))
-    yield pg
-    context.close()
 
 
 def _rows(page: Any) -> int:
