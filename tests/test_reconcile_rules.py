@@ -199,6 +199,19 @@ def test_different_items_groups_and_scopes_are_never_compared():
     assert run(check, children, cl("A", "killed", 100, "more_than", as_of="2025-05-23")) == []
 
 
+# -- nested periods ------------------------------------------------------------
+def test_a_days_count_above_its_weeks_count_is_a_contradiction_and_within_it_is_fine():
+    day = dict(cl("Ukrainian armed forces", "killed_or_wounded", 1500, as_of="2025-06-10"), scope="period")
+    week = dict(cl("Ukrainian armed forces", "killed_or_wounded", 1200, as_of="2025-06-04..2025-06-10"),
+                scope="period")
+    [f] = [f for f in run(check, day, week) if f.rule == "nested_periods"]
+    assert f.kind == "contradiction" and "part of the count over 2025-06-04..2025-06-10" in f.explanation
+    bigger_week = dict(week, value=7000, low=7000, high=7000)
+    assert [f for f in run(check, day, bigger_week) if f.rule == "nested_periods"] == []
+    other = dict(week, source="Russian Ministry of Defence")
+    assert [f.kind for f in run(check, day, other) if f.rule == "nested_periods"] == ["disagreement"]
+
+
 # -- disagreement as a spread ---------------------------------------------------
 def test_sources_apart_at_the_same_time_are_one_spread_not_pairwise_alarms():
     claims = [cl(f"S{i}", "killed", v, as_of="2025-01-1" + str(i)) for i, v in enumerate((300, 320, 900, 1000))]

@@ -385,8 +385,39 @@ def spread(points: list[Point], factor: float) -> Iterator[_Hit]:
                         "clusters": [p["cluster"] for p in latest]})
 
 
+def nested_periods(points: list[Point], factor: float) -> Iterator[_Hit]:
+    """A count over a period never exceeds the count over a period that contains it (a day's ≤ its month's).
+
+    Only counts that say they are over a period (scope ``period``) and only
+    for measures that add up over time. Contradiction for one source;
+    between two sources a disagreement, as for the measure hierarchy.
+    """
+    for (measure,), pts in _by(points, "measure").items():
+        if measure not in CUMULATIVE_MEASURES:
+            continue
+        counts = _dated(p for p in pts if p.get("scope") == "period")
+        for pa, a in counts:
+            for pb, b in counts:
+                if a is b or not (pb.start <= pa.start and pa.end <= pb.end) or pa == pb:
+                    continue  # only a strictly nested period
+                lo_a, _ = bounds(a)
+                _, hi_b = bounds(b)
+                if lo_a <= hi_b:
+                    continue
+                head = (f"{describe_with_source(a)} exceeds {describe_with_source(b)}, but a count over "
+                        f"{pa.label()} is part of the count over {pb.label()}")
+                if not _grounded(a, b):
+                    yield _inferred("nested_periods", a, b, _ratio(lo_a, hi_b), pb.label(), measure, head)
+                elif a.get("source") == b.get("source"):
+                    yield _Hit("nested_periods", "contradiction", None, a, b, _ratio(lo_a, hi_b), pb.label(),
+                               measure, head + ".")
+                else:
+                    yield _Hit("nested_periods", "disagreement", None, a, b, _ratio(lo_a, hi_b), pb.label(),
+                               measure, head + ": the two sources disagree.")
+
+
 RULES: tuple[Callable[[list[Point], float], Iterator[_Hit]], ...] = (
-    running_total, measure_hierarchy, lower_bound, spread,
+    running_total, measure_hierarchy, nested_periods, lower_bound, spread,
 )
 
 
