@@ -72,6 +72,8 @@ _DATELINE = re.compile(
     r"(?=[ \t]*(?:\([^)\n]{0,30}\)[ \t]*)?[—–-][ \t])")
 
 
+#: The stretch after the last clause boundary of a window: where a preposition can still bind.
+_CLAUSE_TAIL = re.compile(r"[.!?\n:;,][^.!?\n:;,]*\Z")
 #: A paragraph opening with one place name and a full stop: "Nairobi. Bei einem Luftangriff".
 _PLACE_DATELINE = re.compile(
     r"(?m)^[ \t]*([A-ZÄÖÜ][a-zäöüß\-]{2,20}(?:/[A-ZÄÖÜ][a-zäöüß\-]{2,20})?)\.(?=[ \t]+[A-ZÄÖÜ])")
@@ -205,8 +207,8 @@ class _DocContext:
     def _prep_before(self, start: int) -> bool:
         """'nach Russland', 'in der Oblast Kursk', 'in eastern Russia': a place, not a side."""
         window = self.text[max(0, start - 40): start]
-        cut = max(window.rfind(c) for c in ".!?\n:;,")
-        before = window[cut + 1:].split()  # within the clause: a line or sentence before ends it
+        m = _CLAUSE_TAIL.search(window)
+        before = (window[m.start() + 1:] if m else window).split()  # within the clause: a line or sentence ends it
         # "in south and east Lebanon", "in der äthiopischen Region": a preposition, then only small words
         for k in range(len(before) - 1, max(-1, len(before) - 5), -1):
             word = before[k].lower()
