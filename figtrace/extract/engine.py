@@ -57,6 +57,8 @@ AGENT_REACH = 40
 OWN_REACH = 40
 #: Measures whose active verb before the figure has the other side as subject.
 AGENT_MEASURES = ("killed", "wounded", "captured")
+#: Sentences back within a paragraph whose day-level event time a sentence without one takes.
+CONTEXT_TIME_SENTENCES = 2
 #: Measures of people hurt, whose count a side's own civil bodies keep.
 CASUALTY_MEASURES = ("killed", "wounded", "killed_or_wounded", "missing")
 #: Time expressions farther than this from the figure belong to another clause.
@@ -716,6 +718,17 @@ class _DocContext:
             for t in src.times:
                 if t.period:
                     return t.period, f"the time of the source's statement: {self.text[t.start:t.end]!r}"
+        for j in range(i - 1, max(-1, i - CONTEXT_TIME_SENTENCES - 1), -1):
+            # "On Monday, 70 were killed. … 27 died in Homs.": the paragraph's event time runs on
+            prev = sents[j]
+            if prev.s.paragraph != st.s.paragraph:
+                break
+            if not prev.times:
+                prev.times = self.times.find(self.text, prev.s.start, prev.s.end, published, inferred)
+            event = next((t for t in prev.times if t.period and t.kind in ("relative", "explicit")
+                          and _is_day(t.period)), None)
+            if event is not None:
+                return event.period, f"the paragraph's time: {self.text[event.start:event.end]!r}"
         if published is not None:
             if inferred:
                 # a lower bound on the publication date: better than nothing, and marked as such
@@ -812,3 +825,8 @@ def _kb_facts() -> tuple[dict[str, str], frozenset[str]]:
     kb = get_kb()
     return ({n: e.attrs.get("function", "") for n, e in kb.sources.items()},
             frozenset(n for n, e in kb.actors.items() if e.attrs.get("state") is False))
+
+
+def _is_day(period: str) -> bool:
+    """A single day ("2025-06-16"): an event's time, not a month or a span that frames a story."""
+    return len(period) == 10 and ".." not in period
