@@ -132,3 +132,14 @@ def test_the_speaker_phrase_reader_stops_at_the_clause() -> None:
     text = "laut UN wurden 300 Menschen getötet"
     s, e = sp.np_after(text, 5, len(text))
     assert text[s:e] == "UN"
+
+
+def test_a_sentence_without_a_time_takes_the_story_s_event_day_just_before() -> None:
+    text = "On Monday, 12 people were killed in Homs.\n\nIn Hama, five soldiers died."
+    claims = figtrace.extract(text, lang="en", published="2025-06-18")
+    assert [c.as_of for c in claims] == ["2025-06-16", "2025-06-16"]
+
+
+def test_without_any_time_the_publication_date_holds() -> None:
+    claims = figtrace.extract("In Hama, five soldiers died.", lang="en", published="2025-06-18")
+    assert claims[0].as_of == "2025-06-18"

@@ -57,8 +57,9 @@ AGENT_REACH = 40
 OWN_REACH = 40
 #: Measures whose active verb before the figure has the other side as subject.
 AGENT_MEASURES = ("killed", "wounded", "captured")
-#: Sentences back within a paragraph whose day-level event time a sentence without one takes.
-CONTEXT_TIME_SENTENCES = 2
+#: Sentences back (within the segment: wire copy puts each sentence in a paragraph of its own) whose
+#: day-level event time a sentence without one takes.
+CONTEXT_TIME_SENTENCES = 3
 #: Measures of people hurt, whose count a side's own civil bodies keep.
 CASUALTY_MEASURES = ("killed", "wounded", "killed_or_wounded", "missing")
 #: Time expressions farther than this from the figure belong to another clause.
@@ -719,16 +720,14 @@ class _DocContext:
                 if t.period:
                     return t.period, f"the time of the source's statement: {self.text[t.start:t.end]!r}"
         for j in range(i - 1, max(-1, i - CONTEXT_TIME_SENTENCES - 1), -1):
-            # "On Monday, 70 were killed. … 27 died in Homs.": the paragraph's event time runs on
+            # "On Monday, 70 were killed. … 27 died in Homs.": the story's event time runs on
             prev = sents[j]
-            if prev.s.paragraph != st.s.paragraph:
-                break
             if not prev.times:
                 prev.times = self.times.find(self.text, prev.s.start, prev.s.end, published, inferred)
             event = next((t for t in prev.times if t.period and t.kind in ("relative", "explicit")
                           and _is_day(t.period)), None)
             if event is not None:
-                return event.period, f"the paragraph's time: {self.text[event.start:event.end]!r}"
+                return event.period, f"the story's time just before: {self.text[event.start:event.end]!r}"
         if published is not None:
             if inferred:
                 # a lower bound on the publication date: better than nothing, and marked as such
