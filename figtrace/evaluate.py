@@ -105,7 +105,30 @@ def _numbers_agree(pred: dict[str, Any], gold: dict[str, Any]) -> bool:
 
 def _accepted(gold: dict[str, Any], one: str, many: str) -> set[str]:
     vals = gold.get(many) or [gold.get(one)]
-    return {_norm(v) for v in vals if v is not None}
+    return set().union(*(name_forms(v) for v in vals if v is not None))
+
+
+def name_forms(name: Any) -> set[str]:
+    """The spellings of one name the spec counts as the same.
+
+    Case and spacing, a leading "the", straight or curly apostrophes,
+    defence/defense, "Long Name (ABBR)" as either part, and "Ministry of X" /
+    "X ministry" (spec/claims.md, section *source*).
+    """
+    s = _norm(name).replace("\u2019", "'").replace("\u2018", "'").replace("defense", "defence")
+    s = re.sub(r"^the ", "", s)
+    forms = {s}
+    m = re.fullmatch(r"(.+?) \((.+)\)", s)
+    if m:
+        forms |= {m.group(1), m.group(2)}
+    for f in list(forms):
+        m = re.fullmatch(r"(.*?)ministry of (\w+)", f)
+        if m:
+            forms.add(f"{m.group(1)}{m.group(2)} ministry")
+        m = re.fullmatch(r"(.*?)(\w+) ministry", f)
+        if m:
+            forms.add(f"{m.group(1)}ministry of {m.group(2)}")
+    return forms
 
 
 def _as_of_agrees(pred: dict[str, Any], gold: dict[str, Any]) -> bool:
@@ -124,9 +147,9 @@ def level_of(pred: dict[str, Any], gold: dict[str, Any]) -> int:
         return 0
     if _norm(pred.get("measure")) != _norm(gold.get("measure")):
         return 1
-    if _norm(pred.get("actor")) not in _accepted(gold, "actor", "actors"):
+    if not name_forms(pred.get("actor")) & _accepted(gold, "actor", "actors"):
         return 1
-    if _norm(pred.get("source")) not in _accepted(gold, "source", "sources"):
+    if not name_forms(pred.get("source")) & _accepted(gold, "source", "sources"):
         return 2
     if QUALIFIER_CLASS.get(_norm(pred.get("qualifier"))) != QUALIFIER_CLASS.get(_norm(gold.get("qualifier"))):
         return 2

@@ -143,3 +143,11 @@ def test_a_sentence_without_a_time_takes_the_story_s_event_day_just_before() -> 
 def test_without_any_time_the_publication_date_holds() -> None:
     claims = figtrace.extract("In Hama, five soldiers died.", lang="en", published="2025-06-18")
     assert claims[0].as_of == "2025-06-18"
+
+
+def test_the_project_scorer_reads_names_as_the_spec_does() -> None:
+    from figtrace.evaluate import name_forms
+
+    assert name_forms("Lebanese Ministry of Health") & name_forms("the Lebanese health ministry")
+    assert name_forms("Israel’s Defense Ministry") & name_forms("israel's defence ministry")
+    assert "sohr" in name_forms("Syrian Observatory for Human Rights (SOHR)")
