@@ -151,3 +151,14 @@ def test_the_project_scorer_reads_names_as_the_spec_does() -> None:
     assert name_forms("Lebanese Ministry of Health") & name_forms("the Lebanese health ministry")
     assert name_forms("Israel’s Defense Ministry") & name_forms("israel's defence ministry")
     assert "sohr" in name_forms("Syrian Observatory for Human Rights (SOHR)")
+
+
+def test_a_quotation_running_on_keeps_its_speaker() -> None:
+    text = ('Ein Krankenhausmitarbeiter in Mekele sagte, 14 Menschen seien gestorben.\n\n'
+            '"Wir haben bisher 30 Verletzte aufgenommen."')
+    assert sources(text, "de") == ["hospital official", "hospital official"]
+
+
+def test_an_auxiliary_and_its_participle_bind_the_subject_between_them() -> None:
+    text = "Zuvor hatten die kenianischen Behörden von zwölf Toten gesprochen."
+    assert sources(text, "de") == ["Kenyan authorities"]

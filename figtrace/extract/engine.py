@@ -293,13 +293,15 @@ class _DocContext:
                 st.att, st.att_from, st.att_how = nxt.own, i + 1, "named in the next sentence"
                 continue
             word = self.sources.carries(text, st.s.start, st.s.end)
+            if word is None and text[st.s.start: st.s.start + 2].lstrip()[:1] == '"':
+                word = '"'  # a quotation running on: the one who was quoting speaks still
             pron = self.sources.pronoun_speaker(text, st.s.start, st.s.end)
             if pron and named is not None and (last is None or named[1] > last[1]):
                 st.att, st.att_from, st.att_how = named[0], i, f"a pronoun or '{pron}' for the source named before"
                 last = named
             elif last is not None and (word or pron):
                 same_para = last[2] == st.s.paragraph
-                if same_para or (word and word.lower() in _strong_carry(self.lang)) or pron:
+                if same_para or (word and (word == '"' or word.lower() in _strong_carry(self.lang))) or pron:
                     st.att, st.att_from = last[0], last[1]
                     st.att_how = f"carried by {word or pron!r}"
                     last = (last[0], last[1], st.s.paragraph)
