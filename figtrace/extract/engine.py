@@ -279,7 +279,9 @@ class _DocContext:
         named: tuple[Attribution, int, int] | None = None  # the last source named at all: "The NIS … it told"
         for i, st in enumerate(sents):
             nxt = sents[i + 1] if i + 1 < len(sents) else None
-            if st.own is not None and last is not None and last[2] == st.s.paragraph and self._vaguer(st.own, last[0]):
+            near = last is not None and (last[2] == st.s.paragraph or (st.own is not None
+                                                                       and self._cue_noun_country(st.own)))
+            if st.own is not None and last is not None and near and self._vaguer(st.own, last[0]):
                 # "hieß es weiter aus Seoul" after the NIS spoke: the agency, not its government
                 st.own = None
             if st.own is not None and st.own.kind in WEAK_KINDS and nxt is not None and nxt.own is not None \
@@ -431,6 +433,10 @@ class _DocContext:
             return abs(x.cue_at - m.start) + (1000 if self.sources.sp.breaks_between(self.text, lo, hi) else 0)
 
         return min(att.alts, key=cost)
+
+    def _cue_noun_country(self, att: Attribution) -> bool:
+        """'nach ukrainischer Darstellung': a country's figures, which name no body of their own."""
+        return att.kind in WEAK_KINDS and self.sources.sp.cue_noun_tail.search(att.cue.lower()) is not None
 
     def _speaker_side(self, att: Attribution | None, st: _Sent | None = None) -> str | None:
         if att is None:
