@@ -162,3 +162,12 @@ def test_a_quotation_running_on_keeps_its_speaker() -> None:
 def test_an_auxiliary_and_its_participle_bind_the_subject_between_them() -> None:
     text = "Zuvor hatten die kenianischen Behörden von zwölf Toten gesprochen."
     assert sources(text, "de") == ["Kenyan authorities"]
+
+
+@pytest.mark.parametrize(("text", "expected"), [
+    ("The Pentagon said 10,000 troops were sent.", "Pentagon"),
+    ("The White House said 200 strikes were carried out.", "White House"),
+    ("US intelligence officials said 1,000 soldiers were killed.", "US intelligence"),
+])
+def test_each_body_that_speaks_on_its_own_keeps_its_name(text: str, expected: str) -> None:
+    assert own(text, "en").source == expected

@@ -293,7 +293,8 @@ class SourceReader:
                                                 "country", False, side), t.text, t.start))
         if not found:
             return None
-        found.sort(key=lambda f: (f[0], f[1]))
+        # a country named alone is the vaguest speaker: any body, person or role named beats it
+        found.sort(key=lambda f: (f[0] + (2 if f[2].kind in WEAK_KINDS else 0), f[1]))
         origin = [f for f in found if not f[2].media]
         media = [f for f in found if f[2].media]
         best = origin[0] if origin else found[0]

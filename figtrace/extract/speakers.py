@@ -323,7 +323,7 @@ class SpeakerReader:
             if best is None or (m.end() - m.start()) > (best.end() - best.start()):
                 best = m
         person = self._person(text, s, e)
-        if person is None and not self.caps_nouns:
+        if person is None and best is None and not self.caps_nouns:
             org = self._proper_name(text, s, e)
             if org is not None:
                 return Speaker(org, s, e, "organisation", media, self._country_side(text, s, e)[1])
