@@ -325,3 +325,29 @@ def test_tag_and_line_limits_are_generous_for_real_pages() -> None:
     """A long real page has a few thousand tags and paragraphs of a few thousand characters."""
     assert MAX_TAGS >= 100 * 2_000 and MAX_LINE_CHARS >= 50 * 4_000
     assert resource.getrlimit(resource.RLIMIT_STACK)  # the process can report its limits (POSIX)
+
+
+def _killing(doc: Document) -> list:
+    """An extractor whose process dies on one document, as when the kernel kills it for memory."""
+    if "killer" in doc.name:
+        os.kill(os.getpid(), 9)
+    from figtrace.store.synth import synthetic_extractor
+
+    return synthetic_extractor(doc)
+
+
+def test_a_worker_process_that_dies_costs_one_error_line(tmp_path: Path) -> None:
+    from figtrace.scale.pool import iter_results
+    from figtrace.store.synth import synthetic_documents
+
+    names = []
+    for i, d in enumerate(synthetic_documents(12, seed=4)):
+        name = f"{i:02d}_killer.txt" if i == 5 else f"{i:02d}_{d.name}"
+        (tmp_path / name).write_text(d.text, encoding="utf-8")
+        names.append(name)
+    out = list(iter_results([str(tmp_path)], Options(lang="en", extractor=_killing), jobs=2, chunk=3))
+    assert len(out) == 12
+    errors = [o for o in out if isinstance(o, InputError)]
+    assert len(errors) == 1 and errors[0].input.endswith("05_killer.txt")
+    assert "worker process died" in errors[0].message
+    assert [o.document.name for o in out if not isinstance(o, InputError)] == [n for n in names if "killer" not in n]

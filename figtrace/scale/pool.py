@@ -13,6 +13,7 @@ import os
 from collections import deque
 from collections.abc import Iterable, Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
 
 from figtrace.errors import FigtraceError, InputError
@@ -148,15 +149,54 @@ def iter_results(
     if jobs == 1:
         yield from run_documents(read(inputs, options), options)
         return
-    with ProcessPoolExecutor(max_workers=jobs) as pool:
-        pending: deque[Future[list[Outcome]]] = deque()
+    pool = ProcessPoolExecutor(max_workers=jobs)
+    pending: deque[tuple[Unit, Future[list[Outcome]]]] = deque()
+
+    def next_results() -> list[Outcome]:
+        """The oldest unit's results; if its worker died, the pool is replaced and that unit isolated."""
+        nonlocal pool
+        unit, fut = pending.popleft()
         try:
-            for unit in plan(inputs, options, chunk):
-                pending.append(pool.submit(process_unit, unit, options))
-                if len(pending) >= jobs * IN_FLIGHT_PER_WORKER:
-                    yield from pending.popleft().result()
-            while pending:
-                yield from pending.popleft().result()
-        finally:
-            for fut in pending:
-                fut.cancel()
+            return fut.result()
+        except BrokenProcessPool:
+            # every unit in flight died with the pool: send them again to a new one, in order
+            pool.shutdown(wait=False, cancel_futures=True)
+            pool = ProcessPoolExecutor(max_workers=jobs)
+            again = [(u, pool.submit(process_unit, u, options)) for u, _ in pending]
+            pending.clear()
+            pending.extend(again)
+            return isolate(unit, options)
+
+    try:
+        for unit in plan(inputs, options, chunk):
+            pending.append((unit, pool.submit(process_unit, unit, options)))
+            if len(pending) >= jobs * IN_FLIGHT_PER_WORKER:
+                yield from next_results()
+        while pending:
+            yield from next_results()
+    finally:
+        for _, fut in pending:
+            fut.cancel()
+        pool.shutdown(wait=True, cancel_futures=True)
+
+
+def isolate(unit: Unit, options: Options) -> list[Outcome]:
+    """Each input of a unit whose worker process died, in a process of its own, in order.
+
+    A worker killed by the kernel (out of memory) or by a crash in a C library
+    takes its whole unit down, and the pool with it. Run apart, the inputs that
+    are fine give their results, and the one that kills its process again is
+    named in one error line; the batch goes on.
+    """
+    out: list[Outcome] = []
+    singles = [Unit(unit.index, paths=(p,)) for p in unit.paths] + \
+        [Unit(unit.index, docs=[d]) for d in unit.docs]
+    for one in singles:
+        with ProcessPoolExecutor(max_workers=1) as solo:
+            try:
+                out.extend(solo.submit(process_unit, one, options).result())
+            except BrokenProcessPool:
+                name = one.paths[0] if one.paths else one.docs[0].name
+                out.append(InputError(name, "the worker process died while processing it (killed for memory, "
+                                            "or a crash in a library); skipped"))
+    return out
