@@ -31,8 +31,8 @@ from figtrace.errors import FigtraceError
 
 #: Seconds one request may take.
 REQUEST_BUDGET_S = 10.0
-#: Requests handled at once; Starlette runs handlers on a pool of 40 threads.
-MAX_IN_FLIGHT = 24
+#: Requests handled at once (more wait in Starlette's pool of 40 threads); beyond, 503 at once.
+MAX_IN_FLIGHT = 64
 #: SQLite virtual-machine steps between two deadline checks (about a millisecond of work).
 PROGRESS_STEPS = 20_000
 
