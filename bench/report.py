@@ -10,7 +10,9 @@ TARGET_TEXT_PER_S = 500
 TARGET_HTML_RATIO = 1.3
 TARGET_MEMORY_MB = 500
 OTHER_RESULTS = (("ledger.md", "Ledger (bench/bench_ledger.py)"), ("report.md", "Report (bench/bench_report.py)"),
-                 ("web.md", "Web server (bench/bench_web.py)"))
+                 ("web.md", "Web server (bench/bench_web.py)"),
+                 ("load.md", "Dashboard under load (bench/load_test.py)"),
+                 ("limits.md", "One large document (bench/bench_limits.py)"))
 
 
 def _met(ok: bool) -> str:
