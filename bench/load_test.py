@@ -248,6 +248,7 @@ def main() -> int:
     ap.add_argument("--requests", type=int, default=5000)
     ap.add_argument("--clients", type=int, default=32)
     ap.add_argument("--ingest-batch", type=int, default=200, help="articles per concurrent ingest run")
+    ap.add_argument("--reuse", action="store_true", help="measure the ledger kept in --keep again (no build)")
     ap.add_argument("--no-ingest", action="store_true", help="no concurrent ingest (to compare)")
     ap.add_argument("--serve-args", default="", help="extra options for figtrace serve, e.g. --no-check")
     ap.add_argument("--keep", type=Path, default=None, help="keep the ledger and logs in this folder")
@@ -257,10 +258,14 @@ def main() -> int:
     tmp = args.keep or Path(tempfile.mkdtemp(prefix="figtrace-load-"))
     tmp.mkdir(parents=True, exist_ok=True)
     db = tmp / "load.db"
-    if db.exists():
-        db.unlink()
     t = time.perf_counter()
-    built = build(db, args.claims)
+    if args.reuse and db.exists():
+        with Ledger(db):  # brings an older schema up to date
+            built = {"findings_s": 0.0}
+    else:
+        if db.exists():
+            db.unlink()
+        built = build(db, args.claims)
     build_s = time.perf_counter() - t
     with Ledger(db, readonly=True) as ledger:
         ids = [c["id"] for c in ledger.claims(limit=3000, offset=1000)]
@@ -304,13 +309,15 @@ def main() -> int:
     peak_mb = rss.peak_kb / 1024
     met = {"errors": not errors, "p95": p95 < TARGET_P95_MS, "p99": p99 < TARGET_P99_MS,
            "rss": peak_mb < TARGET_RSS_MB}
+    origin = ("the previous run's ledger, measured again" if args.reuse and not built.get("generate_s") else
+              f"generated in {build_s:.0f} s, findings {built['findings_s']:.0f} s")
     lines = [
         "### Dashboard under load (bench/load_test.py)",
         "",
         f"`python bench/load_test.py --claims {args.claims} --requests {args.requests} --clients {args.clients}` "
         f"on {os.cpu_count()} shared cores, {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}. "
-        f"Ledger: {n_claims:,} claims at the start (generated in {build_s:.0f} s, findings "
-        f"{built['findings_s']:.0f} s), {n_after:,} at the end; a concurrent `figtrace ingest` stored "
+        f"Ledger: {n_claims:,} claims at the start ({origin}), {n_after:,} at the end; "
+        f"a concurrent `figtrace ingest` stored "
         f"{ingest.documents:,} articles in {ingest.runs} runs during the test"
         f"{' (' + str(len(ingest.failed)) + ' runs failed)' if ingest.failed else ''}. "
         f"Server: one `figtrace serve` process; clients: {args.clients} threads of httpx on the same machine. "

@@ -98,12 +98,14 @@ def time_limit(seconds: float | None, message: Callable[[], str]) -> Iterator[No
 
 
 class Stopwatch:
-    """Time spent on the current document so far, per thread: reading starts it, the ledger write ends it.
+    """When the reading of a document began, per thread and per document.
 
     The readers are generators consumed lazily by the stages after them, so a
     document is read, processed and stored before the next one is read: the
-    reading guard records when the current document's reading began, and the
-    later stages take what is left of the budget.
+    reading guard starts the clock before reading and, once the document
+    exists, ties the start to it (:meth:`mark`); :meth:`elapsed` then counts
+    for that very document only, so a clock left running by a reader nobody
+    finished can never eat the budget of another document.
     """
 
     _local = threading.local()
@@ -113,13 +115,30 @@ class Stopwatch:
         cls._local.started = time.monotonic()
 
     @classmethod
-    def elapsed(cls) -> float:
+    def mark(cls, document: object) -> None:
+        """The document just read began at the last :meth:`start`."""
         started = getattr(cls._local, "started", None)
-        return 0.0 if started is None else time.monotonic() - started
+        cls._local.doc = (id(document), document, started) if started is not None else None
+        cls._local.started = None
+
+    @classmethod
+    def elapsed(cls, document: object = None) -> float:
+        """Seconds since the reading of ``document`` began (0 when it was not read by a reader here).
+
+        Without a document: how long the reading under way has taken (0 when none is).
+        """
+        if document is None:
+            started = getattr(cls._local, "started", None)
+            return 0.0 if started is None else time.monotonic() - started
+        doc = getattr(cls._local, "doc", None)
+        if doc is None or doc[1] is not document:
+            return 0.0
+        return time.monotonic() - doc[2]
 
     @classmethod
     def reset(cls) -> None:
         cls._local.started = None
+        cls._local.doc = None
 
 
 def budget_message(budget: float, stage: str, what: str = "") -> Callable[[], str]:

@@ -25,6 +25,7 @@ that the cleaner finds and detect the language on the body alone.
 from __future__ import annotations
 
 import os
+import time
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
@@ -137,10 +138,9 @@ def process(document: Document, options: Options = Options()) -> Result:
     fix (an unknown language); :func:`run_documents` turns any failure into an
     :class:`~figtrace.errors.InputError` in the document's place.
     """
-    spent = Stopwatch.elapsed()
-    if not spent:  # not read by a reader here (given as text, or read in another process)
-        Stopwatch.start()
+    started = time.monotonic() - Stopwatch.elapsed(document)  # when its reading began (or now)
     budget = options.budget
+    spent = time.monotonic() - started
     remaining = None if budget is None else budget - spent
     with time_limit(remaining, budget_message(budget or 0, "processing it")):
         check_lines(document.text)
@@ -150,9 +150,8 @@ def process(document: Document, options: Options = Options()) -> Result:
         for c in claims:  # where the date each claim's relative dates were resolved against came from
             c.published_from = doc.published_from
         empty = None if claims else nothing_reason(doc)
-    elapsed = Stopwatch.elapsed()
     Stopwatch.reset()
-    return Result(doc, claims, _warnings(doc), empty, elapsed)
+    return Result(doc, claims, _warnings(doc), empty, time.monotonic() - started)
 
 
 def _warnings(doc: Document) -> list[str]:

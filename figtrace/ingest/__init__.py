@@ -131,6 +131,7 @@ class _Reader:
                 text = str(e).strip().splitlines()[0][:160] if str(e).strip() else ""
                 yield InputError(display, f"cannot read it: {type(e).__name__}{': ' + text if text else ''}")
             else:
+                Stopwatch.mark(item)
                 yield item
                 continue
             items.close()

@@ -123,9 +123,10 @@ def api_metrics(request: Request) -> Response:
 
 
 def api_sources(request: Request) -> Response:
+    from figtrace.web.pages import source_rows
+
     filters = parse_params(request.query_params, CLAIM_FILTERS, str(request.url.query))
-    with _ledger(request) as ledger:
-        return JSON({"sources": ledger.sources(**filters)})
+    return JSON({"sources": source_rows(request, filters)})
 
 
 def api_conflicts(request: Request) -> Response:

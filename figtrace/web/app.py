@@ -40,6 +40,8 @@ LedgerOpener = Callable[[], AbstractContextManager[LedgerView]]
 LOOPBACK_HOSTS = ("127.0.0.1", "localhost", "[::1]", "::1")
 
 
+#: SQLite page cache of one request's connection (KiB).
+REQUEST_CACHE_KIB = 8 * 1024
 #: Seconds between two quick checks of a ledger file that keeps changing (an ingest beside the server).
 CHECK_EVERY_S = 60.0
 
@@ -94,6 +96,10 @@ def readonly_opener(db: str | Path, soundness: Soundness | None = None) -> Ledge
         with Ledger(path, readonly=True) as ledger:
             if soundness is not None:
                 soundness.ensure(ledger.conn, path)
+            # one connection per request, dozens at once: a small page cache each and no memory map
+            # (a map of the whole file per connection counted it dozens of times in the server's memory)
+            ledger.conn.execute(f"PRAGMA cache_size = -{REQUEST_CACHE_KIB}")
+            ledger.conn.execute("PRAGMA mmap_size = 0")
             watch_connection(ledger.conn)  # the request's time budget also stops its queries
             yield ledger
 

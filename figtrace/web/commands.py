@@ -74,6 +74,11 @@ def serve(db_path: str, host: str, port: int, no_check: bool, allow_review: bool
     stopped_by = run(app, host, port)
     if stopped_by is not None:
         click.echo(f"figtrace: stopped ({signal.Signals(stopped_by).name})", err=True)
+        # In-flight requests had their grace period; a thread still reading the ledger (a request
+        # abandoned over budget, a view being refreshed) must not keep the process alive. The server
+        # writes nothing, so nothing is lost by not waiting for it.
+        sys.stderr.flush()
+        os._exit(0)
 
 
 COMMANDS = [serve]

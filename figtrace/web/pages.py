@@ -201,10 +201,19 @@ def conflicts(request: Request) -> HTMLResponse:
                   **_form(request, params, "/conflicts"), **_pager(request, page))
 
 
+def source_rows(request: Request, filters: dict[str, Any]) -> list[dict[str, Any]]:
+    """Every source with its counts: a whole-ledger aggregate, remembered per ledger version and filters."""
+
+    def compute() -> list[dict[str, Any]]:
+        with _ledger(request) as ledger:
+            return ledger.sources(**filters)  # type: ignore[no-any-return]
+
+    return request.app.state.memo.get(("sources", tuple(sorted(filters.items()))), compute)  # type: ignore[no-any-return]
+
+
 def sources(request: Request) -> HTMLResponse:
     filters = page_filters(request)
-    with _ledger(request) as ledger:
-        rows = ledger.sources(**filters)
+    rows = source_rows(request, filters)
     return render(request, "sources.html", title="sources", sources=rows, **_form(request, filters, "/sources"))
 
 
