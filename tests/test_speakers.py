@@ -171,3 +171,13 @@ def test_an_auxiliary_and_its_participle_bind_the_subject_between_them() -> None
 ])
 def test_each_body_that_speaks_on_its_own_keeps_its_name(text: str, expected: str) -> None:
     assert own(text, "en").source == expected
+
+
+def test_people_killed_by_forces_of_their_own_country_stay_its_people() -> None:
+    text = "Myanmar's civil war goes on.\n\nA junta airstrike killed 22 people, including 20 children."
+    assert figtrace.extract(text, lang="en", published="2025-05-10")[0].actor == "Myanmar"
+
+
+def test_a_country_counting_unnamed_dead_counts_its_own() -> None:
+    claims = figtrace.extract("Four killed in Indian army shelling in Kashmir: Pakistani officials", lang="en")
+    assert (claims[0].source, claims[0].actor) == ("Pakistani officials", "Pakistan")

@@ -619,11 +619,13 @@ class _DocContext:
         if place_actor and place_actor[1] not in self.victims_only:
             return place_actor[0], f"place in the sentence: {place_actor[1]}"
         found = self._context_actor(sents, i, main_actor, seg)
-        if agents and (found[0] is None or found[0] in agents) and f.measure in CASUALTY_MEASURES \
+        counting_side = agents or (st.att is not None and st.att.kind in ("country", "function", "role"))
+        if counting_side and (found[0] is None or found[0] in agents) and f.measure in CASUALTY_MEASURES \
                 and speaker_side and speaker_side not in agents:
             # "Houthis say U.S. strikes kill 4": the side that counts them, not the one that struck
             return speaker_side, f"the speaker's side: {st.att.source if st.att else ''}"
-        if found[0] in agents:
+        if found[0] in agents and not victims:
+            # (people killed by forces of their own country, a junta's airstrike on its villages, stay its people)
             return None, f"context gives only the agent ({found[0]})"
         return found
 
