@@ -13,6 +13,7 @@ import pytest
 from click.testing import CliRunner
 
 from figtrace.cli import main
+from figtrace.errors import InputError
 from figtrace.ingest import iter_documents
 from figtrace.ingest.html import meta_date
 from figtrace.ingest.manifest import ManifestError, load_manifest
@@ -211,3 +212,18 @@ def test_manifest_columns_date_language_and_the_url_a_file_came_from(tmp_path: P
     assert (doc.published, doc.published_from, doc.lang, doc.url) == (
         "2025-08", "manifest", "de", "https://www.example.org/x")
     assert doc.outlet == "example.org"  # from the URL, as for a page fetched there
+
+
+def test_an_abandoned_or_failed_read_leaves_no_clock_running(tmp_path: Path) -> None:
+    """The next document processed in this thread is charged only its own time (the per-document budget)."""
+    from figtrace.limits import Stopwatch
+
+    (tmp_path / "a.txt").write_text(DE, encoding="utf-8")
+    (tmp_path / "b.txt").write_text(DE + "Weitere 7 Soldaten wurden verwundet.\n", encoding="utf-8")
+    (tmp_path / "empty.txt").write_text("  \n", encoding="utf-8")
+    reading = iter_documents([str(tmp_path)])
+    assert isinstance(next(reading), Document)
+    reading.close()  # the consumer stops after one document
+    assert Stopwatch.elapsed() == 0.0
+    assert isinstance(list(iter_documents([str(tmp_path / "empty.txt")]))[-1], InputError)
+    assert Stopwatch.elapsed() == 0.0

@@ -113,13 +113,18 @@ class _Reader:
         on); the batch goes on with the next input. The stopwatch of each
         document starts here, so the later stages take what is left of its budget.
         """
+        try:
+            yield from self._timed(items, display)
+        finally:  # done, failed or abandoned: no document of this input is being read any more
+            Stopwatch.reset()
+
+    def _timed(self, items: Iterator[Document | InputError], display: str) -> Iterator[Document | InputError]:
         while True:
             Stopwatch.start()
             try:
                 with time_limit(self.budget, budget_message(self.budget or 0, "reading it")):
                     item = next(items)
             except StopIteration:
-                Stopwatch.reset()  # no document is being read: a later one must not be charged this time
                 return
             except RecursionError:
                 yield InputError(display, "nested too deeply to read (over Python's recursion limit)")
