@@ -194,8 +194,18 @@ def default_extractor() -> Extractor:
 # -- a batch in this process --------------------------------------------------------------
 
 def run_documents(items: Iterable[Document | InputError], options: Options = Options()) -> Iterator[Outcome]:
-    """:func:`process` over documents, in order; each failure becomes an :class:`InputError` in place."""
-    for item in items:
+    """:func:`process` over documents, in order; each failure becomes an :class:`InputError` in place.
+
+    The per-document stopwatch is cleared before each item is fetched: a reader
+    starts it while it reads that item, while a document that was built or read
+    earlier starts with its whole budget (never a stale clock of another read).
+    """
+    source = iter(items)
+    while True:
+        Stopwatch.reset()
+        item = next(source, None)
+        if item is None:
+            return
         if isinstance(item, InputError):
             yield item
             continue

@@ -227,3 +227,13 @@ def test_an_abandoned_or_failed_read_leaves_no_clock_running(tmp_path: Path) -> 
     assert Stopwatch.elapsed() == 0.0
     assert isinstance(list(iter_documents([str(tmp_path / "empty.txt")]))[-1], InputError)
     assert Stopwatch.elapsed() == 0.0
+
+
+def test_a_stale_clock_is_not_charged_to_a_document_built_in_memory() -> None:
+    from figtrace.limits import Stopwatch
+    from figtrace.pipeline import Result, run_documents
+
+    Stopwatch.start()
+    Stopwatch._local.started -= 3600  # a read an hour ago that nobody finished
+    out = list(run_documents([Document(DE, "d.txt", lang="de")], Options(budget=30)))
+    assert isinstance(out[0], Result) and out[0].claims
