@@ -126,7 +126,8 @@ class SourceReader:
             return None  # "according to the statement", "den Angaben zufolge": the source named before
         if opened is None:
             return known_att
-        if known_att is not None and self.kinds.get(known_att.source) != "media" and known_att.cue != METONYM_CUE:
+        if known_att is not None and known_att.kind == "known" and self.kinds.get(known_att.source) != "media" \
+                and known_att.cue != METONYM_CUE:
             # "Seoul's estimate", "officials said": a source the knowledge base names nearby is more precise
             return replace(known_att, alts=opened.alts)
         return opened
@@ -366,7 +367,8 @@ class SourceReader:
                     continue
                 for am in actors.finditer(text, max(a, im.start() - 30), im.start()):
                     if len(text[am.end(): im.start()].split()) <= 2:
-                        return Attribution(actors.label(am), am.start(), im.end(), f"{am.group(0)} {im.group(0)}")
+                        return Attribution(actors.label(am), am.start(), im.end(), f"{am.group(0)} {im.group(0)}",
+                                           kind="country", side=actors.label(am))
         return None
 
     def _clean_name(self, text: str, s: int, e: int) -> tuple[int, str | None]:
