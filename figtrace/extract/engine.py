@@ -238,14 +238,15 @@ class _DocContext:
             if seg.kind == "furniture":
                 continue
             for m in self.actor_m.finditer(self.text, seg.start, seg.end):
-                if _covered(sources, m.start(), m.end()) or self._in_dateline(m.start()):
+                if self._in_dateline(m.start()):
                     continue
                 after = self.text[m.end(): m.end() + 30].lstrip()
-                if self.attack is not None and self.attack.match(after):
+                attacking = self.attack is not None and self.attack.match(after) is not None
+                if attacking or (self.forces is not None and self.forces.match(after)):
+                    # "US air strikes", "die russische Armee" (a source's name too): a force in the fight
                     self.attacker_counts[self.actor_m.label(m)] += 1
-                    continue  # "US air strikes": an attacker, not the story's side
-                if self.forces is not None and self.forces.match(after):
-                    self.attacker_counts[self.actor_m.label(m)] += 1  # "die russische Armee": a force in the fight
+                if attacking or _covered(sources, m.start(), m.end()):
+                    continue  # an attacker, or a source's name, is not the story's side
                 counts[self.actor_m.label(m)] += 1 if self._prep_before(m.start()) else 2
         return counts.most_common(1)[0][0] if counts else None
 
