@@ -181,3 +181,13 @@ def test_people_killed_by_forces_of_their_own_country_stay_its_people() -> None:
 def test_a_country_counting_unnamed_dead_counts_its_own() -> None:
     claims = figtrace.extract("Four killed in Indian army shelling in Kashmir: Pakistani officials", lang="en")
     assert (claims[0].source, claims[0].actor) == ("Pakistani officials", "Pakistan")
+
+
+def test_a_subject_with_its_own_relative_clause_still_speaks() -> None:
+    att = own("A rescue worker who reached the market an hour later said nine people were killed.", "en")
+    assert att.source == "rescue worker"
+
+
+def test_a_long_name_with_its_abbreviation_is_named_whole() -> None:
+    att = own("The Free Valley Defence Council (FVDC), a rebel alliance, said 300 soldiers surrendered.", "en")
+    assert att.source == "Free Valley Defence Council"

@@ -121,7 +121,8 @@ class SourceReader:
         if opened is not None and opened.kind not in WEAK_KINDS and not opened.bare:
             return opened  # a speaker the syntax names in full: nothing nearby can be more precise
         known_att = self._by_known(text, a, b, cues, known)
-        if ((opened is None or opened.kind in WEAK_KINDS) and (known_att is None or known_att.cue == METONYM_CUE)
+        if ((opened is None or opened.kind in WEAK_KINDS)
+                and (known_att is None or known_att.cue == METONYM_CUE or known_att.kind in WEAK_KINDS)
                 and self.carries(text, a, b)):
             return None  # "according to the statement", "den Angaben zufolge": the source named before
         if opened is None:

@@ -87,6 +87,7 @@ class SpeakerReader:
         self.clause_breaks = {w.lower() for w in sp.get("clause_breaks", [])}
         self.name_joiners = {w.lower() for w in sp.get("name_joiners", [])}
         self.generic_roles = set(sp.get("generic_roles", []))
+        self.relative = {w.lower() for w in sp.get("relative_pronouns", [])}
         self.own_side_functions = tuple(w.lower() for w in sp.get("own_side_functions", []))
         self.cue_noun_links = {w.lower() for w in sp.get("cue_noun_links", [])}
         self.modifier_suffixes = tuple(w.lower() for w in sp.get("modifier_suffixes", []))
@@ -262,7 +263,24 @@ class SpeakerReader:
         return j
 
     def np_before(self, text: str, start: int, pos: int, *, skip: bool = True) -> tuple[int, int] | None:
-        """The noun phrase that ends right before ``pos`` (a verb or "zufolge"), within the clause."""
+        """The noun phrase that ends right before ``pos`` (a verb or "zufolge"), within the clause.
+
+        A subject with a relative clause of its own ("a rescue worker who arrived … said") is the
+        phrase before the relative pronoun.
+        """
+        found = self._np_before(text, start, pos, skip=skip)
+        if found is not None:
+            return found
+        toks = self.tokens(text, start, pos)
+        for k in range(len(toks) - 1, max(-1, len(toks) - 2 * MAX_TOKENS), -1):
+            t = toks[k]
+            if not t.word and t.text not in "-'":
+                return None  # a relative clause without commas only
+            if t.low in self.relative and k > 0:
+                return self._np_before(text, start, t.start, skip=False)
+        return None
+
+    def _np_before(self, text: str, start: int, pos: int, *, skip: bool = True) -> tuple[int, int] | None:
         toks = self.tokens(text, start, pos)
         k = len(toks) - 1
         if skip:
@@ -273,10 +291,10 @@ class SpeakerReader:
             # "Andrii Kovalenko, head of the Center …, said": the subject before the apposition
             prev = next((x for x in range(k - 1, max(-1, k - MAX_TOKENS), -1) if toks[x].text in ",;:"), None)
             if prev is not None and toks[prev].text == ",":
-                subject = self.np_before(text, start, toks[prev].start, skip=False)
+                subject = self._np_before(text, start, toks[prev].start, skip=False)
                 if subject is not None:
                     return subject
-            return self.np_before(text, toks[prev].end if prev is not None else start, toks[k].start, skip=False)
+            return self._np_before(text, toks[prev].end if prev is not None else start, toks[k].start, skip=False)
         end_tok = k
         if end_tok < 0 or not self._nounish(toks[end_tok]):
             return None
@@ -513,7 +531,8 @@ class SpeakerReader:
     def _proper_name(self, text: str, s: int, e: int) -> str | None:
         """'the Syrian Observatory for Human Rights', 'Kyiv City Military Administration': a proper name
         of capitalised words (with "of", "for" inside) that is more than a function and a country."""
-        toks = self._clean(text, s, e)
+        paren = text.find("(", s, e)
+        toks = self._clean(text, s, paren if paren >= 0 else e)  # "Long Name (ABBR)": the long name
         while toks and (toks[0].low.endswith(self.modifier_suffixes) or self._title(text, toks[0])):
             toks.pop(0)  # "Britain-based", "the Hamas-run": what the name is, not the name
         if len(toks) < 2 or not all(t.cap or t.low in self.name_joiners for t in toks):

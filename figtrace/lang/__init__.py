@@ -68,7 +68,7 @@ SCHEMA: dict[str, dict[str, str]] = {
         "cue_nouns": "strs", "country_speaker": "str", "titles": "strs", "media": "strs", "modifiers": "strs",
         "capitalised_nouns": "bool", "demonyms_as_written": "bool", "blocs": "map_str",
         "demonym_endings": "strs", "clause_breaks": "strs", "name_joiners": "strs", "modifier_suffixes": "strs",
-        "cue_noun_openers": "strs", "generic_roles": "strs", "own_side_functions": "strs",
+        "cue_noun_openers": "strs", "generic_roles": "strs", "relative_pronouns": "strs", "own_side_functions": "strs",
         "cue_noun_links": "strs", "functions": "map_str",
         "roles": "map_str",
     },
