@@ -191,3 +191,10 @@ def test_a_subject_with_its_own_relative_clause_still_speaks() -> None:
 def test_a_long_name_with_its_abbreviation_is_named_whole() -> None:
     att = own("The Free Valley Defence Council (FVDC), a rebel alliance, said 300 soldiers surrendered.", "en")
     assert att.source == "Free Valley Defence Council"
+
+
+def test_a_summary_bullet_takes_the_source_the_body_gives_the_same_figure() -> None:
+    text = ("KEY POINTS\n\n- Russia lost 840 soldiers in a day\n\n"
+            "Russia lost 840 soldiers between Monday and Tuesday, figures from the Ukrainian military showed.")
+    claims = figtrace.extract(text, lang="en", published="2025-03-12")
+    assert [c.source for c in claims] == ["Ukrainian armed forces", "Ukrainian armed forces"]

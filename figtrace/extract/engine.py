@@ -152,8 +152,31 @@ def extract_document(doc: Document, *, budget: float | None = DOCUMENT_BUDGET) -
     ctx.check_budget(0)
     for seg in segments:
         claims.extend(ctx.extract_segment(doc, seg, main_actor, published, inferred))
+    _restated_sources(claims)
     # 5. what each figure counts beyond its measure: item, scope, group (details.py)
     return add_all_details(claims, text, lang)
+
+
+def _restated_sources(claims: list[Claim]) -> None:
+    """A figure stated without a source (a summary bullet, a headline) that the same document states with
+    one elsewhere (same value, measure and actor; not a vague "dozens") is that source's figure too.
+
+    Only the story's own segments lend and borrow, and only when every sourced statement agrees.
+    """
+    sourced: dict[tuple[float, str, str | None], set[tuple[str, tuple[str, ...]]]] = {}
+    for c in claims:
+        if c.source != UNATTRIBUTED and c.segment != "furniture" and c.qualifier != "vague":
+            sourced.setdefault((c.value, c.measure, c.actor), set()).add((c.source, tuple(c.via)))
+    if not sourced:
+        return
+    for k, c in enumerate(claims):
+        if c.source != UNATTRIBUTED or c.segment == "furniture" or c.qualifier == "vague":
+            continue  # "Dutzende" is no particular figure to find again
+        found = sourced.get((c.value, c.measure, c.actor))
+        if found and len(found) == 1:
+            source, via = next(iter(found))
+            why = {**c.why, "source": f"the same figure with its source elsewhere in the document: {source!r}"}
+            claims[k] = replace(c, source=source, via=list(via), why=why)
 
 
 def _detect(text: str) -> str:
