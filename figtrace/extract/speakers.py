@@ -100,6 +100,7 @@ class SpeakerReader:
             "(?:" + "|".join(re.escape(n) for n in sorted(self.cue_nouns, key=len, reverse=True)) + ")$"
             if self.cue_nouns else "(?!)")
         self._token_cache: tuple[str, list[int], list[_Tok]] | None = None
+        self._name_cache: tuple[str | None, dict[tuple[int, int, str | None], Speaker | None]] = (None, {})
         # words that are, or end in, a cue noun ("Angaben", "Behördenangaben"): found in one pass
         self.cue_noun_words = re.compile(
             r"(?i)(?<![\w'.\-])(?:[^\W\d_][\w\-]*?)?(?:" + "|".join(re.escape(n) for n in self.cue_nouns)
@@ -331,7 +332,20 @@ class SpeakerReader:
 
     # -- naming ---------------------------------------------------------------
     def name(self, text: str, s: int, e: int, country: str | None = None) -> Speaker | None:
-        """The canonical name of the speaker a phrase names, or None if it names none."""
+        """The canonical name of the speaker a phrase names, or None if it names none.
+
+        A phrase is often bound by several cues of a sentence (before one verb, after another):
+        it is named once per document.
+        """
+        cache = self._name_cache
+        if cache[0] is not text:
+            cache = self._name_cache = (text, {})
+        key = (s, e, country)
+        if key not in cache[1]:
+            cache[1][key] = self._name(text, s, e, country)
+        return cache[1][key]
+
+    def _name(self, text: str, s: int, e: int, country: str | None) -> Speaker | None:
         phrase = text[s:e]
         if not phrase.strip():
             return None
