@@ -7,9 +7,11 @@ newer figtrace, read-only, disk full, locked) is turned into one
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import sqlite3
 import time
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -384,6 +386,24 @@ def migrate(conn: sqlite3.Connection, path: str | Path, *, readonly: bool = Fals
     except sqlite3.Error as e:
         raise ledger_error(e, path) from None
     return version
+
+
+@contextlib.contextmanager
+def immediate(conn: sqlite3.Connection, path: Path | str) -> Iterator[None]:
+    """One write transaction (``BEGIN IMMEDIATE``): committed when the block ends, rolled back on any
+    error or interrupt, so a ledger never keeps half a change; SQLite's errors reach the user named
+    after the ledger file."""
+    try:
+        conn.execute("BEGIN IMMEDIATE")
+        try:
+            yield
+            conn.execute("COMMIT")
+        except BaseException:
+            if conn.in_transaction:
+                conn.execute("ROLLBACK")
+            raise
+    except sqlite3.Error as e:
+        raise ledger_error(e, path) from None
 
 
 def apply_migrations(conn: sqlite3.Connection, upto: int) -> None:

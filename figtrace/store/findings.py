@@ -83,18 +83,8 @@ class Findings(LedgerBase):
         stale = self._stale_actors()
         if not stale or self.readonly:
             return 0
-        conn = self.conn
-        try:
-            conn.execute("BEGIN IMMEDIATE")
-            try:
-                self._refresh_findings(stale)
-                conn.execute("COMMIT")
-            except BaseException:
-                if conn.in_transaction:
-                    conn.execute("ROLLBACK")
-                raise
-        except sqlite3.Error as e:
-            raise db.ledger_error(e, self.path) from None
+        with db.immediate(self.conn, self.path):
+            self._refresh_findings(stale)
         return len(stale)
 
     # -- reading -------------------------------------------------------------------

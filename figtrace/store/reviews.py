@@ -80,42 +80,33 @@ def review_claim(ledger: Ledger, claim_id: int, review: Review, *, clear: bool =
         raise db.LedgerError(f"{ledger.path} was opened read-only: cannot record a review")
     review = review.checked()
     conn = ledger.conn
-    try:
-        conn.execute("BEGIN IMMEDIATE")
-        try:
-            row = conn.execute(_CLAIM_FOR_REVIEW, (int(claim_id),)).fetchone()
-            if row is None:
-                raise FigtraceError(f"no claim with id {claim_id} in {ledger.path}")
-            key = (row["doc_key"], row["quote"], row["figure"])
-            old = conn.execute("SELECT * FROM reviews WHERE doc_key = ? AND quote = ? AND figure = ?",
-                               key).fetchone()
-            machine = {k: (old[f"machine_{k}"] if old else row[k]) for k in REVIEW_FIELDS}
-            if clear:
-                values, rejected, reviewed = machine, False, False
-                conn.execute("DELETE FROM reviews WHERE doc_key = ? AND quote = ? AND figure = ?", key)
-            else:
-                values = {k: getattr(review, k) or (old[k] if old else None) or machine[k] for k in REVIEW_FIELDS}
-                corrects = any(getattr(review, k) for k in REVIEW_FIELDS)
-                # a correction or a bare confirmation takes a rejection back; a note alone keeps it
-                keeps = old is not None and review.note is not None and not corrects
-                rejected = review.reject or (keeps and bool(old["rejected"]))
-                reviewed = True
-                note = review.note if review.note is not None else (old["note"] if old else None)
-                conn.execute(
-                    "INSERT OR REPLACE INTO reviews(doc_key, quote, figure, doc_id, claim_id, source, measure, "
-                    "actor, rejected, note, machine_source, machine_measure, machine_actor, reviewed_at) "
-                    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                    (*key, row["doc_id"], row["id"],
-                     *(values[k] if values[k] != machine[k] else None for k in REVIEW_FIELDS),
-                     int(rejected), note, *(machine[k] for k in REVIEW_FIELDS), _now()))
-            _apply(ledger, row, values, reviewed=reviewed, rejected=rejected)
-            conn.execute("COMMIT")
-        except BaseException:
-            if conn.in_transaction:
-                conn.execute("ROLLBACK")
-            raise
-    except sqlite3.Error as e:
-        raise db.ledger_error(e, ledger.path) from None
+    with db.immediate(conn, ledger.path):
+        row = conn.execute(_CLAIM_FOR_REVIEW, (int(claim_id),)).fetchone()
+        if row is None:
+            raise FigtraceError(f"no claim with id {claim_id} in {ledger.path}")
+        key = (row["doc_key"], row["quote"], row["figure"])
+        old = conn.execute("SELECT * FROM reviews WHERE doc_key = ? AND quote = ? AND figure = ?",
+                           key).fetchone()
+        machine = {k: (old[f"machine_{k}"] if old else row[k]) for k in REVIEW_FIELDS}
+        if clear:
+            values, rejected, reviewed = machine, False, False
+            conn.execute("DELETE FROM reviews WHERE doc_key = ? AND quote = ? AND figure = ?", key)
+        else:
+            values = {k: getattr(review, k) or (old[k] if old else None) or machine[k] for k in REVIEW_FIELDS}
+            corrects = any(getattr(review, k) for k in REVIEW_FIELDS)
+            # a correction or a bare confirmation takes a rejection back; a note alone keeps it
+            keeps = old is not None and review.note is not None and not corrects
+            rejected = review.reject or (keeps and bool(old["rejected"]))
+            reviewed = True
+            note = review.note if review.note is not None else (old["note"] if old else None)
+            conn.execute(
+                "INSERT OR REPLACE INTO reviews(doc_key, quote, figure, doc_id, claim_id, source, measure, "
+                "actor, rejected, note, machine_source, machine_measure, machine_actor, reviewed_at) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                (*key, row["doc_id"], row["id"],
+                 *(values[k] if values[k] != machine[k] else None for k in REVIEW_FIELDS),
+                 int(rejected), note, *(machine[k] for k in REVIEW_FIELDS), _now()))
+        _apply(ledger, row, values, reviewed=reviewed, rejected=rejected)
     claim = ledger.claim(int(claim_id))
     assert claim is not None
     return claim
