@@ -198,3 +198,9 @@ def test_a_summary_bullet_takes_the_source_the_body_gives_the_same_figure() -> N
             "Russia lost 840 soldiers between Monday and Tuesday, figures from the Ukrainian military showed.")
     claims = figtrace.extract(text, lang="en", published="2025-03-12")
     assert [c.source for c in claims] == ["Ukrainian armed forces", "Ukrainian armed forces"]
+
+
+def test_a_country_s_generic_ministry_is_its_ministry_named_before() -> None:
+    text = ("Das kenianische Gesundheitsministerium meldete 30 Tote.\n\n"
+            "Laut dem Ministerium in Kenia wurden zudem 12 Menschen verletzt.")
+    assert sources(text, "de") == ["Kenyan health ministry", "Kenyan health ministry"]

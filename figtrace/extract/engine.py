@@ -437,6 +437,13 @@ class _DocContext:
             for prev in reversed(self.named_speakers):
                 if prev.kind == "person" and prev.source.split()[-1] == att.source:
                     return replace(att, source=prev.source, kind="person")
+        generic = self.sources.sp.generic_function(att.source, att.side) if att.kind == "function" else None
+        if generic is not None:
+            # "laut dem Ministerium in Israel" after "das israelische Gesundheitsministerium": that ministry
+            for prev in reversed(self.named_speakers):
+                side = prev.side or self.source_side.get(prev.source)
+                if side == att.side and prev.source != att.source and generic in prev.source.lower().split():
+                    return replace(att, source=prev.source, kind=prev.kind)
         if att.bare:
             word = att.bare.split()[-1].lower()
             for prev in reversed(self.named_speakers):

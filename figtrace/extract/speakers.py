@@ -110,6 +110,8 @@ class SpeakerReader:
         self.titles = compile_phrases(sp.get("titles", []))
         self.media = compile_phrases(sp.get("media", []))
         self.functions, self.function_names = compile_labelled(list((sp.get("functions") or {}).items()))
+        names = {v.lower() for v in (sp.get("functions") or {}).values()}
+        self.generic_functions = sorted(f for f in names if any(g != f and g.endswith(" " + f) for g in names))
         self.roles, self.role_names = compile_labelled(list((sp.get("roles") or {}).items()))
         t = lex.time
         self.time_words = {w.lower() for w in list(t.get("weekdays", {})) + list(t.get("months", {}))}
@@ -406,6 +408,19 @@ class SpeakerReader:
             return Speaker(org, s, e, "organisation", media)
         if own is not None and self._only_country(text, s, e):
             return Speaker(f"{own} {self.country_speaker}", s, e, "country", False, side)
+        return None
+
+    def generic_function(self, name: str, side: str | None) -> str | None:
+        """The generic function a country's speaker was named by ("Israeli ministry" → "ministry"), if it is one.
+
+        A function is generic when others end in it ("health ministry", "foreign ministry"): the body
+        named before with that side and a fuller name is the one meant.
+        """
+        if side is None:
+            return None
+        for generic in self.generic_functions:
+            if name.lower().endswith(" " + generic):
+                return generic
         return None
 
     def adjective(self, actor: str | None) -> str | None:
