@@ -30,6 +30,7 @@ from figtrace.extract.details import add_all_details
 from figtrace.extract.frames import Frame, frame_reader
 from figtrace.extract.numbers import Mention, finder
 from figtrace.extract.sentences import Sentence, splitter
+from figtrace.extract.speakers import CLAUSE_BREAK
 from figtrace.extract.timeref import Published, TimeExpr, time_finder
 from figtrace.extract.typography import normalize_typography
 from figtrace.kb import get_kb
@@ -68,7 +69,6 @@ TIME_REACH = 160
 DOCUMENT_BUDGET = 20.0
 #: Time expressions after the figure count this much farther: "im Januar … 300, im April … 600".
 RIGHT_TIME_PENALTY = 2.0
-_CLAUSE_BREAK = re.compile(r";|\s[–—]\s")
 #: A line opening with capitals and a comma or dash: "KYIV, Ukraine —", "DUBAI, April 29 (Reuters) -".
 _DATELINE = re.compile(
     r"(?m)^[ \t]*([A-ZÄÖÜ][A-ZÄÖÜ'.\-/ ]{1,40}(?:,[^\n,—–]{0,40})?)"
@@ -742,7 +742,7 @@ class _DocContext:
                 present = present or t
                 continue
             lo, hi = (t.end, m.start) if t.end <= m.start else (m.end, t.start)
-            if _CLAUSE_BREAK.search(self.text, lo, hi):
+            if CLAUSE_BREAK.search(self.text, lo, hi):
                 continue  # "in January … 2,700 wounded; and in late April …"
             d = (hi - lo) * (1.0 if t.end <= m.start else RIGHT_TIME_PENALTY)
             if d > TIME_REACH:

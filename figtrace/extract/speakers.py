@@ -33,6 +33,8 @@ MAX_TOKENS = 14
 #: Adverbials (tokens) that may stand between a verb and its subject.
 MAX_SKIP = 4
 _TOKEN = re.compile(r"(?:[^\W\d_]\.){2,}|[^\W_](?:[\w'.\-]*\w)?|[^\w\s]")
+#: A clause boundary whatever the language: a semicolon or a spaced dash.
+CLAUSE_BREAK = re.compile(r";|\s[–—]\s")
 _ABBR = re.compile(r"\(\s*([A-Z][A-Za-z0-9/\-.]{1,12})\s*\)")
 
 
@@ -88,6 +90,7 @@ class SpeakerReader:
         self.name_joiners = {w.lower() for w in sp.get("name_joiners", [])}
         self.generic_roles = set(sp.get("generic_roles", []))
         self.relative = {w.lower() for w in sp.get("relative_pronouns", [])}
+        self.auxiliaries = {w.lower() for w in sp.get("auxiliaries", [])}
         self.own_side_functions = tuple(w.lower() for w in sp.get("own_side_functions", []))
         self.cue_noun_links = {w.lower() for w in sp.get("cue_noun_links", [])}
         self.modifier_suffixes = tuple(w.lower() for w in sp.get("modifier_suffixes", []))
@@ -288,7 +291,7 @@ class SpeakerReader:
         k = len(toks) - 1
         if skip:
             k = self._skip_adverbials(toks, k, -1)
-        if k >= 0 and toks[k].low in {"has", "have", "had", "hat", "haben", "hatte", "hatten", "hätte", "habe"}:
+        if k >= 0 and toks[k].low in self.auxiliaries:  # "the ministry has said", "X hat mitgeteilt"
             k -= 1
         if k >= 1 and toks[k].text == ",":
             # "Andrii Kovalenko, head of the Center …, said": the subject before the apposition
@@ -592,13 +595,13 @@ class SpeakerReader:
         if self.caps_nouns:
             # nouns are capitalised too: only acronyms, web names and multi-word proper names
             single = len(toks) == 1 and (toks[0].text.isupper() or "." in toks[0].text)
-            if not single and not (len(words) >= 2 and len(words) == len(toks) and _foreign(toks)):
+            if not single and not (len(words) >= 2 and len(words) == len(toks)):
                 return None
         return text[toks[0].start: toks[-1].end]
 
     def breaks_between(self, text: str, lo: int, hi: int) -> bool:
         """A clause boundary between two positions: ";", a dash, ", while", ", während"."""
-        if re.search(r";|\s[–—]\s", text[lo:hi]):
+        if CLAUSE_BREAK.search(text, lo, hi):
             return True
         toks = self.tokens(text, lo, hi)
         return any(t.text == "," and k + 1 < len(toks) and toks[k + 1].low in self.clause_breaks
@@ -625,11 +628,6 @@ class SpeakerReader:
             if toks[i].low in self.learn_from:
                 return self.np_after(text, toks[i].end, verb_start), self.np_before(text, a, toks[i].start)
         return None, None
-
-
-def _foreign(toks: list[_Tok]) -> bool:
-    """Capitalised words that are not all ordinary nouns: names with at least one short or foreign word."""
-    return any(len(t.text) <= 3 or t.text.isupper() or not t.text.isalpha() for t in toks) or len(toks) >= 2
 
 
 @cache
