@@ -196,3 +196,14 @@ def test_the_captor_is_not_the_actor_of_the_captured() -> None:
 def test_location_from_a_place_in_the_sentence() -> None:
     c = one("Bei Kämpfen in Kursk wurden 40 nordkoreanische Soldaten getötet.", "de")
     assert c.location == "Kursk"
+
+
+def test_a_relative_clause_after_a_preposition_names_its_own_subject() -> None:
+    claims = figtrace.extract("Die Ukraine wehrte einen Angriff ab, bei dem die russische Armee 31 Drohnen einsetzte.",
+                              lang="de")
+    assert claims[0].actor == "Russia"
+
+
+def test_a_compound_attack_noun_marks_the_attacker() -> None:
+    claims = figtrace.extract("Bei indischen Luftattacken starben nach pakistanischen Angaben 8 Zivilisten.", lang="de")
+    assert claims[0].actor == "Pakistan"

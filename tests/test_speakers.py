@@ -204,3 +204,35 @@ def test_a_country_s_generic_ministry_is_its_ministry_named_before() -> None:
     text = ("Das kenianische Gesundheitsministerium meldete 30 Tote.\n\n"
             "Laut dem Ministerium in Kenia wurden zudem 12 Menschen verletzt.")
     assert sources(text, "de") == ["Kenyan health ministry", "Kenyan health ministry"]
+
+
+def test_the_subject_between_an_auxiliary_and_its_participle_speaks() -> None:
+    att = own("Bislang habe der Verband Pro Asyl 41 Tote gezählt; die Regierung spreche von weniger Opfern.", "de")
+    assert att.source == "Verband Pro Asyl"
+
+
+def test_a_known_body_across_a_semicolon_is_not_the_subject_of_the_verb_before() -> None:
+    att = own("Insgesamt habe die WHO 63 Angriffe auf Kliniken registriert; das kenianische "
+              "Gesundheitsministerium spreche von mehr.", "de")
+    assert att.source == "WHO"
+
+
+def test_a_function_in_capitals_is_a_function_not_a_name() -> None:
+    att = own("The Health Ministry said 212 people were killed in the strikes.", "en")
+    assert (att.kind, att.bare) == ("function", "health ministry")
+
+
+def test_officials_in_a_story_about_an_armed_group_are_the_country_s() -> None:
+    claims = figtrace.extract("Al-Shabaab fighters killed 9 Somali soldiers near Baidoa, officials said.", lang="en")
+    assert claims[0].source == "Somali officials"
+
+
+def test_a_toll_from_strikes_names_the_attacker_not_the_speaker() -> None:
+    claims = figtrace.extract("The death toll from Israeli strikes across Iran has reached 224, "
+                              "Iranian health minister Ali Rezaei said.", lang="en")
+    assert claims[0].source == "Ali Rezaei"
+
+
+def test_a_generic_ministry_under_a_headline_is_the_mourning_side_s() -> None:
+    claims = figtrace.extract("Lebanon's death toll from Israeli attacks passes 300: ministry", lang="en")
+    assert claims[0].source == "Lebanese ministry"

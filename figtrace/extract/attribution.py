@@ -16,7 +16,7 @@ import re
 from dataclasses import dataclass, replace
 from functools import cache
 
-from figtrace.extract.speakers import Speaker, _Tok, speaker_reader
+from figtrace.extract.speakers import CLAUSE_BREAK, Speaker, _Tok, speaker_reader
 from figtrace.kb import get_kb
 from figtrace.lang import get_lexicon
 from figtrace.lang.phrases import compile_phrases
@@ -78,6 +78,7 @@ class SourceReader:
         self.lang = lang
         self.metonym_after = bool(a.get("metonym_after_verb"))
         self.institutions = compile_phrases(a.get("institutions", []))
+        self.attacks = compile_phrases(lex.frames.get("attack_nouns", []))
         kb = get_kb()
         self.kb = kb
         self.sources = kb.matcher("sources", lang)
@@ -132,6 +133,12 @@ class SourceReader:
             # "Seoul's estimate", "officials said": a source the knowledge base names nearby is more precise
             return replace(known_att, alts=opened.alts)
         return opened
+
+    def _attacker(self, text: str, span: tuple[int, int]) -> bool:
+        """'Israeli strikes', 'russische Angriffe': a phrase that names who attacked, not who counts."""
+        if self.attacks is None:
+            return False
+        return bool(self.attacks.search(text, *span) or self.attacks.match(text[span[1]: span[1] + 30].lstrip()))
 
     def _separable(self, text: str, a: int, b: int, cues: list[tuple[str, int, int, str]]
                    ) -> list[tuple[str, int, int, str]]:
@@ -195,6 +202,8 @@ class SourceReader:
                     d = s - ce  # "said the ministry"; but "told Reuters" names the listener
                 else:
                     continue
+                if CLAUSE_BREAK.search(text, min(e, ce), max(s, cs)):
+                    continue  # "… registriert; das Ministerium spreche …": the next clause has its own verb
                 if relay_end >= 0 and s >= relay_end - 1 and s - relay_end <= PREFIX_REACH:
                     d -= 1000  # the relayed agency, not the person passing it on
                 d += penalty
@@ -249,6 +258,7 @@ class SourceReader:
                         if spk is not None:  # the one who learned it only relays it
                             found.append((3, 0, replace(spk, media=True), word, cs))
                 add(sp.np_before(text, a, cs), 1, cs, word, cs)
+                add(sp.subject_after_auxiliary(text, a, cs, ce, b), 1, cs, word)
                 first_end = cs + len(word.split()[0])
                 last = word.split()[-1]
                 if len(word.split()) > 1 and ce - len(last) > first_end:
@@ -274,7 +284,9 @@ class SourceReader:
                 continue  # "Soldaten" ends in "daten" but names no speaker: no cue noun either
             nxt = sp.tokens(text, t.end, min(b, t.end + 12))
             if nxt and nxt[0].low in sp.cue_noun_links:
-                add(sp.np_after(text, nxt[0].end, b), 0, t.end, t.text)
+                span = sp.np_after(text, nxt[0].end, b)
+                if span is None or not self._attacker(text, span):
+                    add(span, 0, t.end, t.text)  # but "the toll from Israeli strikes" names the attacker
             before = sp.tokens(text, max(a, t.start - 40), t.start)
             mods = []
             opener = None
@@ -348,6 +360,9 @@ class SourceReader:
             for s_, e_ in spans:
                 s_, name = self._clean_name(text, s_, e_)
                 if name and not any(ks < e_ and s_ < ke for ks, ke, _ in known) and not self._is_entity(name):
+                    spk = self.sp.name(text, s_, e_)
+                    if spk is not None and spk.kind in ("function", "role"):
+                        continue  # "The Health Ministry said": a function in capitals, resolved as one
                     out.append((s_, e_, name))
         return out
 

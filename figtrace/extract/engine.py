@@ -148,7 +148,8 @@ def extract_document(doc: Document, *, budget: float | None = DOCUMENT_BUDGET) -
     ctx.deadline = None if budget is None else time.monotonic() + budget
     ctx.budget = budget
     main_actor = ctx.main_actor(segments)
-    ctx.story_country = ctx.story_country_of(segments) or main_actor
+    # an armed group is a side, but no country whose bodies speak ("officials said" in a story on al-Shabaab)
+    ctx.story_country = ctx.story_country_of(segments) or (main_actor if main_actor not in ctx.non_states else None)
     ctx.check_budget(0)
     for seg in segments:
         claims.extend(ctx.extract_segment(doc, seg, main_actor, published, inferred))
@@ -236,8 +237,11 @@ class _DocContext:
         m = _CLAUSE_TAIL.search(window)
         before = (window[m.start() + 1:] if m else window).split()  # within the clause: a line or sentence ends it
         # "in south and east Lebanon", "in der äthiopischen Region": a preposition, then only small words
+        sp = self.sources.sp
         for k in range(len(before) - 1, max(-1, len(before) - 5), -1):
             word = before[k].lower()
+            if word in sp.relative or (k > 0 and word in sp.det and before[k - 1].lower() in sp.det):
+                return False  # "bei dem die russische Armee", "in which the Russian army": a clause of its own
             if word in self.loc_preps:
                 return True
             if not before[k][:1].islower() or not before[k].isalpha():
@@ -521,6 +525,9 @@ class _DocContext:
                 if actor:
                     counts[actor] += 1
             for m in self.actor_m.finditer(self.text, seg.start, seg.end):
+                after = self.text[m.end(): m.end() + 30].lstrip()
+                if self.attack is not None and self.attack.match(after):
+                    continue  # "from Israeli strikes": the attacker, not where it happens
                 if self._prep_before(m.start()):
                     counts[self.actor_m.label(m)] += 1
         for name, _ in counts.most_common():
@@ -791,8 +798,10 @@ class _DocContext:
         if att is not None and att.bare:
             # "das Gesundheitsministerium", "officials said": the country where it happens
             src = sents[st.att_from] if st.att_from is not None else st
-            source = self.sources.sp.compose(att.bare, self._where(src) or self._where(st) or self.story_country
-                                             or actor)
+            # a count of the dead is a body of the side that mourns them ("Iran's death toll …: ministry")
+            counted = actor if f.measure in CASUALTY_MEASURES and actor not in self.non_states else None
+            source = self.sources.sp.compose(att.bare, self._where(src) or self._where(st) or counted
+                                             or self.story_country or actor)
         why = {
             "figure": f"{m.kind}: {m.surface!r}",
             "qualifier": m.qualifier,

@@ -268,6 +268,21 @@ class SpeakerReader:
             return None
         return j
 
+    def subject_after_auxiliary(self, text: str, start: int, cs: int, ce: int, end: int
+                                ) -> tuple[int, int] | None:
+        """'habe die WHO 55 Angriffe registriert': the subject between an auxiliary and the participle
+        that closes the clause (verb-second word order puts the subject after the auxiliary)."""
+        if not self.auxiliaries or text[ce:end].lstrip(" \"'”“")[:1] not in ("", ",", ";", ":", ".", "!", "?"):
+            return None
+        toks = self.tokens(text, start, cs)
+        for k in range(len(toks) - 2, -1, -1):  # an auxiliary right before the participle is "has said"
+            t = toks[k]
+            if not t.word and t.text in ",;:":
+                return None
+            if t.low in self.auxiliaries:
+                return self.np_after(text, t.end, cs, skip=True)
+        return None
+
     def np_before(self, text: str, start: int, pos: int, *, skip: bool = True) -> tuple[int, int] | None:
         """The noun phrase that ends right before ``pos`` (a verb or "zufolge"), within the clause.
 
