@@ -15,6 +15,7 @@ import pytest
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
+import figtrace
 from figtrace.extract.numbers import Mention, finder, format_number, parse_number
 from figtrace.extract.timeref import time_finder
 from figtrace.lang import get_lexicon
@@ -452,3 +453,14 @@ def test_overlaps_are_settled_leftmost_then_longest() -> None:
     spans = [(5, 9), (0, 4), (0, 7), (8, 12), (12, 14)]
     assert drop_overlaps(spans, lambda s: s) == [(0, 7), (8, 12), (12, 14)]
     assert drop_overlaps([], lambda s: s) == []
+
+
+@pytest.mark.parametrize(("text", "lang", "value", "qualifier"), [
+    ("More than a dozen soldiers were killed.", "en", 12, "more_than"),
+    ("About half a dozen people were wounded.", "en", 6, "approx"),
+    ("Mehr als ein Dutzend Soldaten wurden getötet.", "de", 12, "more_than"),
+    ("Dozens of people were wounded.", "en", 12, "vague"),
+])
+def test_a_set_amount_in_words_is_qualified_like_a_number(text: str, lang: str, value: int, qualifier: str) -> None:
+    claim = figtrace.extract(text, lang=lang)[0]
+    assert (claim.value, claim.qualifier) == (value, qualifier)

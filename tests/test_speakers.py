@@ -236,3 +236,17 @@ def test_a_toll_from_strikes_names_the_attacker_not_the_speaker() -> None:
 def test_a_generic_ministry_under_a_headline_is_the_mourning_side_s() -> None:
     claims = figtrace.extract("Lebanon's death toll from Israeli attacks passes 300: ministry", lang="en")
     assert claims[0].source == "Lebanese ministry"
+
+
+def test_a_subheading_does_not_end_the_reported_speech() -> None:
+    text = ("The UN rights office said 1,100 people were killed in gang violence in the first quarter.\n\n"
+            "– Kidnappings on the rise –\n\n"
+            "It said that at least 420 people were kidnapped in the same period.")
+    assert sources(text, "en", "2025-04-02") == ["UN", "UN"]
+
+
+def test_soldiers_counted_in_a_story_on_an_armed_group_are_the_state_s() -> None:
+    text = ("Al-Shabaab fighters attacked a base in Somalia overnight. Al-Shabaab said it seized weapons.\n\n"
+            "A military officer, Abdi Warsame, said 7 soldiers were killed.")
+    claims = figtrace.extract(text, lang="en", published="2025-02-03")
+    assert [c.actor for c in claims] == ["Somalia"]

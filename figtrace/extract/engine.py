@@ -226,9 +226,11 @@ class _DocContext:
         self.named_speakers: list[Attribution] = []
         self.actor_counts: Counter[str] = Counter()
         self.attacker_counts: Counter[str] = Counter()
-        self.forces, self.downed, self.agent_preps = _force_patterns(lang)
+        self.forces, self.downed, self.agent_preps, self.state_personnel = _force_patterns(lang)
         self.source_function, self.non_states = _kb_facts()
         self.deadline: float | None = None
+        #: the reported speech running at the end of the last body segment, for the next one
+        self._carried: tuple[tuple[Attribution, int, int] | None, tuple[Attribution, int, int] | None] | None = None
         self.budget: float | None = None
 
     def _prep_before(self, start: int) -> bool:
@@ -305,6 +307,10 @@ class _DocContext:
             st.own = self._resolve(self.sources.own(text, st.s.start, st.s.end, st.sources))
         last: tuple[Attribution, int, int] | None = None  # attribution, sentence index, paragraph
         named: tuple[Attribution, int, int] | None = None  # the last source named at all: "The NIS … it told"
+        if seg.kind != "furniture" and self._carried is not None:
+            # a subheading between two parts of the body ("– Fear and subjugation –") does not end the
+            # reported speech: "It said …" after it is the source named before (never the same paragraph)
+            last, named = ((x[0], -1, -1) if x is not None else None for x in self._carried)
         for i, st in enumerate(sents):
             nxt = sents[i + 1] if i + 1 < len(sents) else None
             near = last is not None and (last[2] == st.s.paragraph or (st.own is not None
@@ -332,12 +338,13 @@ class _DocContext:
             elif last is not None and (word or pron):
                 same_para = last[2] == st.s.paragraph
                 if same_para or (word and (word == '"' or word.lower() in _strong_carry(self.lang))) or pron:
-                    st.att, st.att_from = last[0], last[1]
+                    st.att, st.att_from = last[0], last[1] if last[1] >= 0 else i
                     st.att_how = f"carried by {word or pron!r}"
                     last = (last[0], last[1], st.s.paragraph)
             if st.sources and st.att is None:
                 s0, e0, name = st.sources[0]
                 named = (Attribution(name, s0, e0, "named"), i, st.s.paragraph)
+        self._carried = (last, named) if seg.kind != "furniture" else None
         # topics for actor context
         for st in sents:
             st.topic = self._topic(st)
@@ -657,6 +664,10 @@ class _DocContext:
         if place_actor and place_actor[1] not in self.victims_only:
             return place_actor[0], f"place in the sentence: {place_actor[1]}"
         found = self._context_actor(sents, i, main_actor, seg)
+        if found[0] in self.non_states and self.story_country and self.state_personnel is not None \
+                and self.state_personnel.search(text, m.num_end, max(f.np_end, m.num_end)):
+            # "12 soldiers were killed" in a story on an armed group: a state's soldiers, not the group's fighters
+            return self.story_country, f"a state's own personnel in {self.story_country}"
         counting_side = agents or (st.att is not None and st.att.kind in ("country", "function", "role"))
         if counting_side and (found[0] is None or found[0] in agents) and f.measure in CASUALTY_MEASURES \
                 and speaker_side and speaker_side not in agents:
@@ -861,11 +872,11 @@ def _strong_carry(lang: str) -> set[str]:
 
 
 @cache
-def _force_patterns(lang: str) -> tuple[Any, Any, Any]:
-    """Armed forces, shoot-down verbs and agent prepositions of a language, compiled once."""
+def _force_patterns(lang: str) -> tuple[Any, Any, Any, Any]:
+    """Armed forces, shoot-down verbs, agent prepositions and a state's own personnel, compiled once."""
     fr = get_lexicon(lang).frames
     return (compile_phrases(fr.get("force_nouns", [])), compile_phrases(fr.get("downed_cues", [])),
-            compile_phrases(fr.get("agent_prepositions", [])))
+            compile_phrases(fr.get("agent_prepositions", [])), compile_phrases(fr.get("state_personnel", [])))
 
 
 @cache

@@ -123,6 +123,8 @@ class NumberFinder:
             "(?i:" + "|".join(re.escape(k) for k, _ in scale_entries) + r")(?![\w])"
         ) if scale_entries else None
         self.vague, self._vague_labels = compile_labelled([(k, str(v)) for k, v in n.get("vague", {}).items()])
+        # "a dozen", "half a dozen": a set amount in words, qualified like any number ("more than a dozen")
+        self.amounts, self._amount_labels = compile_labelled([(k, str(v)) for k, v in n.get("amounts", {}).items()])
         q = lex.qualifiers
         self.prefix_q = {k.lower(): v for k, v in q.get("prefix", {}).items()}
         self.prefix_blocked = {k.lower(): {w.lower() for w in v} for k, v in q.get("prefix_blocked_after", {}).items()}
@@ -236,6 +238,10 @@ class NumberFinder:
             for m in self.vague.finditer(text, start, end):
                 v = float(self._vague_labels[m.lastgroup or ""])
                 raw.append(Mention(m.start(), m.end(), m.start(), m.end(), v, v, None, "vague", m.group(0), "vague"))
+        if self.amounts is not None:
+            for m in self.amounts.finditer(text, start, end):
+                v = float(self._amount_labels[m.lastgroup or ""])
+                raw.append(Mention(m.start(), m.end(), m.start(), m.end(), v, v, v, "exact", m.group(0), "words"))
         for m in self.word_scan.finditer(text, start, end):
             a, b = self._trim_joiners(text, m.start(), m.end())
             v = self._word_value(text[a:b]) if a < b else None

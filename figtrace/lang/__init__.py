@@ -37,7 +37,8 @@ _CODE = re.compile(r"^[a-z]{2,3}$")
 SCHEMA: dict[str, dict[str, str]] = {
     "numbers": {
         "decimal_separator": "str", "group_separators": "chars", "compound_words": "bool",
-        "words": "table", "scale_suffixes": "map_num", "vague": "map_num", "glued_scales": "map_num",
+        "words": "table", "scale_suffixes": "map_num", "vague": "map_num", "amounts": "map_num",
+        "glued_scales": "map_num",
     },
     "qualifiers": {
         "prefix": "map_str", "prefix_blocked_after": "map_strs", "suffix": "map_str",
@@ -77,7 +78,7 @@ SCHEMA: dict[str, dict[str, str]] = {
         "partitive": "strs", "location_prepositions": "strs", "relay": "strs", "side_nouns": "strs",
         "attack_nouns": "strs", "cue_barriers": "strs", "genitive_after_noun": "bool", "own_markers": "strs",
         "victim_nouns": "strs", "subset_markers": "strs", "attribution_nouns": "strs", "fraction_heads": "strs",
-        "relative_pronouns": "strs", "force_nouns": "strs", "downed_cues": "strs",
+        "relative_pronouns": "strs", "force_nouns": "strs", "downed_cues": "strs", "state_personnel": "strs",
         "agent_prepositions": "strs",
     },
     # what a figure counts beyond its measure (figtrace.extract.details)
