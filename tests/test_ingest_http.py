@@ -28,6 +28,14 @@ EN_PAGE = (
     b"<p>Local authorities said roads near the border would stay closed for several days.</p>"
     b"</article></body></html>"
 )
+#: The slow answers below last until the test ends (set by the server fixture), capped at this many
+#: seconds: a client that returns at all was cut by its own timeout, however loaded the machine.
+SLOW_CAP_S = 60.0
+#: Seconds between two bytes of a dripping body: far below any read timeout, even on a loaded machine.
+DRIP_EVERY_S = 0.05
+#: The client's timeout in the slow tests: many drips long, and a small part of SLOW_CAP_S.
+SLOW_TIMEOUT_S = 2.0
+_released = threading.Event()
 
 
 def _feed(base: str) -> bytes:
@@ -72,7 +80,7 @@ class _Handler(BaseHTTPRequestHandler):
         elif path == "/broken.xml":
             self._send(200, "application/rss+xml", b"<rss><channel><item><title>x</ti")
         elif path == "/slow.xml":
-            time.sleep(5)
+            _released.wait(SLOW_CAP_S)  # answers only after the client has given up
             self._send(200, "application/rss+xml", _feed(base))
         elif path == "/loop":
             self._send(302, "text/html", b"", {"Location": "/loop"})
@@ -98,10 +106,12 @@ class _Handler(BaseHTTPRequestHandler):
             self.send_header("Content-Type", "text/html")
             self.end_headers()
             with contextlib.suppress(BrokenPipeError, ConnectionResetError):
-                for _ in range(40):  # each byte well within the read timeout, all of them not
+                deadline = time.monotonic() + SLOW_CAP_S
+                # each byte well within the read timeout, the whole body never: it runs until the client hangs up
+                while time.monotonic() < deadline and not _released.is_set():
                     self.wfile.write(b" ")
                     self.wfile.flush()
-                    time.sleep(0.2)
+                    _released.wait(DRIP_EVERY_S)
             self.close_connection = True
         elif path == "/doc.pdf":
             self._send(200, "application/pdf", b"%PDF-1.4")
@@ -118,11 +128,13 @@ class _Handler(BaseHTTPRequestHandler):
 
 @pytest.fixture(scope="module")
 def server():
+    _released.clear()
     srv = ThreadingHTTPServer(("127.0.0.1", 0), _Handler)
     srv.daemon_threads = True
     t = threading.Thread(target=srv.serve_forever, daemon=True)
     t.start()
     yield f"http://127.0.0.1:{srv.server_address[1]}"
+    _released.set()  # the slow answers end now
     srv.shutdown()
     srv.server_close()
 
@@ -197,16 +209,16 @@ def test_broken_feed(server):
 
 def test_feed_that_times_out(server):
     t0 = time.monotonic()
-    out = _all([f"{server}/slow.xml", f"{server}/en.html"], timeout=0.5)
-    assert time.monotonic() - t0 < 4.0  # the server answers after 5 s
-    assert isinstance(out[0], InputError) and "timed out after 0.5 s" in out[0].message
+    out = _all([f"{server}/slow.xml", f"{server}/en.html"], timeout=SLOW_TIMEOUT_S)
+    assert time.monotonic() - t0 < SLOW_CAP_S / 2  # the server answers only after the client gave up
+    assert isinstance(out[0], InputError) and f"timed out after {SLOW_TIMEOUT_S:g} s" in out[0].message
     assert isinstance(out[1], Document)  # the batch goes on
 
 
 def test_a_dripping_body_is_cut_at_the_timeout(server):
     t0 = time.monotonic()
-    [err] = _all([f"{server}/drip.html"], timeout=0.5)
-    assert time.monotonic() - t0 < 4.0  # the drip lasts 8 s
+    [err] = _all([f"{server}/drip.html"], timeout=SLOW_TIMEOUT_S)
+    assert time.monotonic() - t0 < SLOW_CAP_S / 2  # the drip goes on until the client hangs up
     assert isinstance(err, InputError) and "body too slow" in err.message
 
 
