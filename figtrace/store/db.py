@@ -368,24 +368,19 @@ def migrate(conn: sqlite3.Connection, path: str | Path, *, readonly: bool = Fals
         raise LedgerError(f"{path} has schema version {version}, older than this figtrace's "
                           f"{SCHEMA_VERSION}: open it once for writing (e.g. 'figtrace ingest') "
                           f"to migrate it")
-    try:
-        conn.execute("BEGIN IMMEDIATE")
-        try:
-            start = schema_version(conn)  # another process may have migrated while we waited
-            now = dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
-            for number, m in enumerate(MIGRATIONS[start:], start=start + 1):
-                for stmt in _statements(m.sql):
-                    conn.execute(stmt)
-                conn.execute("INSERT INTO migrations(version, name, applied_at) VALUES (?, ?, ?)",
-                             (number, m.name, now))
-            conn.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
-            conn.execute("COMMIT")
-        except BaseException:
-            conn.execute("ROLLBACK")
-            raise
-    except sqlite3.Error as e:
-        raise ledger_error(e, path) from None
+    with immediate(conn, path):
+        _apply(conn, schema_version(conn), SCHEMA_VERSION)  # another process may have migrated while we waited
     return version
+
+
+def _apply(conn: sqlite3.Connection, start: int, upto: int) -> None:
+    """Migrations ``start + 1`` to ``upto``, in the open transaction, each recorded in ``migrations``."""
+    now = dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
+    for number, m in enumerate(MIGRATIONS[start:upto], start=start + 1):
+        for stmt in _statements(m.sql):
+            conn.execute(stmt)
+        conn.execute("INSERT INTO migrations(version, name, applied_at) VALUES (?, ?, ?)", (number, m.name, now))
+    conn.execute(f"PRAGMA user_version = {upto}")
 
 
 @contextlib.contextmanager
@@ -408,15 +403,8 @@ def immediate(conn: sqlite3.Connection, path: Path | str) -> Iterator[None]:
 
 def apply_migrations(conn: sqlite3.Connection, upto: int) -> None:
     """Apply the first ``upto`` migrations only: makes an old-schema database (tests, tools)."""
-    now = dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
-    conn.execute("BEGIN IMMEDIATE")
-    for number, m in enumerate(MIGRATIONS[:upto], start=1):
-        for stmt in _statements(m.sql):
-            conn.execute(stmt)
-        conn.execute("INSERT INTO migrations(version, name, applied_at) VALUES (?, ?, ?)",
-                     (number, m.name, now))
-    conn.execute(f"PRAGMA user_version = {upto}")
-    conn.execute("COMMIT")
+    with immediate(conn, conn.execute("PRAGMA database_list").fetchone()[2] or ":memory:"):
+        _apply(conn, 0, upto)
 
 
 def quick_check(conn: sqlite3.Connection) -> str:

@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Any
 
 from figtrace.errors import InputError
 from figtrace.model import PUBLISHED_ORIGIN
+from figtrace.store import db
 from figtrace.store.filtered import run
 from figtrace.store.filters import Filters, claim_conditions, period_bound, where_sql
 
@@ -187,13 +188,7 @@ def record_skipped(ledger: Ledger, items: Iterable[InputError],
         rows.append((e.input, e.message, e.kind, outlet, now))
     if not rows:
         return 0
-    conn = ledger.conn
-    conn.execute("BEGIN IMMEDIATE")
-    try:
-        conn.executemany("INSERT OR REPLACE INTO skipped(input, reason, kind, outlet, at) VALUES (?, ?, ?, ?, ?)",
-                         rows)
-        conn.execute("COMMIT")
-    except BaseException:
-        conn.execute("ROLLBACK")
-        raise
+    with db.immediate(ledger.conn, ledger.path):
+        ledger.conn.executemany(
+            "INSERT OR REPLACE INTO skipped(input, reason, kind, outlet, at) VALUES (?, ?, ?, ?, ?)", rows)
     return len(rows)

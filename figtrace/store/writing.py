@@ -112,19 +112,8 @@ class Writing(LedgerBase):
         for i, c in enumerate(claims):
             _check_claim(doc, i, c)
         rows = [self._claim_row(doc, i, c) for i, c in enumerate(claims)]
-        conn = self.conn
-        try:
-            conn.execute("BEGIN IMMEDIATE")
-            try:
-                added = self._insert(doc, rows)
-                conn.execute("COMMIT" if added else "ROLLBACK")
-            except BaseException:
-                if conn.in_transaction:
-                    conn.execute("ROLLBACK")
-                raise
-        except sqlite3.Error as e:
-            raise db.ledger_error(e, self.path) from None
-        return added
+        with db.immediate(self.conn, self.path):
+            return self._insert(doc, rows)  # a text already stored writes nothing before it says so
 
     def _claim_row(self, doc: Document, idx: int, c: Claim) -> tuple[Any, ...]:
         period, basis = effective_period(c.as_of, doc.published)
@@ -221,14 +210,8 @@ class Writing(LedgerBase):
         stale = conn.execute("SELECT actor, measure FROM pair_stats WHERE n_claims < 0").fetchall()
         if not stale:
             return
-        conn.execute("BEGIN IMMEDIATE")
-        try:
+        with db.immediate(conn, self.path):
             self._refresh_stats([(r[0], r[1]) for r in stale])
-            conn.execute("COMMIT")
-        except BaseException:
-            if conn.in_transaction:
-                conn.execute("ROLLBACK")
-            raise
 
     def _refresh_stats(self, pairs: Iterable[tuple[str | None, str]]) -> None:
         """Recount the overview rows of the (actor, measure) pairs a document touched."""
@@ -243,8 +226,7 @@ class Writing(LedgerBase):
     def refresh_stats(self) -> None:
         """Recount the whole overview (after a bulk load that bypassed :meth:`add_document`)."""
         conn = self.conn
-        conn.execute("BEGIN IMMEDIATE")
-        try:
+        with db.immediate(conn, self.path):
             conn.execute("DELETE FROM pair_stats")
             conn.execute(
                 "INSERT INTO pair_stats SELECT actor, measure, count(*), count(DISTINCT source), "
@@ -252,10 +234,6 @@ class Writing(LedgerBase):
                 "GROUP BY actor, measure")
             conn.execute("INSERT OR IGNORE INTO findings_stale SELECT DISTINCT coalesce(actor, '') FROM claims")
             self._refresh_findings(self._stale_actors())  # type: ignore[attr-defined]
-            conn.execute("COMMIT")
-        except BaseException:
-            conn.execute("ROLLBACK")
-            raise
 
     def store(self, doc: Document, claims: list[Claim], summary: IngestSummary) -> None:
         """Add one extracted document and count it in ``summary`` (the one place every ingest path stores).
