@@ -32,7 +32,7 @@ from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
-from figtrace.periods import Period
+from figtrace.periods import Period, try_parse_period
 from figtrace.reconcile.settings import (
     APPARENT_FACTOR,
     CLOSE_DAYS,
@@ -116,24 +116,17 @@ class _Hit:
 def _scope_class(p: Point) -> str:
     """Running totals and figures that do not say are compared; periods and events only among their own.
 
-    A figure that does not say but holds over a stated period longer than a
-    month ("since the end of May", as-of ``START..END``) counts that period,
-    not the running total; a shorter range ("last week") only says when.
+    A figure that does not say but holds over a stated period that ends in a
+    later month than it starts ("since the end of May", as-of ``START..END``)
+    counts that period, not the running total; a range within one month ("last
+    week") only says when. The as-of is read by :mod:`figtrace.periods`.
     """
     scope = p.get("scope")
     if scope is None and ".." in str(p.get("as_of") or ""):
-        start, _, end = str(p["as_of"]).partition("..")
-        if end[:7] > start[:7] and (len(start) < 10 or _months_apart(start, end) >= 1):
+        period = try_parse_period(str(p["as_of"]))
+        if period is not None and (period.end.year, period.end.month) > (period.start.year, period.start.month):
             return "period"
     return "total" if scope in (None, "total") else str(scope)
-
-
-def _months_apart(start: str, end: str) -> int:
-    """Whole months between two as-of bounds (``YYYY-MM…``)."""
-    try:
-        return (int(end[:4]) - int(start[:4])) * 12 + int(end[5:7] or 1) - int(start[5:7] or 1)
-    except ValueError:
-        return 0
 
 
 def _stated(a: Point, b: Point) -> bool:
