@@ -11,6 +11,14 @@ Documents and claims go in through the ledger's own schema, claim keys and
 cluster function, in bulk transactions (``add_document`` per document would
 only measure fsync). The numbers measured are ``Ledger.timeline`` calls,
 which is what ``figtrace timeline`` and the dashboard run.
+
+Ingest (issue 13): ``--ingest N`` holds N documents of the generated claims
+out of the bulk load (they continue the same sources' series, so they merge
+with stored clusters) and stores them with ``Ledger.add_document`` in a batch,
+as ``figtrace ingest`` does: once into an empty ledger, once into the big one,
+in the same run. The ratio of the two per-document costs is the flatness
+figure; the clusters the big ledger ends with are checked against clustering
+the touched keys from scratch.
 """
 
 from __future__ import annotations
@@ -20,17 +28,20 @@ import datetime as dt
 import json
 import os
 import random
+import shutil
 import statistics
 import sys
 import tempfile
 import time
 from pathlib import Path
+from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from figtrace.model import content_id
+from figtrace.model import Claim, Document, content_id
 from figtrace.reconcile.clusters import assign_clusters, claim_key, effective_period
 from figtrace.store import Ledger
+from figtrace.store.clustering import merge_bounds
 from figtrace.store.ledger import _SELECT_TIMELINE
 
 MEASURES = ("deployed", "killed", "wounded", "killed_or_wounded", "captured", "missing", "equipment",
@@ -60,23 +71,58 @@ def _series(rng: random.Random, actor: str, measure: str, updates: int) -> list[
     return out
 
 
-def generate(path: Path, n_claims: int, seed: int = 7) -> dict[str, float]:
+def _text(c: dict) -> str:
+    return f"Report {c['id']}: {c['source']} puts {c['measure']} of {c['actor']} at {int(c['value'])}."
+
+
+def held_documents(claims: list[dict]) -> list[tuple[Document, list[Claim]]]:
+    """Generated claims as documents of ``CLAIMS_PER_DOC`` claims, for ``Ledger.add_document``."""
+    out = []
+    for j in range(0, len(claims), CLAIMS_PER_DOC):
+        group = claims[j:j + CLAIMS_PER_DOC]
+        text = " ".join(_text(c) for c in group)
+        doc = Document(text=text, name=f"held-{group[0]['id']:07d}.txt", published=group[0]["published"],
+                       lang="en", outlet=f"outlet{group[0]['id'] % 13}")
+        found, offset = [], 0
+        for c in group:
+            quote = _text(c)
+            found.append(Claim(doc=doc.name, quote=quote, figure=str(int(c["value"])), value=c["value"],
+                               low=c["low"], high=c["high"], qualifier=c["qualifier"], measure=c["measure"],
+                               actor=c["actor"], unit="personnel", source=c["source"], as_of=c["as_of"],
+                               location=None, start=offset, end=offset + len(quote), quote_start=offset,
+                               quote_end=offset + len(quote)))
+            offset += len(quote) + 1
+        out.append((doc, found))
+    return out
+
+
+def make_claims(n_claims: int, seed: int = 7, hold: int = 0) -> tuple[list[dict], list[tuple[Document, list[Claim]]]]:
+    """``n_claims`` generated claims to bulk-load, and ``hold`` documents more of the same series."""
     rng = random.Random(seed)
-    t0 = time.perf_counter()
     claims: list[dict] = _series(rng, *HOT, updates=200)
     n_actors = 0
-    while len(claims) < n_claims:
+    total = n_claims + hold * CLAIMS_PER_DOC
+    while len(claims) < total:
         actor = f"Actor {n_actors:05d}"
         n_actors += 1
         for measure in rng.sample(MEASURES, k=rng.randint(3, len(MEASURES))):
             claims.extend(_series(rng, actor, measure, updates=rng.randint(2, 8)))
-    claims = claims[:n_claims]
+    claims = claims[:total]
     rng.shuffle(claims)
     for i, c in enumerate(claims):
         c["id"] = i + 1
         c["low"] = c["value"]
         c["high"] = None if c["qualifier"] == "more_than" else c["value"]
         c["ckey"] = claim_key(c)
+        # a document's claims carry its publication date, as the ledger stores them
+        c["published"] = claims[i - i % CLAIMS_PER_DOC]["published"]
+    return claims[:n_claims], held_documents(claims[n_claims:])
+
+
+def generate(path: Path, n_claims: int, seed: int = 7, hold: int = 0) -> dict[str, Any]:
+    """Bulk-load ``n_claims`` generated claims; ``hold`` documents more are generated and returned."""
+    t0 = time.perf_counter()
+    claims, held = make_claims(n_claims, seed, hold)
     clusters = assign_clusters(claims)
     t_gen = time.perf_counter() - t0
 
@@ -91,21 +137,19 @@ def generate(path: Path, n_claims: int, seed: int = 7) -> dict[str, float]:
             docs, rows = [], []
             for j in range(0, len(chunk), CLAIMS_PER_DOC):
                 group = chunk[j:j + CLAIMS_PER_DOC]
-                text = " ".join(f"Report {c['id']}: {c['source']} puts {c['measure']} of {c['actor']} at "
-                                f"{int(c['value'])}." for c in group)
+                text = " ".join(_text(c) for c in group)
                 doc_id = content_id(text)
                 name = f"gen-{group[0]['id']:07d}.txt"
                 docs.append((doc_id, name, group[0]["published"], text))
                 offset = 0
                 for idx, c in enumerate(group):
-                    quote = f"Report {c['id']}: {c['source']} puts {c['measure']} of {c['actor']} at " \
-                            f"{int(c['value'])}."
+                    quote = _text(c)
                     period, basis = effective_period(c["as_of"], c["published"])
                     rows.append((c["id"], doc_id, idx, quote, str(int(c["value"])), c["value"], c["low"], c["high"],
                                  c["qualifier"], c["measure"], c["actor"], "personnel", c["source"], c["as_of"],
                                  offset, offset + len(quote), basis, period.start.isoformat(),
                                  period.end.isoformat(), c["ckey"], clusters[c["id"]], name, group[0]["published"],
-                                 f"outlet{c['id'] % 13}"))
+                                 f"outlet{c['id'] % 13}", *merge_bounds(c["as_of"], group[0]["published"])))
                     offset += len(quote) + 1
             conn.execute("BEGIN")
             conn.executemany("INSERT INTO documents(id, name, published, lang, text, ingested_at) "
@@ -113,15 +157,84 @@ def generate(path: Path, n_claims: int, seed: int = 7) -> dict[str, float]:
             conn.executemany(
                 'INSERT INTO claims(id, doc_id, idx, quote, figure, value, low, high, qualifier, measure, actor, '
                 'unit, source, as_of, quote_start, quote_end, as_of_basis, t_start, t_end, ckey, cluster, '
-                'doc_name, published, outlet) '
-                'VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)', rows)
+                'doc_name, published, outlet, m_start, m_end) '
+                'VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)', rows)
             conn.execute("COMMIT")
         conn.executemany("INSERT OR IGNORE INTO sources(name) VALUES (?)", [(s,) for s in SOURCES])
         ledger.refresh_stats()
         conn.execute("ANALYZE")
         conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
     t_load = time.perf_counter() - t1
-    return {"generate_s": t_gen, "load_s": t_load, "actors": n_actors + 1}
+    return {"generate_s": t_gen, "load_s": t_load, "actors": len({c["actor"] for c in claims}), "held": held}
+
+
+def _store(path: Path, held: list[tuple[Document, list[Claim]]]) -> dict[str, float]:
+    """Store the held documents as ``figtrace ingest`` does (one batch): CPU and wall seconds per document."""
+    with Ledger(path) as ledger:
+        before = ledger.conn.execute("SELECT count(*) FROM claims").fetchone()[0]
+        c0, w0 = time.process_time(), time.perf_counter()
+        with ledger.batch():
+            added = sum(1 for doc, found in held if ledger.add_document(doc, found))
+            c1, w1 = time.process_time(), time.perf_counter()
+        c2, w2 = time.process_time(), time.perf_counter()
+    assert added == len(held), f"{len(held) - added} held documents were stored already"
+    return {"claims_before": before, "documents": added, "doc_cpu_ms": (c1 - c0) / added * 1000,
+            "doc_wall_ms": (w1 - w0) / added * 1000, "close_cpu_s": c2 - c1, "close_wall_s": w2 - w1}
+
+
+def measure_ingest(big: Path, held: list[tuple[Document, list[Claim]]]) -> dict[str, Any]:
+    """Per-document ingest cost into an empty ledger and into (a copy of) ``big``, in one run.
+
+    The copy keeps ``big`` as generated, so ``--reuse`` measures the same
+    thing again. After storing, the clusters of every merge key the held
+    documents touched are compared with clustering those keys from scratch.
+    """
+    folder = Path(tempfile.mkdtemp(prefix="figtrace-ingest-", dir=big.parent))
+    try:
+        empty = _store(folder / "empty.db", held)
+        copy = folder / "big.db"
+        with Ledger(big) as ledger:  # fold the write-ahead log in, so one file is the whole ledger
+            ledger.conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        shutil.copyfile(big, copy)
+        full = _store(copy, held)
+        with Ledger(copy, readonly=True) as ledger:
+            keys = sorted({r[0] for r in ledger.conn.execute(
+                "SELECT DISTINCT ckey FROM claims WHERE doc_name LIKE 'held-%'")})
+            rows = []
+            for k in keys:
+                rows += [dict(r) for r in ledger.conn.execute(
+                    "SELECT id, ckey, as_of, published, cluster FROM claims WHERE ckey = ?", (k,))]
+        scratch = assign_clusters(rows)
+        same = all(r["cluster"] == scratch[r["id"]] for r in rows)
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
+    return {"empty": empty, "full": full, "keys": len(keys), "key_claims": len(rows), "same_clusters": same,
+            "cpu_ratio": full["doc_cpu_ms"] / empty["doc_cpu_ms"],
+            "wall_ratio": full["doc_wall_ms"] / empty["doc_wall_ms"]}
+
+
+def ingest_lines(ing: dict[str, Any]) -> list[str]:
+    e, f = ing["empty"], ing["full"]
+    return [
+        "",
+        f"### Ingest into an empty ledger and into one of {f['claims_before']:,} claims (issue 13)",
+        "",
+        f"{f['documents']:,} generated documents ({CLAIMS_PER_DOC} claims each, continuing the stored series, so "
+        "they join stored clusters) stored with `Ledger.add_document` in one batch, as `figtrace ingest` does, "
+        "first into an empty ledger, then into a copy of the big one, in the same run. Load average "
+        f"{ing['load'][0]:.1f} on {os.cpu_count()} cores.",
+        "",
+        "| per document | empty ledger | " + f"{f['claims_before']:,} claims | ratio | target |",
+        "|---|---:|---:|---:|---|",
+        f"| CPU | {e['doc_cpu_ms']:.2f} ms | {f['doc_cpu_ms']:.2f} ms | {ing['cpu_ratio']:.2f}× | "
+        f"≤ 1.3×: {'met' if ing['cpu_ratio'] <= 1.3 else '**missed**'} |",
+        f"| wall clock | {e['doc_wall_ms']:.2f} ms | {f['doc_wall_ms']:.2f} ms | {ing['wall_ratio']:.2f}× | |",
+        f"| closing recount of the batch (overview, findings), CPU | {e['close_cpu_s']:.2f} s | "
+        f"{f['close_cpu_s']:.2f} s | | once per batch |",
+        "",
+        f"Clusters of the {ing['keys']:,} merge keys the documents touched ({ing['key_claims']:,} claims) "
+        f"equal clustering them from scratch: {'yes' if ing['same_clusters'] else '**NO**'}.",
+    ]
 
 
 def _time(ledger: Ledger, actor: str, measure: str, repeat: int) -> tuple[list[float], int, int]:
@@ -216,19 +329,30 @@ def main() -> None:
     ap.add_argument("--reuse", action="store_true", help="measure an existing --db without regenerating")
     ap.add_argument("--repeat", type=int, default=20)
     ap.add_argument("--out", type=Path, default=Path(__file__).resolve().parent / "results" / "ledger.md")
+    ap.add_argument("--ingest", type=int, default=400, metavar="DOCS",
+                    help="documents stored into an empty and into the big ledger (0: skip)")
     args = ap.parse_args()
     tmp = None
     if args.db is None:
         tmp = tempfile.TemporaryDirectory(prefix="figtrace-bench-")
         args.db = Path(tmp.name) / "bench.db"
     try:
-        built: dict[str, float] = {}
+        built: dict[str, Any] = {}
         if not (args.reuse and args.db.exists()):
             if args.db.exists():
                 args.db.unlink()
-            built = generate(args.db, args.claims)
+            built = generate(args.db, args.claims, hold=args.ingest)
+            held = built.pop("held")
+        elif args.ingest:  # the same generation's held documents (same seed)
+            held = make_claims(args.claims, hold=args.ingest)[1]
         result = measure(args.db, args.repeat)
         size_mb = os.path.getsize(args.db) / 1e6
+        ingest = None
+        if args.ingest:
+            load = os.getloadavg()
+            ingest = measure_ingest(args.db, held)
+            ingest["load"] = load
+            result["ingest"] = ingest
     finally:
         if tmp is not None:
             tmp.cleanup()
@@ -262,6 +386,8 @@ def main() -> None:
     if built:
         lines.append(f"- generating {result['claims']:,} claims with clusters took {built['generate_s']:.0f} s, "
                      f"bulk loading (with full-text index) {built['load_s']:.0f} s")
+    if ingest is not None:
+        lines += ingest_lines(ingest)
     text = "\n".join(lines) + "\n"
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(text, encoding="utf-8")

@@ -57,7 +57,8 @@ def claim_key(c: Mapping[str, Any]) -> str:
     return hashlib.sha1("|".join(parts).encode("utf-8")).hexdigest()[:16]
 
 
-def _cluster_id(key: str, first_day: str) -> str:
+def cluster_id(key: str, first_day: str) -> str:
+    """A component's id: its key and first day, so it does not depend on the order claims arrived in."""
     return "c" + hashlib.sha1(f"{key}|{first_day}".encode()).hexdigest()[:11]
 
 
@@ -95,7 +96,7 @@ def assign_clusters(claims: Iterable[Mapping[str, Any]]) -> dict[Any, str]:
         for comp in components(items):
             starts = [periods[i].start for i in comp if periods[i] is not None]
             first = min(starts).isoformat() if starts else "undated"
-            cid = _cluster_id(key, first)
+            cid = cluster_id(key, first)
             for i in comp:
                 result[i] = cid
     return result

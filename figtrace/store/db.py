@@ -379,6 +379,8 @@ def _apply(conn: sqlite3.Connection, start: int, upto: int) -> None:
     for number, m in enumerate(MIGRATIONS[start:upto], start=start + 1):
         for stmt in _statements(m.sql):
             conn.execute(stmt)
+        if m.python is not None:
+            m.python(conn)
         conn.execute("INSERT INTO migrations(version, name, applied_at) VALUES (?, ?, ?)", (number, m.name, now))
     conn.execute(f"PRAGMA user_version = {upto}")
 

@@ -21,7 +21,7 @@ from figtrace.errors import FigtraceError
 from figtrace.model import MEASURES
 from figtrace.reconcile.clusters import claim_key
 from figtrace.store import db
-from figtrace.store.clustering import recluster
+from figtrace.store.clustering import recluster_claims
 from figtrace.store.kb import canonical_actor, canonical_source
 
 if TYPE_CHECKING:
@@ -124,21 +124,22 @@ def _apply(ledger: Ledger, row: sqlite3.Row | dict[str, Any], values: dict[str, 
                  (values["source"], values["measure"], values["actor"], ckey, int(reviewed), int(rejected),
                   current, row["id"]))
     conn.execute("INSERT OR IGNORE INTO sources(name) VALUES (?)", (values["source"],))
-    recluster(conn, {row["ckey"], ckey})
+    if ckey != row["ckey"]:  # it leaves its cluster (which may split) and joins those of its new key
+        recluster_claims(conn, [row["id"]])
     ledger._refresh_stats({(row["actor"], row["measure"]), (values["actor"], values["measure"])})
     ledger._mark_findings_stale({row["actor"], values["actor"]})  # the findings read the reviewed values
     ledger._refresh_findings(ledger._stale_actors())
 
 
-def reapply(ledger: Writing, doc_key: str, doc_id: str) -> tuple[set[str], set[tuple[Any, Any]]]:
+def reapply(ledger: Writing, doc_key: str, doc_id: str) -> set[tuple[Any, Any]]:
     """Put the reviews of ``doc_key`` back on the claims of the newly stored ``doc_id``.
 
-    Called inside the document's transaction before re-clustering; returns the
-    merge keys and (actor, measure) pairs it touched so those are recounted too.
+    Called inside the document's transaction before its new claims are clustered
+    (so they cluster under their reviewed keys); returns the (actor, measure)
+    pairs it touched so those are recounted too.
     """
     conn = ledger.conn
     reviews = conn.execute("SELECT * FROM reviews WHERE doc_key = ?", (doc_key,)).fetchall()
-    keys: set[str] = set()
     pairs: set[tuple[Any, Any]] = set()
     for r in reviews:
         claim = conn.execute(
@@ -158,9 +159,8 @@ def reapply(ledger: Writing, doc_key: str, doc_id: str) -> tuple[set[str], set[t
         conn.execute("INSERT OR IGNORE INTO sources(name) VALUES (?)", (values["source"],))
         conn.execute("UPDATE reviews SET claim_id = ?, doc_id = ? WHERE doc_key = ? AND quote = ? AND figure = ?",
                      (claim["id"], doc_id, r["doc_key"], r["quote"], r["figure"]))
-        keys |= {claim["ckey"], ckey}
         pairs |= {(claim["actor"], claim["measure"]), (values["actor"], values["measure"])}
-    return keys, pairs
+    return pairs
 
 
 def attach_reviews(conn: sqlite3.Connection, rows: list[dict[str, Any]]) -> list[dict[str, Any]]:

@@ -8,13 +8,18 @@ ever append: never edit one that has shipped, add the next instead.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
+from sqlite3 import Connection
 
 
 @dataclass(frozen=True, slots=True)
 class Migration:
+    """One schema step: its SQL, then (when SQL alone cannot compute it) a Python step on the same transaction."""
+
     name: str
     sql: str
+    python: Callable[[Connection], None] | None = None
 
 
 _CORE = """
@@ -261,6 +266,29 @@ UPDATE documents SET published_from = CASE json_extract(meta, '$.published_sourc
 WHERE published IS NOT NULL AND meta IS NOT NULL AND json_valid(meta);
 """
 
+#: Merge periods stored on each claim (``m_start``/``m_end``: the as-of period, or for an
+#: undated claim the window before publication), so clustering a new claim reads only the
+#: clusters of its merge key whose period can reach it (one index range on ``claims_merge``)
+#: instead of every claim of the key with its dates parsed again. ``claims_cluster`` is
+#: rebuilt to carry a cluster's period bounds, so a cluster's span is read from the index.
+#: The Python step fills the bounds of the stored claims and recomputes every key's clusters
+#: once from scratch, so incremental clustering starts from exact components.
+_MERGE_BOUNDS = """
+ALTER TABLE claims ADD COLUMN m_start TEXT;
+ALTER TABLE claims ADD COLUMN m_end TEXT;
+DROP INDEX claims_cluster;
+CREATE INDEX claims_cluster ON claims(cluster, m_start, m_end);
+CREATE INDEX claims_merge ON claims(ckey, m_start, m_end, cluster);
+DROP INDEX claims_ckey;
+"""
+
+
+def _fill_merge_bounds(conn: Connection) -> None:
+    from figtrace.store.clustering import recluster_all
+
+    recluster_all(conn, fill_bounds=True)
+
+
 MIGRATIONS: tuple[Migration, ...] = (
     Migration("core tables", _CORE),
     Migration("full-text search over quotes", _FTS),
@@ -269,6 +297,7 @@ MIGRATIONS: tuple[Migration, ...] = (
     Migration("reviews, skipped inputs, datasette full-text index", _REVIEWS),
     Migration("stored consistency findings", _FINDINGS),
     Migration("where each publication date came from", _PUBLISHED_FROM),
+    Migration("stored merge periods for incremental clustering", _MERGE_BOUNDS, _fill_merge_bounds),
 )
 
 SCHEMA_VERSION = len(MIGRATIONS)

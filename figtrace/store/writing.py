@@ -23,13 +23,14 @@ from figtrace.model import Claim, Document
 from figtrace.reconcile.clusters import claim_key, effective_period
 from figtrace.store import db
 from figtrace.store.base import LedgerBase
-from figtrace.store.clustering import recluster
+from figtrace.store.clustering import merge_bounds, recluster_claims
 from figtrace.store.reviews import reapply
 
 _CLAIM_COLUMNS = (
     "quote", "figure", "value", "low", "high", "qualifier", "measure", "actor", "unit", "source", "as_of",
     "location", "start", "end", "quote_start", "quote_end", "lang", "segment", "confidence", "why",
     "t_start", "t_end", "as_of_basis", "ckey", "doc_name", "published", "outlet", "via", "item", "scope", "grp",
+    "m_start", "m_end",
 )
 
 
@@ -134,6 +135,7 @@ class Writing(LedgerBase):
             "item": c.item, "scope": c.scope, "grp": c.group, "group": c.group,
         }
         d["ckey"] = claim_key(d)
+        d["m_start"], d["m_end"] = merge_bounds(c.as_of, doc.published)
         return (doc.id, idx, *(d[k] for k in _CLAIM_COLUMNS))
 
     def _insert(self, doc: Document, rows: list[tuple[Any, ...]]) -> bool:
@@ -168,9 +170,9 @@ class Writing(LedgerBase):
         conn.executemany(f"INSERT INTO claims({cols}) VALUES ({marks})", rows)
         sources = {r[2 + _CLAIM_COLUMNS.index("source")] for r in rows}
         conn.executemany("INSERT OR IGNORE INTO sources(name) VALUES (?)", [(s,) for s in sources])
-        keys, reviewed_pairs = reapply(self, doc.url or doc.name, doc.id)  # reviews outlive re-ingest
-        pairs |= reviewed_pairs
-        recluster(self.conn, {r[2 + _CLAIM_COLUMNS.index("ckey")] for r in rows} | keys)
+        pairs |= reapply(self, doc.url or doc.name, doc.id)  # reviews outlive re-ingest
+        if rows:  # the new claims join (or bridge) only the clusters their periods reach
+            recluster_claims(conn, [r[0] for r in conn.execute("SELECT id FROM claims WHERE doc_id = ?", (doc.id,))])
         self._mark_findings_stale(actor for actor, _ in pairs)  # type: ignore[attr-defined]
         if getattr(self, "_batch_depth", 0):
             self._mark_stale(pairs)
