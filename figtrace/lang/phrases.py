@@ -14,7 +14,7 @@ from __future__ import annotations
 import re
 from bisect import bisect_left
 from collections.abc import Iterable, Sequence
-from functools import lru_cache
+from functools import cached_property, lru_cache
 
 _WORD_TAIL = r"[\w\-]*"
 
@@ -110,8 +110,8 @@ class PhrasePattern:
 
     def __init__(self, phrases: Sequence[str]):
         alts = [f"(?P<a{i}>{phrase_pattern(p)})" for i, p in enumerate(phrases)]
-        self.regex = re.compile(boundary("(?:" + "|".join(alts) + ")"))
-        self.pattern = self.regex.pattern
+        #: The one big alternation (compiled on first use: only ``fullmatch`` and checks need it).
+        self.pattern = boundary("(?:" + "|".join(alts) + ")")
         by_key: dict[str, list[int]] = {}
         odd: list[int] = []
         for i, p in enumerate(phrases):
@@ -121,8 +121,10 @@ class PhrasePattern:
                 odd.append(i)
                 continue
             by_key.setdefault(stem[:KEY_LEN], []).append(i)
-        self.groups = {k: re.compile(boundary("(?:" + "|".join(alts[i] for i in ix) + ")"))
-                       for k, ix in by_key.items()}
+        # each group is compiled when a text first has a word starting with its key: one short
+        # document meets a small part of a big lexicon, and compiling is most of a cold start
+        self.groups: dict[str, re.Pattern[str] | str] = {
+            k: boundary("(?:" + "|".join(alts[i] for i in ix) + ")") for k, ix in by_key.items()}
         self.lens = sorted({len(k) for k in by_key})
         self.keys_by_len: dict[int, set[str]] = {}
         for k in by_key:
@@ -132,12 +134,18 @@ class PhrasePattern:
         # entries that start with a sign ("%", "€", "-jährige") are few: scan for them directly
         self.odd = re.compile(boundary("(?:" + "|".join(alts[i] for i in odd) + ")")) if odd else None
 
+    @cached_property
+    def regex(self) -> re.Pattern[str]:
+        return re.compile(self.pattern)
+
     def _at(self, text: str, pos: int, low: str, endpos: int) -> re.Match[str] | None:
         best: re.Match[str] | None = None
         for k in self.lens:
             rx = self.groups.get(low[:k])
             if rx is None:
                 continue
+            if isinstance(rx, str):
+                rx = self.groups[low[:k]] = re.compile(rx)
             m = rx.match(text, pos, endpos)
             if m and (best is None or _rank(m) < _rank(best)):
                 best = m
