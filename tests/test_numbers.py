@@ -464,3 +464,14 @@ def test_overlaps_are_settled_leftmost_then_longest() -> None:
 def test_a_set_amount_in_words_is_qualified_like_a_number(text: str, lang: str, value: int, qualifier: str) -> None:
     claim = figtrace.extract(text, lang=lang)[0]
     assert (claim.value, claim.qualifier) == (value, qualifier)
+
+
+@pytest.mark.parametrize(("lang", "text", "values"), [
+    ("de", "ein 5km langer Konvoi", [5.0]),
+    ("de", "rund 3Mio Menschen", [3_000_000.0]),
+    ("en", "a 5km convoy", [5.0]),
+    ("en", "the 3rd brigade", []),  # letters on digits the lexicon does not name: an ordinal, no figure
+])
+def test_letters_glued_to_digits_are_a_unit_only_when_the_lexicon_says_so(lang: str, text: str,
+                                                                         values: list[float]) -> None:
+    assert [m.value for m in found(text, lang)] == values

@@ -256,3 +256,18 @@ def test_a_weekday_is_not_resolved_before_an_inferred_lower_bound() -> None:
                    published_inferred=True, meta={"published_bound": "not_before"})
     for c in extract_document(doc):
         assert c.as_of is None or c.as_of >= "2024-01-01", c.as_of
+
+
+@pytest.mark.parametrize(("lang", "text", "blocked"), [
+    ("de", "um 14.30 Uhr begann es", ["14.30"]),
+    ("en", "at 14.30 h it began", ["14.30"]),
+    ("en", "at 14.30 Uhr it began", []),  # "Uhr" is a German clock word: English text keeps its figure
+])
+def test_a_dotted_time_needs_a_clock_word_of_its_language(lang: str, text: str, blocked: list[str]) -> None:
+    assert blocked_text(text, lang) == blocked
+
+
+def test_a_lower_case_word_after_a_dotted_ordinal_comes_from_the_lexicon() -> None:
+    """German writes "die 3. armee" with an ordinal: letters of ``sentences.toml`` decide, none in code."""
+    assert blocked_text("die 3. ärztliche Einheit", "de") == ["3."]
+    assert blocked_text("die 3. Einheit", "de") == []

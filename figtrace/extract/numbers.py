@@ -105,6 +105,8 @@ class NumberFinder:
         self.ordinal_dot = bool(lex.sentences.get("ordinal_dot"))
         self.glued = sorted(((k.lower(), float(v)) for k, v in n.get("glued_scales", {}).items()),
                             key=lambda kv: -len(kv[0]))
+        self.glued_units = tuple(w.lower() for w in n.get("glued_units", []))
+        self._glued_reach = max((len(w) for w in self.glued_units), default=0)
         morphemes = sorted(
             set(self.units) | set(self.teens) | set(self.tens) | self.hundred | set(self.scales) | self.joiners
             | set(self.fractions),
@@ -303,8 +305,8 @@ class NumberFinder:
         return None
 
     def _glued_unit_ok(self, text: str, pos: int) -> bool:
-        tail = text[pos: pos + 4].lower()
-        return tail.startswith(("km", "mio", "mrd", "tsd"))
+        """'5km', '3Mio': letters on the digits that the lexicon names as a unit or scale abbreviation."""
+        return bool(self.glued_units) and text[pos: pos + self._glued_reach].lower().startswith(self.glued_units)
 
     def _scale(self, text: str, x: Mention, end: int) -> None:
         """'1,5 Millionen', '27-hundred': multiply by a following scale word."""

@@ -25,7 +25,8 @@ from figtrace.periods import iso_date
 SINCE_REACH = 45
 SINCE_WORDS = 5
 _URL = re.compile(r"https?://\S+|www\.\S+|(?<![\w.+-])[\w.+-]{1,64}@[\w-]{1,63}(?:\.[\w-]{1,63}){1,4}|!\[[^\]\n]{0,300}\]\([^)\n]{0,500}\)|\]\([^)\n]{0,500}\)")
-_TIME = re.compile(r"(?<!\d)\d{1,2}:\d{2}(?::\d{2})?(?!\d)|(?<![\d.])\d{1,2}\.\d{2}(?=\s*(?:Uhr|h)\b)")
+#: "14:30"; "14.30" only with a clock word after it (the lexicon's ``clock_words``).
+_CLOCK = r"(?<!\d)\d{1,2}:\d{2}(?::\d{2})?(?!\d)"
 _NUMDATE = re.compile(
     r"(?<![\d.])(?:\d{4}-\d{2}-\d{2}|\d{1,2}\.\d{1,2}\.(?:\d{4}|\d{2})(?!\d)|\d{1,2}/\d{1,2}/\d{2,4})"
 )
@@ -154,14 +155,19 @@ class TimeFinder:
         self.year_after = re.compile(
             rf"(?<!\w)(?i:{yp})[\s\u00a0]+(?P<y>(?:19|20)\d\d)(?![\d.,]\d)"
         ) if t.get("year_prepositions") else None
+        clock = _alt(t.get("clock_words", []), cap=False)
+        self.clock = re.compile(
+            _CLOCK + (rf"|(?<![\d.])\d{{1,2}}\.\d{{2}}(?=\s*(?:{clock})\b)" if t.get("clock_words") else ""))
+        lower = lex.sentences.get("lowercase_letters", "")
+        lower_alt = f"[{re.escape(lower)}]|" if lower else ""
         self.ordinal = re.compile(
-            rf"(?<![\d.,])\d{{1,3}}\.(?=[\s\u00a0]+(?:[a-zäöüß]|(?:{mon})))"
+            rf"(?<![\d.,])\d{{1,3}}\.(?=[\s\u00a0]+(?:{lower_alt}(?:{mon})))"
         ) if lex.sentences.get("ordinal_dot") else None
 
     # -- numbers that are not figures -------------------------------------------
     def blocked_spans(self, text: str) -> list[tuple[int, int]]:
         spans: list[tuple[int, int]] = []
-        for rx in (_URL, _TIME, _NUMDATE, _PHONE, self.dmy, self.mdy):
+        for rx in (_URL, self.clock, _NUMDATE, _PHONE, self.dmy, self.mdy):
             spans.extend(m.span() for m in rx.finditer(text))
         for rx in (self.my, self.season, self.part_year):
             for m in rx.finditer(text):

@@ -38,7 +38,7 @@ SCHEMA: dict[str, dict[str, str]] = {
     "numbers": {
         "decimal_separator": "str", "group_separators": "chars", "compound_words": "bool",
         "words": "table", "scale_suffixes": "map_num", "vague": "map_num", "amounts": "map_num",
-        "glued_scales": "map_num",
+        "glued_scales": "map_num", "glued_units": "strs",
     },
     "qualifiers": {
         "prefix": "map_str", "prefix_blocked_after": "map_strs", "suffix": "map_str",
@@ -60,9 +60,9 @@ SCHEMA: dict[str, dict[str, str]] = {
         "this_month": "strs", "last_month": "strs", "last_week": "strs", "this_week": "strs", "today": "strs",
         "yesterday": "strs", "period_last": "strs", "ago_before": "strs", "ago_after": "strs",
         "units": "map_str", "present": "strs", "since": "strs", "year_prepositions": "strs", "previous": "strs",
-        "day_suffixes": "strs",
+        "day_suffixes": "strs", "clock_words": "strs",
     },
-    "sentences": {"abbreviations": "strs", "ordinal_dot": "bool"},
+    "sentences": {"abbreviations": "strs", "ordinal_dot": "bool", "lowercase_letters": "str"},
     "speakers": {
         "determiners": "strs", "connectors": "strs", "stop": "strs", "adverbials": "strs",
         "clause_openers": "strs", "learn_verbs": "strs", "learn_from": "strs", "relay_cues": "strs",
