@@ -207,3 +207,15 @@ def test_a_relative_clause_after_a_preposition_names_its_own_subject() -> None:
 def test_a_compound_attack_noun_marks_the_attacker() -> None:
     claims = figtrace.extract("Bei indischen Luftattacken starben nach pakistanischen Angaben 8 Zivilisten.", lang="de")
     assert claims[0].actor == "Pakistan"
+
+
+@pytest.mark.parametrize(("text", "lang", "measure"), [
+    ("45 Christen sind bei einem Überfall ums Leben gekommen.", "de", "killed"),
+    ("Vier Menschen befinden sich in kritischem Zustand.", "de", "wounded"),
+    ("Der Konflikt hat mehr als 1000 Menschen das Leben gekostet.", "de", "killed"),
+    ("Die Todeszahlen schwanken zwischen 50 und 100.", "de", "killed"),
+    ("Die russischen Streitkräfte sind um 330 Quadratkilometer vorgerückt.", "de", "territory_captured"),
+    ("Two people remained in critical condition.", "en", "wounded"),
+])
+def test_more_ways_of_saying_what_is_counted(text: str, lang: str, measure: str) -> None:
+    assert figtrace.extract(text, lang=lang)[0].measure == measure

@@ -62,7 +62,7 @@ def test_a_known_source_inside_a_phrase_about_a_function_is_only_its_modifier() 
 
 
 def test_a_relayed_origin_is_the_source_and_the_relay_goes_in_via() -> None:
-    att = own("The broadcaster Ukrinform, citing the General Staff, said 900 soldiers were lost.", "en")
+    att = own("The broadcaster Ukrinform, citing Ukraine's General Staff, said 900 soldiers were lost.", "en")
     assert att.source == "Ukrainian armed forces"
     assert att.via == ("Ukrinform",)
 
@@ -250,3 +250,35 @@ def test_soldiers_counted_in_a_story_on_an_armed_group_are_the_state_s() -> None
             "A military officer, Abdi Warsame, said 7 soldiers were killed.")
     claims = figtrace.extract(text, lang="en", published="2025-02-03")
     assert [c.actor for c in claims] == ["Somalia"]
+
+
+def test_a_ministry_of_defence_counting_soldiers_of_no_side_counts_its_own() -> None:
+    text = ("Die Zahl der getöteten Soldaten stieg auf 212, wie das Verteidigungsministerium in der "
+            "armenischen Hauptstadt Eriwan mitteilte.")
+    claim = figtrace.extract(text, lang="de")[0]
+    assert (claim.actor, claim.source) == ("Armenia", "Armenian Ministry of Defence")
+
+
+def test_attacks_are_counted_for_the_side_that_made_them() -> None:
+    claims = figtrace.extract("Nach libanesischen Angaben trafen mindestens 14 Luftattacken der israelischen "
+                              "Luftwaffe den Süden des Libanon.", lang="de")
+    assert claims[0].actor == "Israel"
+
+
+def test_a_weapon_named_for_attacks_is_not_an_attack() -> None:
+    claims = figtrace.extract("Ukraine's air force said Russia launched 212 attack drones overnight.", lang="en")
+    assert claims[0].actor == "Russia"
+
+
+def test_the_owner_of_a_tally_speaks_and_a_bare_body_is_the_one_named_before() -> None:
+    text = ("Russia has lost 900 soldiers in a day, Ukraine's General Staff said on Monday.\n\n"
+            "The General Staff's daily tally put Russian losses in armour at 14 tanks.")
+    assert sources(text, "en", "2025-03-04") == ["Ukrainian armed forces", "Ukrainian armed forces"]
+
+
+def test_a_bare_general_staff_belongs_to_the_country_the_story_opens_in() -> None:
+    text = ("Fourteen soldiers died in an attack in northern Burkina Faso, the army said.\n\n"
+            "Troops later secured the area near the Mali border. Mali has faced similar raids near its border.\n\n"
+            "The general staff said 9 soldiers were wounded.")
+    claims = figtrace.extract(text, lang="en", published="2025-03-04")
+    assert claims[-1].source == "Burkina Faso General Staff"

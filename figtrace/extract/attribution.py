@@ -296,6 +296,10 @@ class SourceReader:
                     continue
                 opener = bt
                 break
+            if opener is not None and opener.cap and opener.low.endswith(sp.possessive_suffixes):
+                # "The General Staff's daily tally", "Kyiv's figures": the owner of the count speaks
+                cut = next(len(x) for x in sp.possessive_suffixes if opener.low.endswith(x))
+                add(sp.np_before(text, a, opener.end - cut, skip=False), 0, t.start, t.text)
             after = sp.tokens(text, t.end, min(b, t.end + 12))
             bound = (opener is not None and opener.low in sp.cue_noun_openers) or (
                 bool(after) and after[0].low in sp.cue_noun_openers)

@@ -41,6 +41,9 @@ from figtrace.model import Claim, Document, Segment
 #: Characters after a unit noun in which a country still belongs to the noun
 #: phrase ("Soldaten aus Nordkorea"), or, for territory, names its owner.
 NP_TAIL = 22
+#: Characters at the start of the body that say where a story is, and how much more a place there weighs.
+LEDE = 400
+LEDE_WEIGHT = 2
 TERRITORY_OWNER_TAIL = 35
 #: A side named after the figure's noun phrase counts only this close (characters):
 #: farther right stands an object or an adjunct ("mit russischen Schiffen").
@@ -459,7 +462,8 @@ class _DocContext:
             word = att.bare.split()[-1].lower()
             for prev in reversed(self.named_speakers):
                 function = str(self.source_function.get(prev.source, "")).lower().split()
-                if word in prev.source.lower().split() or word in function[-1:]:
+                said = self.text[prev.start: prev.end].lower().split()  # "Ukraine's General Staff", then "the Staff"
+                if word in prev.source.lower().split() or word in function[-1:] or word in said[-2:]:
                     return replace(att, source=prev.source, bare=None, kind=prev.kind, side=prev.side)
             return att
         self.named_speakers.append(att)
@@ -498,6 +502,35 @@ class _DocContext:
         function = (att.bare or self.source_function.get(att.source) or att.source).lower()
         return any(function.endswith(w) for w in self.sources.sp.own_side_functions)
 
+    def _soldiers_counted(self, m: Mention, f: Frame) -> bool:
+        """The figure counts a state's soldiers, named after it or in a counter before it."""
+        lo = f.counter_start if 0 <= f.counter_start < m.start else m.num_end
+        return self.state_personnel is not None and bool(
+            self.state_personnel.search(self.text, lo, max(f.np_end, m.num_end)))
+
+    def _attack_counted(self, m: Mention, f: Frame) -> bool:
+        """The figure's head noun is an attack ("elf Luftattacken"), not a weapon named for one ("attack drones")."""
+        if self.attack is None or f.np_end <= m.num_end:
+            return False
+        return any(am.end() == f.np_end for am in self.attack.finditer(self.text, m.num_end, f.np_end))
+
+    def _attacker_in(self, st: _Sent) -> str | None:
+        """The side a sentence names as attacking: before an armed force or an attack noun
+        ("die israelische Luftwaffe", "Israeli strikes"), else the opponent of the side attacked."""
+        for _, e, name, _ in st.actors:
+            after = self.text[e: e + 30].lstrip()
+            if self._force_after(e) or (self.attack is not None and self.attack.match(after)):
+                return name
+        where = self._where(st) or next((a for _, _, _, a in st.places if a), None)
+        return self._opponent(where) if where else None
+
+    def _own_force_speaker(self, att: Attribution | None) -> bool:
+        """A military body, which counts its own soldiers when it names no other side's."""
+        if att is None:
+            return False
+        function = (att.bare or self.source_function.get(att.source) or att.source).lower()
+        return any(function.endswith(w) for w in self.sources.sp.own_force_functions)
+
     def _opponent(self, side: str | None) -> str | None:
         """Whose drones another side shoots down: the side the story names as attacking, else the most named."""
         for counts in (self.attacker_counts, self.actor_counts):
@@ -524,19 +557,22 @@ class _DocContext:
     def story_country_of(self, segments: list[Segment]) -> str | None:
         """The country the story happens in: the most named place, weighted over sides named as locations."""
         counts: Counter[str] = Counter()
+        lede_end = -1
         for seg in segments:
             if seg.kind == "furniture":
                 continue
+            if lede_end < 0:
+                lede_end = seg.start + LEDE  # the opening lines say where the story is; later ones add context
             for m in self.place_m.finditer(self.text, seg.start, seg.end):
                 actor = self.place_actor.get(self.place_m.label(m))
                 if actor:
-                    counts[actor] += 1
+                    counts[actor] += 1 + LEDE_WEIGHT * (m.start() < lede_end)
             for m in self.actor_m.finditer(self.text, seg.start, seg.end):
                 after = self.text[m.end(): m.end() + 30].lstrip()
                 if self.attack is not None and self.attack.match(after):
                     continue  # "from Israeli strikes": the attacker, not where it happens
                 if self._prep_before(m.start()):
-                    counts[self.actor_m.label(m)] += 1
+                    counts[self.actor_m.label(m)] += 1 + LEDE_WEIGHT * (m.start() < lede_end)
         for name, _ in counts.most_common():
             if name not in self.non_states:
                 return name
@@ -581,6 +617,11 @@ class _DocContext:
             for s, e, name, _ in st.actors:
                 if 0 <= f.counter_start - e <= 3:
                     return name, f"owner of the count: {text[s:e]!r}"
+        if f.measure == "equipment" and self._attack_counted(m, f):
+            # "elf Luftattacken", "200 strikes": attacks are counted for the side that made them
+            attacker = self._attacker_in(st)
+            if attacker is not None:
+                return attacker, "the side that attacked"
         left_best: tuple[int, str, str] | None = None
         right_best: tuple[int, str, str] | None = None
         agent_end = f.cue_start if f.measure in AGENT_MEASURES and 0 <= f.cue_start < m.start else -1
@@ -642,6 +683,11 @@ class _DocContext:
             # "Indien zufolge starben drei Zivilisten": a country counts its own civilians
             return speaker_side, f"the speaker's own people: {st.att.source}"
         if left_best is None and right_best is None and f.measure in CASUALTY_MEASURES and speaker_side \
+                and self._own_force_speaker(st.att) and self._soldiers_counted(m, f):
+            # "die Zahl der getöteten Soldaten stieg auf 633, wie das Verteidigungsministerium … mitteilte":
+            # a ministry of defence counting soldiers of no named side counts its own
+            return speaker_side, f"soldiers counted by their own side's {st.att.source if st.att else ''}"
+        if left_best is None and right_best is None and f.measure in CASUALTY_MEASURES and speaker_side \
                 and self._own_side_speaker(st.att):
             # "dem israelischen Gesundheitsministerium zufolge 86 Verletzte": a health ministry counts its own
             return speaker_side, f"counted by its own side's {st.att.source}"
@@ -664,8 +710,7 @@ class _DocContext:
         if place_actor and place_actor[1] not in self.victims_only:
             return place_actor[0], f"place in the sentence: {place_actor[1]}"
         found = self._context_actor(sents, i, main_actor, seg)
-        if found[0] in self.non_states and self.story_country and self.state_personnel is not None \
-                and self.state_personnel.search(text, m.num_end, max(f.np_end, m.num_end)):
+        if found[0] in self.non_states and self.story_country and self._soldiers_counted(m, f):
             # "12 soldiers were killed" in a story on an armed group: a state's soldiers, not the group's fighters
             return self.story_country, f"a state's own personnel in {self.story_country}"
         counting_side = agents or (st.att is not None and st.att.kind in ("country", "function", "role"))
@@ -810,7 +855,8 @@ class _DocContext:
             # "das Gesundheitsministerium", "officials said": the country where it happens
             src = sents[st.att_from] if st.att_from is not None else st
             # a count of the dead is a body of the side that mourns them ("Iran's death toll …: ministry")
-            counted = actor if f.measure in CASUALTY_MEASURES and actor not in self.non_states else None
+            counted = actor if (f.measure in CASUALTY_MEASURES and actor not in self.non_states
+                                and not self._own_force_speaker(att)) else None  # (an army counts its enemy's dead)
             source = self.sources.sp.compose(att.bare, self._where(src) or self._where(st) or counted
                                              or self.story_country or actor)
         why = {

@@ -92,6 +92,8 @@ class SpeakerReader:
         self.relative = {w.lower() for w in sp.get("relative_pronouns", [])}
         self.auxiliaries = {w.lower() for w in sp.get("auxiliaries", [])}
         self.own_side_functions = tuple(w.lower() for w in sp.get("own_side_functions", []))
+        self.own_force_functions = tuple(w.lower() for w in sp.get("own_force_functions", []))
+        self.possessive_suffixes = tuple(w.lower() for w in sp.get("possessive_suffixes", []))
         self.cue_noun_links = {w.lower() for w in sp.get("cue_noun_links", [])}
         self.modifier_suffixes = tuple(w.lower() for w in sp.get("modifier_suffixes", []))
         self.cue_noun_openers = {w.lower() for w in sp.get("cue_noun_openers", [])}

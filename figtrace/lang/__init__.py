@@ -70,7 +70,7 @@ SCHEMA: dict[str, dict[str, str]] = {
         "capitalised_nouns": "bool", "demonyms_as_written": "bool", "blocs": "map_str",
         "demonym_endings": "strs", "clause_breaks": "strs", "name_joiners": "strs", "modifier_suffixes": "strs",
         "cue_noun_openers": "strs", "generic_roles": "strs", "relative_pronouns": "strs", "auxiliaries": "strs",
-        "own_side_functions": "strs",
+        "own_side_functions": "strs", "own_force_functions": "strs", "possessive_suffixes": "strs",
         "cue_noun_links": "strs", "functions": "map_str",
         "roles": "map_str",
     },
