@@ -271,3 +271,17 @@ def test_a_lower_case_word_after_a_dotted_ordinal_comes_from_the_lexicon() -> No
     """German writes "die 3. armee" with an ordinal: letters of ``sentences.toml`` decide, none in code."""
     assert blocked_text("die 3. ärztliche Einheit", "de") == ["3."]
     assert blocked_text("die 3. Einheit", "de") == []
+
+
+def test_the_day_of_the_statement_beats_the_days_of_sentences_before() -> None:
+    text = ("The war began on Oct. 7, 2023.\n\n"
+            "An airstrike killed at least 12 people, among them three brothers, in a town in the north overnight, "
+            "local medics said Monday.")
+    claims = figtrace.extract(text, lang="en", published="2024-12-16")
+    assert claims[0].as_of == "2024-12-16"
+
+
+def test_a_day_in_a_clause_of_its_own_is_not_the_statement_s() -> None:
+    text = ("The ministry says more than 31,000 people have been killed in the war, which began with an attack "
+            "on October 7, 2023.")
+    assert figtrace.extract(text, lang="en", published="2024-03-20")[0].as_of == "2024-03-20"

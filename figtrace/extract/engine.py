@@ -43,6 +43,8 @@ from figtrace.model import Claim, Document, Segment
 NP_TAIL = 22
 #: Characters at the start of the body that say where a story is, and how much more a place there weighs.
 LEDE = 400
+#: Characters between a verb of saying and the day of the statement ("said on Wednesday").
+STATEMENT_GAP = 5
 LEDE_WEIGHT = 2
 TERRITORY_OWNER_TAIL = 35
 #: A side named after the figure's noun phrase counts only this close (characters):
@@ -502,6 +504,17 @@ class _DocContext:
         function = (att.bare or self.source_function.get(att.source) or att.source).lower()
         return any(function.endswith(w) for w in self.sources.sp.own_side_functions)
 
+    def _statement_time(self, t: TimeExpr) -> bool:
+        """'said Monday', 'said on Wednesday', 'teilte am Freitag mit': a day right after a verb of saying."""
+        verbs = self.sources.verbs
+        if verbs is None:
+            return False
+        for vm in verbs.finditer(self.text, max(0, t.start - STATEMENT_GAP - 20), t.start):
+            gap = self.text[vm.end(): t.start].split()
+            if len(gap) <= 1 and all(len(w) <= 3 and w.isalpha() for w in gap):
+                return True
+        return False
+
     def _soldiers_counted(self, m: Mention, f: Frame) -> bool:
         """The figure counts a state's soldiers, named after it or in a counter before it."""
         lo = f.counter_start if 0 <= f.counter_start < m.start else m.num_end
@@ -816,6 +829,13 @@ class _DocContext:
             return best[1].period, f"{self.text[best[1].start:best[1].end]!r}"
         if present is not None and present.period:
             return present.period, f"{self.text[present.start:present.end]!r} → publication date"
+        own_day = next((t for t in st.times if t.period and t.kind in ("relative", "explicit") and _is_day(t.period)
+                        and not any(a < t.end and t.start < b for a, b in figures) and self._statement_time(t)),
+                       None)
+        if own_day is not None:
+            # "… killed at least 10 people …, medics said Monday": the day of the statement, however far from
+            # the figure, before any day of the sentences around it
+            return own_day.period, f"the day of the statement: {self.text[own_day.start:own_day.end]!r}"
         if st.att_from is not None and st.att_from != i:
             src = sents[st.att_from]
             if not src.times:
