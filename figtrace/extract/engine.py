@@ -504,6 +504,12 @@ class _DocContext:
         function = (att.bare or self.source_function.get(att.source) or att.source).lower()
         return any(function.endswith(w) for w in self.sources.sp.own_side_functions)
 
+    def _relative_clause_between(self, lo: int, hi: int) -> bool:
+        rel = self.sources.sp.relative
+        if not rel:
+            return False
+        return any(w.strip(", ").lower() in rel for w in re.findall(r",\s*\w+", self.text[lo:hi]))
+
     def _statement_time(self, t: TimeExpr) -> bool:
         """'said Monday', 'said on Wednesday', 'teilte am Freitag mit': a day right after a verb of saying."""
         verbs = self.sources.verbs
@@ -820,6 +826,8 @@ class _DocContext:
             lo, hi = (t.end, m.start) if t.end <= m.start else (m.end, t.start)
             if CLAUSE_BREAK.search(self.text, lo, hi):
                 continue  # "in January … 2,700 wounded; and in late April …"
+            if t.start >= m.end and self._relative_clause_between(lo, hi):
+                continue  # "31,000 killed in the war, which began on October 7, 2023": the war's day, not the count's
             d = (hi - lo) * (1.0 if t.end <= m.start else RIGHT_TIME_PENALTY)
             if d > TIME_REACH:
                 continue
