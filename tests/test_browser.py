@@ -220,3 +220,35 @@ def test_claim_page_says_scope_and_relays(page: Any, base_url: str) -> None:
     assert page.locator("dd.scope").inner_text() in ("running total", "count over a period", "toll of one event",
                                                      "not stated")
     assert page.errors == []
+
+
+def test_the_overview_pages_through_actors_and_a_timeline_links_to_all_its_claims(
+        page: Any, db: Path, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    from figtrace.store.synth import synthetic_documents, synthetic_extractor
+    from figtrace.web import pages
+
+    monkeypatch.setattr(pages, "OVERVIEW_ACTORS", 1)
+    monkeypatch.setattr(pages, "TIMELINE_CLAIMS", 1)
+    with Ledger(tmp_path / "actors.db") as ledger:  # eight actors
+        for doc in synthetic_documents(12, seed=2):
+            ledger.add_document(doc, synthetic_extractor(doc))
+    with running_server(create_app(tmp_path / "actors.db")) as url:
+        page.goto(url + "/")
+        assert page.locator("section.actor").count() == 1
+        first = page.locator("section.actor h3").inner_text()
+        assert page.locator("#actors-shown").inner_text().startswith("Actors 1–1 of ")
+        with page.expect_navigation():
+            page.click("nav.pager a[rel=next]")
+        assert "offset=1" in page.url
+        assert page.locator("section.actor").count() == 1
+        assert page.locator("section.actor h3").inner_text() != first
+    with running_server(create_app(db)) as url:
+        page.goto(url + "/timeline?actor=North+Korea&measure=killed")
+        assert page.locator("svg").first.is_visible()
+        assert _rows(page) == 1
+        note = page.locator("#claims-shown")
+        assert "The first 1 of" in note.inner_text()
+        with page.expect_navigation():
+            note.locator("a").click()
+        assert "/claims?" in page.url and _rows(page) > 1
+        assert page.errors == []

@@ -7,7 +7,7 @@ report file and the dashboard from drifting apart.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
@@ -99,8 +99,12 @@ def _published_by_point(points: Sequence[dict[str, Any]], claims: Sequence[dict[
 
 
 def metric_view(ledger: LedgerView, actor: str, measure: str, *, colors: dict[str, str] | None = None,
-                n_claims: int = 0, n_sources: int = 0, chart: bool = True) -> MetricView:
-    """The timeline of one metric with its chart (reinforcements drawn on deployed)."""
+                n_claims: int = 0, n_sources: int = 0, chart: bool = True,
+                draw: Callable[[dict[str, Any]], str] = render_svg) -> MetricView:
+    """The timeline of one metric with its chart (reinforcements drawn on deployed).
+
+    ``draw`` turns the chart's spec into checked SVG (the dashboard draws in a
+    worker process, so a chart does not hold up its other requests)."""
     tl = ledger.timeline(actor, measure)
     points = [dict(p) for p in tl.points]
     claims = ledger.claims(actor=actor, measure=measure)
@@ -122,7 +126,7 @@ def metric_view(ledger: LedgerView, actor: str, measure: str, *, colors: dict[st
             published=_published_by_point(points, claims), additions=additions,
             unit=(claims[0].get("unit") if claims else None) or "personnel",
         )
-        view.svg = render_svg(view.spec)
+        view.svg = draw(view.spec)
     return view
 
 

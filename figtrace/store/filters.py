@@ -132,11 +132,14 @@ def fts_query(q: str) -> str:
     return " ".join('"' + t.replace('"', "") + '"' for t in q.split())
 
 
-def claim_conditions(f: Filters, *, current: bool = True) -> tuple[list[str], list[Any]]:
+def claim_conditions(f: Filters, *, current: bool = True, fts_joined: bool = False) -> tuple[list[str], list[Any]]:
     """SQL conditions over ``claims c JOIN documents d`` for resolved filters ``f``.
 
     Reviews are applied in the claims table itself (see :mod:`figtrace.store.reviews`),
-    so the conditions read the reviewed values.
+    so the conditions read the reviewed values. ``fts_joined``: the query reads
+    ``claims_fts`` joined on ``c.id`` (a search driven by the full-text index, see
+    :data:`SEARCH_FROM`), so the search is a ``MATCH`` on it rather than a subquery
+    that would collect every matching row first.
     """
     where: list[str] = []
     args: list[Any] = []
@@ -170,9 +173,20 @@ def claim_conditions(f: Filters, *, current: bool = True) -> tuple[list[str], li
         where.append("(d.id = ? OR d.name = ? OR d.url = ?)")
         args += [f.doc, f.doc, f.doc]
     if f.q:
-        where.append("c.id IN (SELECT rowid FROM claims_fts WHERE claims_fts MATCH ?)")
+        where.append("claims_fts MATCH ?" if fts_joined else
+                     "c.id IN (SELECT rowid FROM claims_fts WHERE claims_fts MATCH ?)")
         args.append(fts_query(f.q))
     return where, args
+
+
+def needs_documents(f: Filters) -> bool:
+    """Whether the conditions of ``f`` read the documents table (``d``); counts skip the join otherwise."""
+    return bool(f.lang or f.doc)
+
+
+#: ``FROM`` of a search: the full-text index drives the query in its own (rowid) order, so a page
+#: of the newest matches is read without collecting, let alone sorting, every match.
+SEARCH_FROM = " FROM claims_fts JOIN claims c ON c.id = claims_fts.rowid JOIN documents d ON d.id = c.doc_id"
 
 
 def where_sql(conditions: list[str]) -> str:

@@ -26,6 +26,11 @@ _COLUMNS = ("actor", "kind", "kind_rank", "rule", "status", "reason", "measure",
             "explanation", "clusters", "claim_ids", "n_more", "strength", "spread", "gkey")
 
 
+#: The order of :func:`~figtrace.reconcile.rules.finding_order` in SQL (the index serves its first two
+#: columns, so a page is read in order; ties of equal strength are sorted within the page's range).
+_READING_ORDER = "kind_rank, strength DESC, actor, rule, clusters, id"
+
+
 def _actor_key(actor: str | None) -> str:
     return actor or ""
 
@@ -106,20 +111,31 @@ class Findings(LedgerBase):
             args += skip
         return (" WHERE " + " AND ".join(where)) if where else "", args
 
+    def _stale_of(self, actor: str | None) -> list[str]:
+        """The stale actors among ``actor`` (None: all)."""
+        return [a for a in self._stale_actors() if actor is None or a.casefold() == actor.casefold()]
+
     def _fresh_of_stale(self, actor: str | None, factor: float) -> tuple[list[str], list[Finding]]:
         """Findings of stale actors (a running or killed ingest) computed now, since the rows may be old."""
-        stale = [a for a in self._stale_actors() if actor is None or a.casefold() == actor.casefold()]
+        stale = self._stale_of(actor)
         return stale, [f for a in stale for f in self._compute(a, factor)]
 
     def conflicts(self, *, factor: float = DEFAULT_FACTOR, status: str | None = None, kind: str | None = None,
-                  limit: int | None = None, offset: int = 0, with_claims: bool = True,
+                  limit: int | None = None, offset: int = 0, with_claims: bool = True, recompute_stale: bool = True,
                   **filters: Any) -> list[Finding]:
         """Consistency findings, contradictions first, then disagreements, then the explained.
 
-        Read from the stored rows (an ``actor`` filter is one index range). A
-        ``factor`` other than the default, or filters that narrow the claims
-        (source, dates, outlet, search …), rerun the rules over the claims those
-        filters keep, since a finding is about the claims it is computed from.
+        Read from the stored rows, one page in SQL (an ``actor`` filter is one
+        index range). A ``factor`` other than the default, or filters that narrow
+        the claims (source, dates, outlet, search …), rerun the rules over the
+        claims those filters keep, since a finding is about the claims it is
+        computed from.
+
+        ``recompute_stale``: the findings of actors a running (or killed) ingest
+        has marked stale are computed afresh (the default, for commands). The
+        dashboard passes False and reads the stored rows as they are: an ingest
+        rewrites them when its batch ends, and recomputing a busy actor per
+        request would cost seconds each (see :meth:`stale_actor_count`).
         """
         from figtrace.errors import FigtraceError
         from figtrace.reconcile.rules import finding_order
@@ -136,14 +152,21 @@ class Findings(LedgerBase):
             actors = [actor] if actor is not None else [r[0] for r in self.conn.execute(
                 "SELECT DISTINCT coalesce(actor, '') FROM claims WHERE current = 1")]
             found = [f for a in actors for f in self._compute(a, factor)]
+        elif not recompute_stale or not self._stale_of(actor):
+            # the stored order is the reading order: one page straight from the index
+            where, args = self._where(actor, status, kind)
+            sql = f"SELECT * FROM findings{where} ORDER BY {_READING_ORDER}"
+            if limit is not None or offset:
+                sql += " LIMIT ? OFFSET ?"
+                args += [-1 if limit is None else int(limit), int(offset)]
+            page = self._read_findings(sql, args)
+            if with_claims:
+                self._attach_claims(page)
+            return page
         else:
             stale, found = self._fresh_of_stale(actor, factor)
             where, args = self._where(actor, status, kind, stale)
-            sql = f"SELECT * FROM findings{where} ORDER BY kind_rank, strength DESC, id"
-            try:
-                found += [_finding(r) for r in self.conn.execute(sql, args)]
-            except sqlite3.Error as e:
-                raise db.ledger_error(e, self.path) from None
+            found += self._read_findings(f"SELECT * FROM findings{where} ORDER BY {_READING_ORDER}", args)
         if status:
             found = [f for f in found if f.status == status]
         if kind:
@@ -155,10 +178,23 @@ class Findings(LedgerBase):
             self._attach_claims(page)
         return page
 
+    def _read_findings(self, sql: str, args: list[Any]) -> list[Finding]:
+        try:
+            return [_finding(r) for r in self.conn.execute(sql, args)]
+        except sqlite3.Error as e:
+            raise db.ledger_error(e, self.path) from None
+
+    def stale_actor_count(self, actor: str | None = None) -> int:
+        """How many actors' stored findings a running (or killed) ingest has yet to recompute."""
+        if actor is None:
+            return int(self.conn.execute("SELECT count(*) FROM findings_stale").fetchone()[0])
+        return int(self.conn.execute("SELECT count(*) FROM findings_stale WHERE actor = ?", (actor,)).fetchone()[0])
+
     def count_findings(self, *, actor: str | None = None, status: str | None = None,
-                       kind: str | None = None) -> dict[str, int]:
-        """How many findings of each kind (stored rows, plus stale actors counted fresh)."""
-        stale, fresh = self._fresh_of_stale(actor, DEFAULT_FACTOR)
+                       kind: str | None = None, recompute_stale: bool = True) -> dict[str, int]:
+        """How many findings of each kind (stored rows, plus stale actors counted fresh unless
+        ``recompute_stale`` is False: then the stored rows alone, as :meth:`conflicts` reads them)."""
+        stale, fresh = self._fresh_of_stale(actor, DEFAULT_FACTOR) if recompute_stale else ([], [])
         where, args = self._where(actor, status, kind, stale)
         counts = dict.fromkeys(KINDS, 0)
         for k, n in self.conn.execute(f"SELECT kind, count(*) FROM findings{where} GROUP BY kind", args):

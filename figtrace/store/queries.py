@@ -15,8 +15,8 @@ from figtrace.store import db
 from figtrace.store.base import LedgerBase
 from figtrace.store.documents import count_documents, list_documents
 from figtrace.store.filtered import filtered_metrics, filtered_sources
-from figtrace.store.filters import Filters, claim_conditions, where_sql
-from figtrace.store.kb import load_aliases
+from figtrace.store.filters import SEARCH_FROM, Filters, claim_conditions, needs_documents, where_sql
+from figtrace.store.kb import canonical_actor, load_aliases
 from figtrace.store.reviews import attach_reviews
 
 _SELECT_CLAIMS = """
@@ -75,26 +75,62 @@ class Queries(LedgerBase):
     def claims(self, *, limit: int | None = None, offset: int = 0, include_superseded: bool = False,
                **filters: Any) -> list[dict[str, Any]]:
         """Stored claims matching every filter of :class:`~figtrace.store.filters.Filters`,
-        in publication and text order, each with its review (if any) applied and shown."""
-        where, args = self._claim_where(current=not include_superseded, **filters)
-        sql = _SELECT_CLAIMS + where + " ORDER BY c.published, c.doc_name, c.start, c.id"
+        in publication and text order, each with its review (if any) applied and shown.
+
+        A full-text search (``q``) lists the newest stored matches first instead: the
+        index hands them out in that order, so a page costs its own rows even when
+        the words match every claim (publication order would sort all matches first).
+        """
+        f = Filters.of(**filters).resolved()
+        if f.q:
+            conditions, args = claim_conditions(f, current=not include_superseded, fts_joined=True)
+            sql = (_SELECT_CLAIMS.replace("\nFROM claims c JOIN documents d ON d.id = c.doc_id\n", SEARCH_FROM)
+                   + where_sql(conditions) + " ORDER BY claims_fts.rowid DESC")
+        else:
+            conditions, args = claim_conditions(f, current=not include_superseded)
+            sql = _SELECT_CLAIMS + where_sql(conditions) + " ORDER BY c.published, c.doc_name, c.start, c.id"
         if limit is not None or offset:
             sql += " LIMIT ? OFFSET ?"
             args += [-1 if limit is None else int(limit), int(offset)]
         rows = [_row_to_claim(r) for r in self._query(sql, args, filters.get("q"))]
         return attach_reviews(self.conn, rows)
 
-    def count_claims(self, *, include_superseded: bool = False, **filters: Any) -> int:
-        """How many claims the filters keep (the ``total`` of a paged listing)."""
-        if not include_superseded and not Filters.of(**filters).narrows():
-            # the overview's counts: a million rows are not counted per page of the dashboard
-            total, stale = self.conn.execute(
-                "SELECT coalesce(sum(n_claims), 0), min(n_claims) FROM pair_stats").fetchone()
-            if stale is None or stale >= 0:
-                return int(total)
-        where, args = self._claim_where(current=not include_superseded, **filters)
-        sql = "SELECT count(*) FROM claims c JOIN documents d ON d.id = c.doc_id" + where
-        return int(self._query(sql, args, filters.get("q"))[0][0])
+    def count_claims(self, *, include_superseded: bool = False, cap: int | None = None, **filters: Any) -> int:
+        """How many claims the filters keep (the ``total`` of a paged listing).
+
+        With ``cap``, counting stops after ``cap + 1`` rows: a result above ``cap``
+        means "more than ``cap``" (a dashboard page does not count a whole ledger
+        to say how many pages follow). Filters on actor and measure alone are read
+        from the overview's stored counts, exact and at once.
+        """
+        f = Filters.of(**filters).resolved()
+        if not include_superseded and not f.narrows("actor", "measure"):
+            stored = self._stored_count(f)
+            if stored is not None:
+                return stored
+        conditions, args = claim_conditions(f, current=not include_superseded, fts_joined=bool(f.q))
+        source = SEARCH_FROM if f.q else \
+            " FROM claims c JOIN documents d ON d.id = c.doc_id" if needs_documents(f) else " FROM claims c"
+        inner = "SELECT 1" + source + where_sql(conditions)
+        if cap is not None:
+            inner += " LIMIT ?"
+            args = [*args, int(cap) + 1]
+        return int(self._query(f"SELECT count(*) FROM ({inner})", args, f.q)[0][0])
+
+    def _stored_count(self, f: Filters) -> int | None:
+        """The claims of an actor and/or measure (or of the whole ledger) from ``pair_stats``;
+        None while a row the filters need is stale (an ingest is running or was killed)."""
+        conditions, args = [], []
+        if f.actor:
+            conditions.append("actor IN (?, ?)")
+            args += [f.actor, canonical_actor(f.actor)]
+        if f.measure:
+            conditions.append("measure = ?")
+            args.append(f.measure)
+        total, least = self.conn.execute(
+            "SELECT coalesce(sum(n_claims), 0), min(n_claims) FROM pair_stats" + where_sql(conditions), args
+        ).fetchone()
+        return int(total) if least is None or least >= 0 else None
 
     def claim(self, id: int) -> dict[str, Any] | None:
         """One claim with its article's text and every claim of its cluster (each outlet that printed it)."""
@@ -135,6 +171,16 @@ class Queries(LedgerBase):
             tl.span[k] = _num(tl.span.get(k))
         _mark_reviewed(self.conn, tl.points)
         return tl
+
+    def pair_version(self, actor: str, measure: str) -> tuple[Any, ...]:
+        """A cheap signature of one (actor, measure)'s current claims and of the reviews: it changes
+        when a claim of the pair is added, superseded, rejected or corrected (one index range, so
+        the dashboard can tell whether a remembered chart is still that pair's without redrawing it)."""
+        row = self.conn.execute(
+            "SELECT count(*), max(id), total(id), total(value), total(length(source)) FROM claims "
+            "WHERE actor = ? AND measure = ? AND current = 1", (actor, measure)).fetchone()
+        reviews = self.conn.execute("SELECT count(*), max(reviewed_at) FROM reviews").fetchone()
+        return (*row, *reviews)
 
     def metrics(self, **filters: Any) -> list[dict[str, Any]]:
         """Overview: how many claims and sources each (actor, measure) has (among the filtered claims)."""

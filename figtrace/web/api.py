@@ -23,7 +23,7 @@ from figtrace.report.view import metric_view
 from figtrace.store.documents import DOCUMENT_FIELDS
 from figtrace.store.filters import FilteredLedger, Filters
 from figtrace.store.reviews import REVIEW_COLUMNS
-from figtrace.web.paging import Page, page_body, page_of
+from figtrace.web.paging import COUNT_CAP, Page, page_body, page_of
 from figtrace.web.params import CLAIM_FILTERS, PARAMS, paging, parse_params, path_id
 
 #: Columns of a claims CSV: the spec's fields, then where the claim comes from.
@@ -62,8 +62,8 @@ def claims_page(request: Request) -> Page:
     limit, offset = paging(request.query_params)
     with _ledger(request) as ledger:
         rows = ledger.claims(**filters, limit=limit, offset=offset)
-        total = ledger.count_claims(**filters) if rows or offset else 0
-    return page_of(rows, total, limit, offset)
+        total = ledger.count_claims(**filters, cap=COUNT_CAP + offset) if rows or offset else 0
+    return page_of(rows, total, limit, offset, cap=COUNT_CAP + offset)
 
 
 def api_claims(request: Request) -> Response:
@@ -107,7 +107,10 @@ def _timeline(request: Request) -> dict[str, Any]:
         with _ledger(request) as ledger:
             return metric_view(FilteredLedger(ledger, Filters.of(**params)), actor, measure, chart=False)
 
-    view = request.app.state.memo.get(("timeline", actor, measure, tuple(sorted(params.items()))), compute)
+    from figtrace.web.pages import pair_version
+
+    view = request.app.state.memo.get(("timeline", actor, measure, tuple(sorted(params.items()))), compute,
+                                      pair_version(request, actor, measure))
     return {"actor": view.actor, "measure": view.measure, "points": view.points,
             "latest": view.latest, "span": view.span, "filters": params}
 
@@ -154,12 +157,12 @@ def _json_download(content: Any, filename: str) -> Response:
 
 
 def _conflict_rows(request: Request) -> list[dict[str, Any]]:
-    from figtrace.web.pages import findings
+    """The findings the conflicts page shows with the same query (``limit``/``offset`` page them)."""
+    from figtrace.web.pages import findings_page
 
-    params = parse_params(request.query_params, (*CLAIM_FILTERS, "factor"), str(request.url.query))
-    factor = params.pop("factor", 2.0)
+    page, _ = findings_page(request)
     out = []
-    for f in findings(request, factor, params):
+    for f in page.rows:
         d = dict(f)
         d["claim_ids"] = sorted({c.get("id") for c in d.get("claims") or () if c.get("id") is not None})
         out.append(d)

@@ -27,6 +27,7 @@ from figtrace.errors import FigtraceError
 from figtrace.report.view import LedgerView
 from figtrace.web import api, pages, review
 from figtrace.web.budget import REQUEST_BUDGET_S, OverBudget, RequestBudget, over_budget_message, watch_connection
+from figtrace.web.charts import ChartWorker
 from figtrace.web.memo import Memo
 from figtrace.web.params import BadParam
 from figtrace.web.security import ReadOnly, SecurityHeaders
@@ -170,6 +171,7 @@ def create_app(db: str | Path | None = None, *, open_ledger: LedgerOpener | None
     app = Starlette(routes=routes, middleware=middleware, exception_handlers=handlers)
     app.state.open_ledger = open_ledger
     app.state.memo = memo
+    app.state.charts = ChartWorker()
     app.state.db_name = Path(db).name if db is not None else ""
     app.state.db_path = Path(db) if db is not None else None
     app.state.allow_review = allow_review

@@ -31,8 +31,13 @@ from figtrace.errors import FigtraceError
 
 #: Seconds one request may take.
 REQUEST_BUDGET_S = 10.0
-#: Requests handled at once (more wait in Starlette's pool of 40 threads); beyond, 503 at once.
+#: Requests handled at once (more wait for one of ``WORKER_THREADS``); beyond, 503 at once.
 MAX_IN_FLIGHT = 64
+#: Threads that run the (synchronous) handlers. Python runs one thread at a time, so more threads
+#: than cores only interleave requests (each takes longer, none finishes sooner) and each holds a
+#: ledger connection and its page cache; a few threads still overlap SQLite's work, which runs
+#: outside the interpreter lock. Starlette's default is 40.
+WORKER_THREADS = 6
 #: SQLite virtual-machine steps between two deadline checks (about a millisecond of work).
 PROGRESS_STEPS = 20_000
 
@@ -94,13 +99,21 @@ async def _send_503(scope: Scope, send: Send, message: str, retry_after: int) ->
 class RequestBudget:
     """ASGI middleware: the concurrency cap and the time budget of every HTTP request."""
 
-    def __init__(self, app: ASGIApp, budget: float = REQUEST_BUDGET_S, max_in_flight: int = MAX_IN_FLIGHT):
+    def __init__(self, app: ASGIApp, budget: float = REQUEST_BUDGET_S, max_in_flight: int = MAX_IN_FLIGHT,
+                 threads: int = WORKER_THREADS):
         self.app = app
         self.budget = budget
         self.max_in_flight = max_in_flight
+        self.threads = threads
         self.in_flight = 0
+        self._sized = False
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if not self._sized:  # the pool belongs to the running event loop: sized on its first request
+            import anyio.to_thread
+
+            anyio.to_thread.current_default_thread_limiter().total_tokens = self.threads
+            self._sized = True
         if scope["type"] != "http" or scope.get("path", "").startswith("/static/"):
             await self.app(scope, receive, send)
             return

@@ -61,24 +61,28 @@ class Memo:
                 sig.append(None)
         return tuple(sig)
 
-    def get(self, key: Hashable, compute: Callable[[], T]) -> T:
+    def get(self, key: Hashable, compute: Callable[[], T], version: Hashable | None = None) -> T:
         """``compute()``'s result: current if remembered, else the last one while a refresh runs.
 
-        Concurrent callers of one key wait for the first one's result instead
-        of all computing it (a burst of requests must not multiply the work).
+        ``version`` is what the value depends on when the caller can say it more
+        narrowly than the ledger file (one pair's claims: a chart is then not
+        redrawn because an ingest wrote about another actor); by default, the
+        file's signature. Concurrent callers of one key wait for the first one's
+        result instead of all computing it (a burst of requests must not multiply
+        the work).
         """
-        version = self.version()
-        if version is None:
+        if not self.files:
             return compute()
+        signature: tuple[Any, ...] = (self.version() or ()) if version is None else (version,)
         now = time.monotonic()
         with self._lock:
             entry = self._data.get(key)
             if entry is not None:
                 self._data.move_to_end(key)
-                if entry.version != version and key not in self._refreshing \
+                if entry.version != signature and key not in self._refreshing \
                         and now - entry.at >= self.refresh_every:
                     self._refreshing.add(key)
-                    threading.Thread(target=self._refresh, args=(key, compute), daemon=True,
+                    threading.Thread(target=self._refresh, args=(key, compute, signature), daemon=True,
                                      name=f"figtrace-refresh-{key!s:.40}").start()
                 return entry.value  # type: ignore[no-any-return]
             gate = self._computing.setdefault(key, threading.Lock())
@@ -100,7 +104,7 @@ class Memo:
                 value = compute()
             finally:
                 DEADLINE.reset(token)
-            self._store(key, version, value)
+            self._store(key, signature, value)
         finally:
             gate.release()
             with self._lock:
@@ -115,13 +119,14 @@ class Memo:
             while len(self._data) > MAX_ENTRIES:
                 self._data.popitem(last=False)
 
-    def _refresh(self, key: Hashable, compute: Callable[[], Any]) -> None:
-        """Recompute one view for the ledger as it is now; on failure keep the old value."""
+    def _refresh(self, key: Hashable, compute: Callable[[], Any], version: tuple[Any, ...]) -> None:
+        """Recompute one view for the ledger as it is now; on failure keep the old value.
+
+        ``version`` was read before the computation starts, so a write during it
+        leaves the value marked old and the next request refreshes it again."""
         try:
-            version = self.version()
             value = compute()
-            if version is not None:
-                self._store(key, version, value)
+            self._store(key, version, value)
         except Exception:  # the next request will try again (and show its own error if it fails)
             with self._lock:
                 entry = self._data.get(key)

@@ -21,6 +21,7 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse
 
 from figtrace import __version__
+from figtrace.reconcile.settings import DEFAULT_FACTOR
 from figtrace.report.charts import source_colors
 from figtrace.report.highlight import context_html
 from figtrace.report.render import environment
@@ -62,7 +63,7 @@ def page_filters(request: Request) -> dict[str, Any]:
 
 def _pager(request: Request, page: Page) -> dict[str, Any]:
     """Links and counts a listing page shows under its table."""
-    return {"total": page.total, "offset": page.offset, "limit": page.limit,
+    return {"total": page.total, "exact": page.exact, "offset": page.offset, "limit": page.limit,
             "prev_url": link(request, max(0, page.offset - page.limit)) if page.has_prev else None,
             "next_url": link(request, page.offset + page.limit) if page.has_next else None,
             "qs": str(request.url.query)}
@@ -82,10 +83,22 @@ def findings(request: Request, factor: float = 2.0, filters: dict[str, Any] | No
 
 
 def findings_page(request: Request) -> tuple[Page, dict[str, Any]]:
-    """One page of findings (contradictions first) and the filters it was made with."""
+    """One page of findings (contradictions first) and the filters it was made with.
+
+    The usual views (all findings, or one actor's, at the default factor) read
+    one page of the stored rows, as an ingest left them: no request recomputes
+    findings. Other filters or factors compute the findings of what they keep
+    (remembered per ledger version).
+    """
     params = parse_params(request.query_params, (*CLAIM_FILTERS, "factor"), str(request.url.query))
     limit, offset = paging(request.query_params)
-    factor = params.pop("factor", 2.0)
+    factor = params.pop("factor", DEFAULT_FACTOR)
+    if factor == DEFAULT_FACTOR and set(params) <= {"actor"}:
+        actor = Filters.of(**params).resolved().actor
+        with _ledger(request) as ledger:
+            rows = ledger.conflicts(actor=actor, limit=limit, offset=offset, recompute_stale=False)
+            total = sum(ledger.count_findings(actor=actor, recompute_stale=False).values())
+        return page_of(flagged_first([f.to_dict() for f in rows]), total, limit, offset), params
     found = findings(request, factor, params)
     return page_of(found[offset:offset + limit], len(found), limit, offset), params
 
@@ -118,23 +131,50 @@ def source_palette(request: Request) -> dict[str, str]:
     return source_colors(filter_options(request)["sources"])
 
 
+#: Actors one overview page shows (most claims first); the pager leads to the others.
+OVERVIEW_ACTORS = 24
+
+
 def overview(request: Request) -> HTMLResponse:
+    """The actors with most claims, a page at a time, each measure with its span across sources.
+
+    Only the page's actors have their spans computed (a timeline each), so the
+    page costs the same on a ledger of a hundred actors or of ten thousand.
+    """
     filters = page_filters(request)
+    bounds = parse_params(request.query_params, ("limit", "offset"))
+    limit, offset = int(bounds.get("limit", OVERVIEW_ACTORS)), int(bounds.get("offset", 0))
 
     def compute() -> dict[str, Any]:
         with _ledger(request) as opened:
             ledger = FilteredLedger(opened, Filters.of(**filters))
             metrics = sorted_metrics(ledger.metrics())
-            actors: dict[str, list[dict[str, Any]]] = {}
+            by_actor: dict[str, list[dict[str, Any]]] = {}
             for m in metrics:
-                tl = ledger.timeline(m["actor"], m["measure"])
-                actors.setdefault(m["actor"] or "unknown", []).append({**m, "span": tl.span})
-            return {"actors": actors, "sources": ledger.sources(),
+                by_actor.setdefault(m["actor"] or "unknown", []).append(m)
+            actors = {name: [{**m, "span": ledger.timeline(m["actor"], m["measure"]).span} for m in rows]
+                      for name, rows in list(by_actor.items())[offset:offset + limit]}
+            return {"actors": actors, "n_actors": len(by_actor),
                     "n_claims": sum(int(m.get("n_claims") or 0) for m in metrics)}
 
-    ctx = request.app.state.memo.get(("overview", tuple(sorted(filters.items()))), compute)
-    return render(request, "overview.html", **ctx, **_form(request, filters, "/"),
-                  qs=query_string(filters))
+    ctx = request.app.state.memo.get(("overview", offset, limit, tuple(sorted(filters.items()))), compute)
+    page = page_of(list(ctx["actors"]), ctx["n_actors"], limit, offset)
+    pager = {**_pager(request, page), "qs": query_string(filters)}
+    return render(request, "overview.html", **ctx, sources=source_rows(request, filters),
+                  **_form(request, filters, "/"), **pager)
+
+
+#: Claims listed under a timeline's chart (the first ones by publication; the page links to all of them).
+TIMELINE_CLAIMS = 100
+
+
+def pair_version(request: Request, actor: str, measure: str) -> tuple[Any, ...]:
+    """What a remembered timeline of (actor, measure) depends on (its reinforcements too, for deployed)."""
+    with _ledger(request) as ledger:
+        version = ledger.pair_version(actor, measure)
+        if measure == "deployed":
+            version += ledger.pair_version(actor, "reinforcement")
+    return version  # type: ignore[no-any-return]
 
 
 def timeline(request: Request) -> HTMLResponse:
@@ -146,16 +186,19 @@ def timeline(request: Request) -> HTMLResponse:
     rest = {k: v for k, v in params.items() if k not in ("actor", "measure")}
 
     def compute() -> tuple[Any, list[dict[str, Any]]]:
-        # a chart of a busy pair takes a second to draw: drawn once per ledger version, then remembered
+        # a chart takes a quarter of a second to draw (a second for a busy pair): drawn once per
+        # version of the pair's claims, then remembered
         with _ledger(request) as opened:
             ledger = FilteredLedger(opened, Filters.of(**rest))
-            view = metric_view(ledger, params["actor"], params["measure"], colors=colors)
-            rows = claim_rows(ledger.claims(actor=view.actor, measure=params["measure"], limit=500)) \
+            view = metric_view(ledger, params["actor"], params["measure"], colors=colors,
+                               draw=request.app.state.charts.draw)
+            rows = claim_rows(ledger.claims(actor=view.actor, measure=params["measure"], limit=TIMELINE_CLAIMS)) \
                 if view.points else []
         return view, rows
 
     key = ("timeline-page", params["actor"], params["measure"], tuple(sorted(rest.items())))
-    view, claims = request.app.state.memo.get(key, compute)
+    view, claims = request.app.state.memo.get(
+        key, compute, (pair_version(request, params["actor"], params["measure"]), tuple(colors.items())))
     if not view.points:
         raise HTTPException(404, f"no claims for {params['actor']} / {params['measure']}"
                             + (f" ({Filters.of(**rest).describe()})" if rest else ""))
