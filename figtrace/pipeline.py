@@ -32,7 +32,7 @@ from typing import TYPE_CHECKING
 
 from figtrace.diagnose import nothing_reason
 from figtrace.errors import FigtraceError, InputError
-from figtrace.limits import DOCUMENT_BUDGET_S, Stopwatch, budget_message, check_lines, time_limit
+from figtrace.limits import DOCUMENT_BUDGET_S, DOCUMENT_MEMORY_MB, Stopwatch, budget_message, check_lines, time_limit
 from figtrace.model import Claim, Document
 
 __all__ = ["Extractor", "Options", "Outcome", "Result", "default_extractor", "prepare", "process", "read",
@@ -56,7 +56,8 @@ class Options:
     ``allow_private`` lets URLs resolve to private or loopback addresses.
     ``extractor`` replaces the rule engine (a module-level function, so that it
     pickles). ``budget`` is the seconds one document may take from the start of
-    its reading to its ledger write (:mod:`figtrace.limits`; None: unbounded).
+    its reading to its ledger write, ``memory_mb`` how much the process may grow
+    while reading or processing it (:mod:`figtrace.limits`; None: unbounded).
     """
 
     lang: str | None = None
@@ -65,6 +66,7 @@ class Options:
     allow_private: bool = False
     extractor: Extractor | None = None
     budget: float | None = DOCUMENT_BUDGET_S
+    memory_mb: float | None = DOCUMENT_MEMORY_MB
 
 
 @dataclass(slots=True)
@@ -90,7 +92,8 @@ def read(inputs: Iterable[str], options: Options = Options()) -> Iterator[Docume
     """Stages 1 and 2: documents (or the inputs that failed) from files, folders, ``-`` and URLs."""
     from figtrace.ingest import iter_documents
 
-    return iter_documents(inputs, allow_private=options.allow_private, budget=options.budget)
+    return iter_documents(inputs, allow_private=options.allow_private, budget=options.budget,
+                          memory_mb=options.memory_mb)
 
 
 # -- stages 3 and 4 ------------------------------------------------------------------
@@ -142,7 +145,7 @@ def process(document: Document, options: Options = Options()) -> Result:
     budget = options.budget
     spent = time.monotonic() - started
     remaining = None if budget is None else budget - spent
-    with time_limit(remaining, budget_message(budget or 0, "processing it")):
+    with time_limit(remaining, budget_message(budget or 0, "processing it"), memory_mb=options.memory_mb):
         check_lines(document.text)
         doc = prepare(document, options)
         extractor = options.extractor or _engine()

@@ -29,7 +29,7 @@ from figtrace.ingest.decode import decode, repair
 from figtrace.ingest.errors import ReadError
 from figtrace.ingest.fetch import FetchPolicy, fetch, make_client
 from figtrace.ingest.sniff import SNIFFED, Kind, binary_format, kind_by_content, kind_by_name, suffix, unsupported
-from figtrace.limits import DOCUMENT_BUDGET_S, Stopwatch, budget_message, time_limit
+from figtrace.limits import DOCUMENT_BUDGET_S, DOCUMENT_MEMORY_MB, Stopwatch, budget_message, time_limit
 from figtrace.model import Document
 
 __all__ = ["DEFAULT_MAX_BYTES", "FetchPolicy", "ReadError", "iter_documents"]
@@ -48,13 +48,15 @@ def iter_documents(
     max_bytes: int = DEFAULT_MAX_BYTES,
     fetch_policy: FetchPolicy | None = None,
     budget: float | None = DOCUMENT_BUDGET_S,
+    memory_mb: float | None = DOCUMENT_MEMORY_MB,
 ) -> Iterator[Document | InputError]:
     """Documents from files, folders, ``-`` (stdin) and URLs, with the metadata their container carried.
 
     ``allow_private`` permits fetching loopback,
     private and link-local addresses (refused by default). ``max_bytes`` caps
     one document; ``fetch_policy`` overrides the network guards' defaults.
-    ``budget`` bounds the seconds spent reading one document (None: unbounded).
+    ``budget`` bounds the seconds spent reading one document, ``memory_mb`` how
+    much the process may grow meanwhile (None: unbounded).
 
     Each file, record, stream and URL is isolated: whatever its reader raises
     (a third-party parser's bug, a recursion too deep, running out of time or
@@ -63,7 +65,7 @@ def iter_documents(
     if isinstance(inputs, str):  # one path given bare, not a list of its characters
         inputs = [inputs]
     policy = fetch_policy or FetchPolicy(timeout=timeout, allow_private=allow_private)
-    reader = _Reader(max_bytes=max_bytes, policy=policy, budget=budget)
+    reader = _Reader(max_bytes=max_bytes, policy=policy, budget=budget, memory_mb=memory_mb)
     try:
         for item in inputs:
             yield from reader.read(item)
@@ -74,10 +76,12 @@ def iter_documents(
 class _Reader:
     """Options of one batch and its HTTP client (opened on the first URL)."""
 
-    def __init__(self, *, max_bytes: int, policy: FetchPolicy, budget: float | None = DOCUMENT_BUDGET_S):
+    def __init__(self, *, max_bytes: int, policy: FetchPolicy, budget: float | None = DOCUMENT_BUDGET_S,
+                 memory_mb: float | None = DOCUMENT_MEMORY_MB):
         self.max_bytes = max_bytes
         self.policy = policy
         self.budget = budget
+        self.memory_mb = memory_mb
         self._client: Any = None
 
     def close(self) -> None:
@@ -122,7 +126,8 @@ class _Reader:
         while True:
             Stopwatch.start()
             try:
-                with time_limit(self.budget, budget_message(self.budget or 0, "reading it")):
+                with time_limit(self.budget, budget_message(self.budget or 0, "reading it"),
+                                memory_mb=self.memory_mb, stage="reading it"):
                     item = next(items)
             except StopIteration:
                 return

@@ -3,6 +3,11 @@
 Units are planned as for the process pool (:func:`figtrace.scale.pool.plan`);
 each task runs :func:`figtrace.scale.pool.process_unit` and writes its
 results as a pair of Parquet shards (:mod:`figtrace.scale.shards`).
+
+Tasks run in a worker's threads, where no timer signal reaches them: the
+per-document budget of every stage (reading, metadata, cleaning, extraction)
+is enforced there by the watchdog of :mod:`figtrace.limits`, like its memory
+bound; the ledger write happens in the client, under its own budget.
 """
 
 from __future__ import annotations
@@ -13,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from figtrace.errors import FigtraceError, InputError
+from figtrace.limits import bound_process_memory
 from figtrace.pipeline import Options
 from figtrace.scale.pool import IN_FLIGHT_PER_WORKER, Unit, plan, process_unit
 from figtrace.scale.shards import shard_dir, write_shard
@@ -56,6 +62,7 @@ def run_dask(
         own.append(cluster)
         client = Client(cluster)
         own.insert(0, client)
+        client.run(bound_process_memory)  # our own workers: the pool's hard memory bound (figtrace/limits.py)
     elif isinstance(scheduler, str):
         try:
             client = Client(scheduler, timeout="20s")

@@ -17,6 +17,7 @@ from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
 
 from figtrace.errors import FigtraceError, InputError
+from figtrace.limits import bound_process_memory
 from figtrace.model import Document
 from figtrace.pipeline import Options, Outcome, read, run_documents
 
@@ -149,7 +150,7 @@ def iter_results(
     if jobs == 1:
         yield from run_documents(read(inputs, options), options)
         return
-    pool = ProcessPoolExecutor(max_workers=jobs)
+    pool = ProcessPoolExecutor(max_workers=jobs, initializer=bound_process_memory)
     pending: deque[tuple[Unit, Future[list[Outcome]]]] = deque()
 
     def next_results() -> list[Outcome]:
@@ -161,7 +162,7 @@ def iter_results(
         except BrokenProcessPool:
             # every unit in flight died with the pool: send them again to a new one, in order
             pool.shutdown(wait=False, cancel_futures=True)
-            pool = ProcessPoolExecutor(max_workers=jobs)
+            pool = ProcessPoolExecutor(max_workers=jobs, initializer=bound_process_memory)
             again = [(u, pool.submit(process_unit, u, options)) for u, _ in pending]
             pending.clear()
             pending.extend(again)
@@ -192,7 +193,7 @@ def isolate(unit: Unit, options: Options) -> list[Outcome]:
     singles = [Unit(unit.index, paths=(p,)) for p in unit.paths] + \
         [Unit(unit.index, docs=[d]) for d in unit.docs]
     for one in singles:
-        with ProcessPoolExecutor(max_workers=1) as solo:
+        with ProcessPoolExecutor(max_workers=1, initializer=bound_process_memory) as solo:
             try:
                 out.extend(solo.submit(process_unit, one, options).result())
             except BrokenProcessPool:
