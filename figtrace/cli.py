@@ -33,6 +33,27 @@ class _Main(click.Group):
             click.echo(f"figtrace: {e}", err=True)
             ctx.exit(1)
 
+    # Commands of the later stages are imported when named (click's lazy group): `figtrace extract`
+    # then never loads the web server, the report templates or the ledger's query layer.
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        _load_optional_commands()
+        return sorted({*self.commands, *LAZY_COMMANDS})
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        if cmd_name not in self.commands:
+            if cmd_name in LAZY_COMMANDS:
+                _load_commands(LAZY_COMMANDS[cmd_name])
+            else:
+                _load_optional_commands()
+        return self.commands.get(cmd_name)
+
+    def all_commands(self) -> dict[str, click.Command]:
+        """Every command, each module loaded (for help checks and documentation)."""
+        for module in dict.fromkeys(LAZY_COMMANDS.values()):
+            _load_commands(module)
+        _load_optional_commands()
+        return dict(self.commands)
+
 
 @click.group(cls=_Main, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="figtrace")
@@ -212,21 +233,30 @@ def _read_jsonl(path: str) -> list[dict]:
     return rows
 
 
-def _register_commands() -> None:
-    """Commands of the later pipeline stages, each owned by its package."""
+#: Commands of the later pipeline stages, each owned by its package: name → module (its ``COMMANDS``).
+LAZY_COMMANDS = {
+    "ingest": "figtrace.scale.commands", "check": "figtrace.scale.commands",
+    "claims": "figtrace.store.commands", "timeline": "figtrace.store.commands",
+    "conflicts": "figtrace.store.commands", "sources": "figtrace.store.commands",
+    "documents": "figtrace.store.analyst_commands", "review": "figtrace.store.analyst_commands",
+    "report": "figtrace.report.commands", "demo": "figtrace.report.commands",
+    "serve": "figtrace.web.commands",
+}
+#: Modules that add commands when they are present (not every install has them).
+OPTIONAL_COMMAND_MODULES = ("figtrace.bench_commands",)
+
+
+def _load_commands(module: str) -> None:
     import importlib
 
-    for module in ("figtrace.scale.commands", "figtrace.store.commands", "figtrace.store.analyst_commands",
-                   "figtrace.report.commands",
-                   "figtrace.web.commands", "figtrace.bench_commands"):
-        try:
-            mod = importlib.import_module(module)
-        except ModuleNotFoundError as e:
-            if e.name == module:
-                continue
-            raise
-        for cmd in getattr(mod, "COMMANDS", ()):
+    for cmd in getattr(importlib.import_module(module), "COMMANDS", ()):
+        if cmd.name not in main.commands:
             main.add_command(cmd)
 
 
-_register_commands()
+def _load_optional_commands() -> None:
+    import importlib.util
+
+    for module in OPTIONAL_COMMAND_MODULES:
+        if importlib.util.find_spec(module) is not None:
+            _load_commands(module)

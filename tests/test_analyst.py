@@ -68,7 +68,7 @@ def test_actor_aliases_resolve_on_every_view(runner, db):
 
 def test_every_listing_takes_every_filter(runner):
     for name in ("claims", "timeline", "conflicts", "sources", "report", "documents"):
-        opts = {p.name for p in main.commands[name].params}
+        opts = {p.name for p in main.all_commands()[name].params}
         assert set(FILTER_NAMES) <= opts, (name, set(FILTER_NAMES) - opts)
 
 

@@ -341,3 +341,38 @@ def test_the_installed_command(articles: Path) -> None:
     rows = jsonl(proc.stdout.decode("utf-8"))
     assert {r["doc"] for r in rows} == {"de.txt", "<stdin>"}
     assert all(tuple(r) == SPEC_FIELDS for r in rows)
+
+
+def test_each_lazy_command_is_owned_by_the_module_named_for_it() -> None:
+    """The name → module map of ``figtrace.cli`` agrees with each module's ``COMMANDS``."""
+    from figtrace.cli import LAZY_COMMANDS
+
+    for module in set(LAZY_COMMANDS.values()):
+        names = {c.name for c in importlib.import_module(module).COMMANDS}
+        assert names == {n for n, m in LAZY_COMMANDS.items() if m == module}, module
+    listed = main.list_commands(click_context())
+    assert set(LAZY_COMMANDS) | {"extract"} <= set(listed)
+    assert set(main.all_commands()) == set(listed)
+
+
+def click_context():  # type: ignore[no-untyped-def]
+    import click
+
+    return click.Context(main)
+
+
+def test_extract_loads_neither_the_web_server_nor_the_report(tmp_path: Path) -> None:
+    """Start-up: `figtrace extract` imports only the stages it runs (a cold start is paid per call)."""
+    article = tmp_path / "a.txt"
+    article.write_text(GERMAN, encoding="utf-8")
+    probe = ("import sys\nfrom figtrace.cli import main\n"
+             "try:\n    main(['extract', sys.argv[1]])\nexcept SystemExit:\n    pass\n"
+             "heavy = [m for m in ('figtrace.web.app', 'figtrace.report.render', 'figtrace.store.commands',"
+             " 'starlette', 'jinja2') if m in sys.modules]\n"
+             "print('HEAVY', heavy, file=sys.stderr)\n")
+    out = subprocess.run([sys.executable, "-c", probe, str(article)], capture_output=True, text=True, check=True)
+    assert "HEAVY []" in out.stderr, out.stderr
+    assert json.loads(out.stdout.splitlines()[0])["doc"]
+    help_text = CliRunner().invoke(main, ["--help"]).output
+    for name in ("serve", "report", "claims", "ingest", "extract"):
+        assert name in help_text

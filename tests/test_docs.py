@@ -11,10 +11,10 @@ from figtrace.cli import main
 README = (Path(__file__).resolve().parents[1] / "README.md").read_text(encoding="utf-8")
 
 
-@pytest.mark.parametrize("name", sorted(main.commands))
+@pytest.mark.parametrize("name", sorted(main.all_commands()))
 def test_every_command_is_in_the_readme_and_has_help(name: str) -> None:
     assert f"figtrace {name}" in README, f"README.md does not show `figtrace {name}`"
-    cmd = main.commands[name]
+    cmd = main.all_commands()[name]
     assert (cmd.help or "").strip(), f"`figtrace {name}` has no help text"
     for param in cmd.params:
         if param.name not in ("help",) and getattr(param, "param_type_name", "") == "option":
