@@ -282,3 +282,22 @@ def test_a_bare_general_staff_belongs_to_the_country_the_story_opens_in() -> Non
             "The general staff said 9 soldiers were wounded.")
     claims = figtrace.extract(text, lang="en", published="2025-03-04")
     assert claims[-1].source == "Burkina Faso General Staff"
+
+
+def test_a_report_runs_on_into_the_next_sentence_of_its_paragraph() -> None:
+    text = "Die WHO zählte seit April 80 Angriffe auf Kliniken. 310 Menschen starben und 120 wurden verletzt."
+    assert sources(text, "de", "2025-06-02") == ["WHO", "WHO"]
+
+
+def test_capitalised_words_that_count_people_are_no_name() -> None:
+    att = own("Nach Schätzungen der Vereinten Nationen sind Zehntausende Menschen getötet worden.", "de")
+    assert att.source == "UN"
+
+
+def test_the_subject_before_an_auxiliary_speaks_when_its_participle_closes_the_clause() -> None:
+    assert own("Die Datenbank ACLED hat bis Ende Mai 4100 Todesfälle erfasst.", "de").source == "ACLED"
+
+
+def test_an_auxiliary_in_the_reported_clause_does_not_bind_the_speaker() -> None:
+    att = own("Die Armee des Gegners habe 900 Soldaten verloren, teilten die ukrainischen Streitkräfte mit.", "de")
+    assert att.source == "Ukrainian armed forces"

@@ -258,7 +258,8 @@ class SourceReader:
                         if spk is not None:  # the one who learned it only relays it
                             found.append((3, 0, replace(spk, media=True), word, cs))
                 add(sp.np_before(text, a, cs), 1, cs, word, cs)
-                add(sp.subject_after_auxiliary(text, a, cs, ce, b), 1, cs, word)
+                for span in sp.subjects_of_auxiliary(text, a, cs, ce, b):
+                    add(span, 1, cs, word)
                 first_end = cs + len(word.split()[0])
                 last = word.split()[-1]
                 if len(word.split()) > 1 and ce - len(last) > first_end:

@@ -340,6 +340,10 @@ class _DocContext:
             if pron and named is not None and (last is None or named[1] > last[1]):
                 st.att, st.att_from, st.att_how = named[0], i, f"a pronoun or '{pron}' for the source named before"
                 last = named
+            elif last is not None and not (word or pron) and last[1] == i - 1 and last[2] == st.s.paragraph:
+                # "Die WHO zählte … Angriffe. 1204 Menschen starben …": a report runs on in its paragraph
+                st.att, st.att_from = last[0], last[1]
+                st.att_how = "the sentence right after, in the same paragraph"
             elif last is not None and (word or pron):
                 same_para = last[2] == st.s.paragraph
                 if same_para or (word and (word == '"' or word.lower() in _strong_carry(self.lang))) or pron:

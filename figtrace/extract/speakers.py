@@ -24,6 +24,7 @@ from bisect import bisect_left
 from dataclasses import dataclass
 from functools import cache
 
+from figtrace.extract.numbers import finder as number_finder
 from figtrace.kb import get_kb
 from figtrace.lang import get_lexicon
 from figtrace.lang.phrases import compile_labelled, compile_phrases
@@ -93,6 +94,8 @@ class SpeakerReader:
         self.auxiliaries = {w.lower() for w in sp.get("auxiliaries", [])}
         self.own_side_functions = tuple(w.lower() for w in sp.get("own_side_functions", []))
         self.own_force_functions = tuple(w.lower() for w in sp.get("own_force_functions", []))
+        # "Zehntausende Menschen", "Hunderte Soldaten": capitalised words that count people, not a name
+        self.numbers = number_finder(lang)
         self.possessive_suffixes = tuple(w.lower() for w in sp.get("possessive_suffixes", []))
         self.cue_noun_links = {w.lower() for w in sp.get("cue_noun_links", [])}
         self.modifier_suffixes = tuple(w.lower() for w in sp.get("modifier_suffixes", []))
@@ -270,20 +273,20 @@ class SpeakerReader:
             return None
         return j
 
-    def subject_after_auxiliary(self, text: str, start: int, cs: int, ce: int, end: int
-                                ) -> tuple[int, int] | None:
-        """'habe die WHO 55 Angriffe registriert': the subject between an auxiliary and the participle
-        that closes the clause (verb-second word order puts the subject after the auxiliary)."""
+    def subjects_of_auxiliary(self, text: str, start: int, cs: int, ce: int, end: int) -> list[tuple[int, int]]:
+        """The subject of an auxiliary whose participle closes the clause: after it in verb-second order
+        ('habe die WHO 55 Angriffe registriert'), else before it ('ACLED hat … 29.000 Todesfälle erfasst')."""
         if not self.auxiliaries or text[ce:end].lstrip(" \"'”“")[:1] not in ("", ",", ";", ":", ".", "!", "?"):
-            return None
+            return []
         toks = self.tokens(text, start, cs)
-        for k in range(len(toks) - 2, -1, -1):  # an auxiliary right before the participle is "has said"
+        for k in range(len(toks) - 1, -1, -1):
             t = toks[k]
             if not t.word and t.text in ",;:":
-                return None
-            if t.low in self.auxiliaries:
-                return self.np_after(text, t.end, cs, skip=True)
-        return None
+                return []
+            if t.low in self.auxiliaries and k < len(toks) - 1:  # (right before the participle: "has said")
+                spans = [self.np_after(text, t.end, cs, skip=True), self.np_before(text, start, t.start)]
+                return [x for x in spans if x is not None]
+        return []
 
     def np_before(self, text: str, start: int, pos: int, *, skip: bool = True) -> tuple[int, int] | None:
         """The noun phrase that ends right before ``pos`` (a verb or "zufolge"), within the clause.
@@ -558,7 +561,8 @@ class SpeakerReader:
             joined = (prev is not None and prev.low in self.name_joiners and prev.low not in self.det) or (
                 nxt is not None and nxt.low in self.name_joiners and j + 1 < len(toks) and toks[j + 1].cap)
             titled = cut > 0 and self._title(text, run[cut - 1])
-            if opened and not joined and (2 <= len(name) <= 4 or (len(name) == 1 and titled)):
+            counted = self.caps_nouns and bool(name) and bool(self.numbers.find(text, name[0].start, name[-1].end))
+            if opened and not joined and not counted and (2 <= len(name) <= 4 or (len(name) == 1 and titled)):
                 return name[0].start, name[-1].end, text[name[0].start: name[-1].end]
             i = j
         return None
