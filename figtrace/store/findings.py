@@ -62,8 +62,12 @@ class Findings(LedgerBase):
     def _actor_claims(self, actor: str) -> list[dict[str, Any]]:
         from figtrace.store.queries import _SELECT_CLAIMS, _row_to_claim
 
-        rows = self.conn.execute(_SELECT_CLAIMS + " WHERE c.current = 1 AND coalesce(c.actor, '') = ?",
-                                 (actor,)).fetchall()
+        # ``c.actor = ?`` reads one range of the actor index; the BINARY test keeps the exact match that
+        # ``coalesce(c.actor, '') = ?`` made, which read every claim of the ledger once per stale actor
+        where = ("(c.actor IS NULL OR c.actor = '')" if not actor
+                 else "c.actor = ? AND c.actor = ? COLLATE BINARY")
+        rows = self.conn.execute(_SELECT_CLAIMS + f" WHERE c.current = 1 AND {where}",
+                                 (actor, actor) if actor else ()).fetchall()
         return [_row_to_claim(r) for r in rows]
 
     def _compute(self, actor: str, factor: float = DEFAULT_FACTOR) -> list[Finding]:
