@@ -7,8 +7,12 @@ from pathlib import Path
 from click.testing import CliRunner
 
 from figtrace.cli import main
+from figtrace.errors import InputError
 from figtrace.model import Claim, Document
+from figtrace.pipeline import Result
+from figtrace.scale.sink import store_results
 from figtrace.store import Ledger
+from figtrace.store.writing import IngestSummary
 
 CORPUS = Path(__file__).resolve().parents[1] / "figtrace" / "data" / "corpus"
 
@@ -66,3 +70,61 @@ def test_ingest_with_jobs_builds_the_same_ledger(tmp_path: Path) -> None:
 def test_scheduler_needs_the_dask_engine(tmp_path: Path) -> None:
     r = CliRunner().invoke(main, ["ingest", "x.txt", "--db", str(tmp_path / "l.db"), "--scheduler", "tcp://x:1"])
     assert r.exit_code == 2 and "--engine dask" in r.output
+
+
+def _result(i: int, claims: list[Claim] | None = None) -> Result:
+    doc, found = _doc(i)
+    return Result(doc, found if claims is None else claims)
+
+
+def test_add_documents_stores_a_batch_in_one_transaction(tmp_path: Path) -> None:
+    with Ledger(tmp_path / "l.db") as ledger:
+        statements: list[str] = []
+        ledger.conn.set_trace_callback(statements.append)
+        doc, found = _doc(1)
+        added = ledger.add_documents([_doc(1), _doc(2), (doc, found), _doc(3)])
+        ledger.conn.set_trace_callback(None)
+        assert added == [True, True, False, True]  # the same text twice in one batch is stored once
+        assert statements.count("COMMIT") == 1
+        assert ledger.conn.execute("SELECT count(*) FROM claims").fetchone()[0] == 3
+
+
+def test_the_sink_writes_in_batches_and_a_refused_claim_fails_only_its_document(tmp_path: Path) -> None:
+    bad = _result(4)
+    bad.claims[0].value = float("nan")
+    results = [_result(1), _result(2), bad, _result(5), InputError("gone.txt", "cannot read it"), _result(6)]
+    with Ledger(tmp_path / "l.db") as ledger:
+        commits: list[str] = []
+        ledger.conn.set_trace_callback(lambda s: commits.append(s) if s == "COMMIT" else None)
+        summary = store_results(ledger, results, IngestSummary(), batch=8)
+        ledger.conn.set_trace_callback(None)
+        assert (summary.documents_added, summary.claims_added) == (4, 4)
+        assert [f.input for f in summary.failures] == ["d4.txt", "gone.txt"]
+        assert "not finite" in summary.failures[0].message
+        assert len(commits) == 2  # the four before the error in one transaction, the last one in another
+        names = [r[0] for r in ledger.conn.execute("SELECT name FROM documents ORDER BY name")]
+        assert names == ["d1.txt", "d2.txt", "d5.txt", "d6.txt"]
+
+
+def test_a_batch_out_of_time_is_stored_again_one_by_one(tmp_path: Path, monkeypatch) -> None:
+    import time
+
+    from figtrace.scale import sink
+    from figtrace.store.writing import Writing
+
+    insert = Writing._insert
+
+    def slow_for_d3(self, doc, rows):  # type: ignore[no-untyped-def]
+        if doc.name == "d3.txt":
+            time.sleep(2)
+        return insert(self, doc, rows)
+
+    monkeypatch.setattr(Writing, "_insert", slow_for_d3)
+    monkeypatch.setattr(sink, "WRITE_FLOOR_S", 0.3)
+    with Ledger(tmp_path / "l.db") as ledger:
+        summary = store_results(ledger, [_result(i) for i in range(1, 6)], IngestSummary(), budget=0.3)
+        assert summary.documents_added == 4
+        assert [f.input for f in summary.failures] == ["d3.txt"]
+        assert "budget while storing it" in summary.failures[0].message
+        names = [r[0] for r in ledger.conn.execute("SELECT name FROM documents ORDER BY name")]
+        assert names == ["d1.txt", "d2.txt", "d4.txt", "d5.txt"]

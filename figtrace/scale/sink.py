@@ -17,10 +17,11 @@ from typing import Any
 from figtrace.errors import FigtraceError, InputError
 from figtrace.limits import DOCUMENT_BUDGET_S, DocumentTimeout, budget_message, time_limit
 from figtrace.model import Document
-from figtrace.pipeline import Options, Outcome, default_extractor, read, run_documents
+from figtrace.pipeline import Options, Outcome, Result, default_extractor, read, run_documents
 from figtrace.store import db
 from figtrace.store.db import LedgerError
 from figtrace.store.ledger import IngestAborted, IngestSummary, Ledger
+from figtrace.store.writing import InvalidClaim, check_claims
 
 ENGINES = ("local", "dask")
 #: Seconds a document's ledger write may always take, whatever the earlier stages left of its budget.
@@ -29,34 +30,82 @@ WRITE_FLOOR_S = 5.0
 #: checkpoint never restarts the log while readers keep reading (the dashboard beside an ingest):
 #: in the load test it grew to 780 MB in five minutes and every read slowed down with it.
 CHECKPOINT_EVERY = 100
+#: Documents per write transaction. A commit writes every page it changed; documents stored
+#: together share the pages at the end of the claims table, the full-text index and the
+#: overview rows, so a batch writes them once (bench/bench_ledger.py). Small enough that a
+#: killed ingest loses seconds of work, and that a reader waits for no long transaction.
+WRITE_BATCH = 32
 
 
 def store_results(ledger: Ledger, outcomes: Iterable[Outcome], summary: IngestSummary,
-                  progress: bool = False, budget: float | None = DOCUMENT_BUDGET_S) -> IngestSummary:
+                  progress: bool = False, budget: float | None = DOCUMENT_BUDGET_S,
+                  batch: int = WRITE_BATCH) -> IngestSummary:
     """Store each result and count it in ``summary``; a failed input is listed, a bad ledger stops the run.
 
+    Results are written ``batch`` documents per transaction, in input order.
     The write is the last stage of a document's ``budget``: it gets what reading
     and processing left of it (at least ``WRITE_FLOOR_S``, so a document that
-    finished just in time is not refused for a write of milliseconds).
+    finished just in time is not refused for a write of milliseconds); a batch
+    gets the least of its documents' shares, and if it runs out, its documents
+    are stored again one by one, each with its own.
     """
-    stored = 0
+    pending: list[Result] = []
+
+    def flush() -> None:
+        if pending:
+            _write(ledger, pending, summary, budget)
+            pending.clear()
+
+    seen = 0
     for item in _progress(outcomes, progress):
-        stored += 1
-        if stored % CHECKPOINT_EVERY == 0:
+        seen += 1
+        if seen % CHECKPOINT_EVERY == 0:
+            flush()
             _checkpoint(ledger)
         if isinstance(item, InputError):
+            flush()  # problems are listed in input order
             summary.add_problem(item)
             continue
-        remaining = None if budget is None else max(budget - item.elapsed, WRITE_FLOOR_S)
-        try:
-            with time_limit(remaining, budget_message(budget or 0, "storing it")):
-                ledger.store(item.document, item.claims, summary)
-        except DocumentTimeout as e:
-            summary.add_problem(InputError(item.document.name, str(e)))
-            continue
-        if item.empty_reason is not None:
-            summary.skipped.append(item.empty_reason)
+        pending.append(item)
+        if len(pending) >= batch:
+            flush()
+    flush()
     return summary
+
+
+def _write(ledger: Ledger, results: list[Result], summary: IngestSummary, budget: float | None) -> None:
+    """Store results in one transaction; a document the ledger refuses is listed, the rest are stored."""
+    valid: list[Result] = []
+    for r in results:
+        try:
+            check_claims(r.document, r.claims)
+        except InvalidClaim as e:
+            summary.failures.append(InputError(r.document.name, str(e).removeprefix(f"{r.document.name}: ")))
+            continue
+        valid.append(r)
+    if not valid:
+        return
+    limit = None if budget is None else min(max(budget - r.elapsed, WRITE_FLOOR_S) for r in valid)
+    try:
+        with time_limit(limit, budget_message(budget or 0, "storing it")):
+            added = ledger.add_documents([(r.document, r.claims) for r in valid])
+    except DocumentTimeout as e:
+        if len(valid) > 1:  # rolled back whole: one by one, so only the slow one is refused
+            for r in valid:
+                _write(ledger, [r], summary, budget)
+        else:
+            summary.add_problem(InputError(valid[0].document.name, str(e)))
+        return
+    except LedgerError as e:
+        raise IngestAborted(f"{e} ({summary.line()} before it stopped)", summary) from None
+    for r, was_added in zip(valid, added, strict=True):
+        if was_added:
+            summary.documents_added += 1
+            summary.claims_added += len(r.claims)
+        else:
+            summary.documents_skipped += 1
+        if r.empty_reason is not None:
+            summary.skipped.append(r.empty_reason)
 
 
 def ingest(

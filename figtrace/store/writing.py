@@ -1,9 +1,12 @@
-"""Writing the ledger: one document with its claims per transaction, and the overview counts.
+"""Writing the ledger: documents with their claims in whole transactions, and the overview counts.
 
-One document is one ``BEGIN IMMEDIATE`` transaction (its row, segments,
-claims, sources and the re-clustering of the merge keys it touched), so a
-crash or a full disk leaves only whole documents, and two ingests on one
-file serialize instead of duplicating.
+A document, or a batch of them (:meth:`Writing.add_documents`, what the
+ingest sink uses), is one ``BEGIN IMMEDIATE`` transaction (rows, segments,
+claims, sources and the re-clustering of the merge keys touched), so a crash
+or a full disk leaves only whole documents, and two ingests on one file
+serialize instead of duplicating. A batch writes the pages its documents
+share (the end of the claims table, the full-text index, the overview rows)
+once instead of once per document.
 """
 
 from __future__ import annotations
@@ -92,6 +95,12 @@ def _check_claim(doc: Document, idx: int, c: Claim) -> None:
     if problems:
         raise InvalidClaim(f"{doc.name}: claim {idx} ({c.figure!r}): {'; '.join(problems)}")
 
+def check_claims(doc: Document, claims: list[Claim]) -> None:
+    """Raise :class:`InvalidClaim` naming the document and claim when the ledger cannot store a claim."""
+    for i, c in enumerate(claims):
+        _check_claim(doc, i, c)
+
+
 def _now() -> str:
     return dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
 
@@ -108,13 +117,21 @@ class Writing(LedgerBase):
 
     def add_document(self, doc: Document, claims: list[Claim]) -> bool:
         """Store one document with its claims in one transaction; False if its text is already stored."""
+        return self.add_documents([(doc, claims)])[0]
+
+    def add_documents(self, items: list[tuple[Document, list[Claim]]]) -> list[bool]:
+        """Store documents with their claims in one transaction (all or none); per document, False if
+        its text is already stored. :class:`InvalidClaim` (checked before anything is written) names
+        the first document the ledger cannot store."""
         if self.readonly:
-            raise db.LedgerError(f"{self.path} was opened read-only: cannot add {doc.name}")
-        for i, c in enumerate(claims):
-            _check_claim(doc, i, c)
-        rows = [self._claim_row(doc, i, c) for i, c in enumerate(claims)]
+            names = ", ".join(doc.name for doc, _ in items[:3]) + (", ..." if len(items) > 3 else "")
+            raise db.LedgerError(f"{self.path} was opened read-only: cannot add {names}")
+        for doc, claims in items:
+            check_claims(doc, claims)
+        rows = [[self._claim_row(doc, i, c) for i, c in enumerate(claims)] for doc, claims in items]
         with db.immediate(self.conn, self.path):
-            return self._insert(doc, rows)  # a text already stored writes nothing before it says so
+            # a text already stored writes nothing before it says so
+            return [self._insert(doc, doc_rows) for (doc, _), doc_rows in zip(items, rows, strict=True)]
 
     def _claim_row(self, doc: Document, idx: int, c: Claim) -> tuple[Any, ...]:
         period, basis = effective_period(c.as_of, doc.published)
