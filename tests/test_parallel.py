@@ -153,3 +153,19 @@ def test_parallel_ingest_builds_the_same_ledger(corpus: Path, tmp_path: Path) ->
         assert a == b  # ids and clusters too: documents are stored in the same order
         again = ingest(two, inputs, jobs=2)
         assert again.documents_added == 0 and again.documents_skipped == 2 * PER_LANG + 1
+
+
+def test_the_engine_is_loaded_once_before_the_pool_forks(monkeypatch: pytest.MonkeyPatch) -> None:
+    import multiprocessing
+
+    from figtrace.scale import pool
+
+    seen: list[str] = []
+    monkeypatch.setattr("figtrace.pipeline.process", lambda doc, options: seen.append(doc.name))
+    monkeypatch.setattr(multiprocessing, "get_start_method", lambda: "spawn")
+    pool.warm_before_fork(Options())
+    assert seen == []  # spawned workers share nothing with this process: no point loading it here
+    monkeypatch.setattr(multiprocessing, "get_start_method", lambda: "fork")
+    pool.warm_before_fork(Options())
+    langs = sorted(p.name for p in pool.WARM_CORPUS.iterdir() if p.is_dir())
+    assert len(seen) == len(langs) >= 2  # one sample article per language

@@ -15,6 +15,7 @@ from collections.abc import Iterable, Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
+from pathlib import Path
 
 from figtrace.errors import FigtraceError, InputError
 from figtrace.limits import bound_process_memory
@@ -150,6 +151,7 @@ def iter_results(
     if jobs == 1:
         yield from run_documents(read(inputs, options), options)
         return
+    warm_before_fork(options)
     pool = ProcessPoolExecutor(max_workers=jobs, initializer=bound_process_memory)
     pending: deque[tuple[Unit, Future[list[Outcome]]]] = deque()
 
@@ -179,6 +181,37 @@ def iter_results(
         for _, fut in pending:
             fut.cancel()
         pool.shutdown(wait=True, cancel_futures=True)
+
+
+#: One bundled sample article per language: what :func:`warm_before_fork` runs through the pipeline.
+WARM_CORPUS = Path(__file__).resolve().parents[1] / "data" / "corpus"
+
+
+def warm_before_fork(options: Options) -> None:
+    """Load the engine in this process before the pool forks, so the workers inherit it loaded.
+
+    Loading (lexicons compiled, the language model, the knowledge base) costs
+    about a second of CPU; a forked worker shares what its parent loaded, so it
+    is paid once instead of once per worker (bench/bench_scale.py). One bundled
+    sample article per language goes through :func:`figtrace.pipeline.process`,
+    since that is what loads every lazy part the workers will use. Under
+    another start method (spawn, forkserver) workers share nothing, so nothing
+    is done here.
+    """
+    import multiprocessing
+
+    from figtrace.pipeline import process
+
+    if multiprocessing.get_start_method() != "fork":
+        return
+    for folder in sorted(p for p in WARM_CORPUS.glob("*") if p.is_dir()):
+        sample = next(iter(sorted(folder.glob("*.txt"))), None)
+        if sample is None:
+            continue
+        try:
+            process(Document(sample.read_text(encoding="utf-8"), sample.name), options)
+        except (FigtraceError, OSError):  # a language this run cannot use; the workers will say so
+            continue
 
 
 def isolate(unit: Unit, options: Options) -> list[Outcome]:
