@@ -301,3 +301,21 @@ def test_the_subject_before_an_auxiliary_speaks_when_its_participle_closes_the_c
 def test_an_auxiliary_in_the_reported_clause_does_not_bind_the_speaker() -> None:
     att = own("Die Armee des Gegners habe 900 Soldaten verloren, teilten die ukrainischen Streitkräfte mit.", "de")
     assert att.source == "Ukrainian armed forces"
+
+
+def test_an_armed_group_speaks_as_itself() -> None:
+    assert own("Reports from the M23 indicate that 700 soldiers surrendered.", "en").source == "M23"
+
+
+def test_a_family_name_first_resolves_to_the_person_named_before() -> None:
+    text = ("Lee Seong-kweun, a lawmaker, said 300 soldiers had been killed.\n\n"
+            "According to Lee, another 2,700 were wounded.")
+    assert sources(text, "en", "2025-01-13") == ["Lee Seong-kweun", "Lee Seong-kweun"]
+
+
+def test_dead_counted_after_a_subheading_belong_to_the_story_s_country() -> None:
+    text = ("Fighting in Sudan's Darfur region killed 40 people on Monday, activists in Sudan said.\n\n"
+            "– Condemnation –\n\n"
+            "The assault on the village drew wide condemnation; an aid official said 35 children were killed.")
+    claims = figtrace.extract(text, lang="en", published="2025-06-02")
+    assert [c.actor for c in claims] == ["Sudan", "Sudan"]

@@ -308,7 +308,7 @@ class SourceReader:
                 own = sp._country(text, mods[-1].start, mods[0].end)
                 if own:
                     side = sp._country_side(text, mods[-1].start, mods[0].end)[1]
-                    found.append((2, 0, Speaker(f"{own} {sp.country_speaker}", mods[-1].start, mods[0].end,
+                    found.append((2, 0, Speaker(sp.side_speaker(own, side), mods[-1].start, mods[0].end,
                                                 "country", False, side), t.text, t.start))
         if not found:
             return None

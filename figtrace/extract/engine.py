@@ -455,7 +455,8 @@ class _DocContext:
         if att.kind in ("organisation", "person") and " " not in att.source:
             # "Lee said", "Abiad added": the person named in full before
             for prev in reversed(self.named_speakers):
-                if prev.kind == "person" and prev.source.split()[-1] == att.source:
+                if prev.kind == "person" and att.source in (prev.source.split()[-1], prev.source.split()[0]):
+                    # (the family name stands first in some names: "Lee Seong-kweun", then "Lee")
                     return replace(att, source=prev.source, kind="person")
         generic = self.sources.sp.generic_function(att.source, att.side) if att.kind == "function" else None
         if generic is not None:
@@ -733,14 +734,20 @@ class _DocContext:
         if place_actor and place_actor[1] not in self.victims_only:
             return place_actor[0], f"place in the sentence: {place_actor[1]}"
         found = self._context_actor(sents, i, main_actor, seg)
-        if found[0] in self.non_states and self.story_country and self._soldiers_counted(m, f):
+        if found[0] in self.non_states and self._soldiers_counted(m, f):
             # "12 soldiers were killed" in a story on an armed group: a state's soldiers, not the group's fighters
-            return self.story_country, f"a state's own personnel in {self.story_country}"
+            state = self.story_country or self._opponent(found[0])
+            if state and state not in self.non_states:
+                return state, f"a state's own personnel: {state}"
+
         counting_side = agents or (st.att is not None and st.att.kind in ("country", "function", "role"))
         if counting_side and (found[0] is None or found[0] in agents) and f.measure in CASUALTY_MEASURES \
                 and speaker_side and speaker_side not in agents:
             # "Houthis say U.S. strikes kill 4": the side that counts them, not the one that struck
             return speaker_side, f"the speaker's side: {st.att.source if st.att else ''}"
+        if found[0] is None and f.measure in CASUALTY_MEASURES and self.story_country:
+            # a part of the story after a subheading, naming no side: the dead of the country it happens in
+            return self.story_country, "the country the story happens in"
         if found[0] in agents and not victims:
             # (people killed by forces of their own country, a junta's airstrike on its villages, stay its people)
             return None, f"context gives only the agent ({found[0]})"

@@ -129,6 +129,7 @@ class SpeakerReader:
                          for w in k.replace("*", "").split()}
         kb = get_kb()
         self.kb = kb
+        self.non_states = frozenset(n for n, ent in kb.actors.items() if ent.attrs.get("state") is False)
         self.known = kb.matcher("sources", lang)
         self.actors = kb.matcher("actors", lang)
         self.places = kb.matcher("places", lang)
@@ -430,8 +431,12 @@ class SpeakerReader:
         if org is not None:
             return Speaker(org, s, e, "organisation", media)
         if own is not None and self._only_country(text, s, e):
-            return Speaker(f"{own} {self.country_speaker}", s, e, "country", False, side)
+            return Speaker(self.side_speaker(own, side), s, e, "country", False, side)
         return None
+
+    def side_speaker(self, own: str, side: str | None) -> str:
+        """'Pakistani government' for a country; an armed group speaks as itself ('M23', not 'M23 government')."""
+        return own if side in self.non_states else f"{own} {self.country_speaker}"
 
     def generic_function(self, name: str, side: str | None) -> str | None:
         """The generic function a country's speaker was named by ("Israeli ministry" → "ministry"), if it is one.
