@@ -43,6 +43,33 @@ PUBLISHED_ORIGIN: dict[str, str] = {"record": "metadata", "html": "metadata", "f
                                     "given": "metadata", "manifest": "manifest", "user": "option", "text": "body",
                                     "inferred": "body"}
 
+#: The rules that decide a claim's fields, by field: ``Claim.rules`` names one of these per field (a
+#: stable id for programs and tests; ``Claim.why`` says the same in words, with the words of the text).
+RULES: dict[str, dict[str, str]] = {
+    "source": {
+        "cue": "an attribution cue of the figure's own sentence binds the source",
+        "next": "the next sentence names it ('Das erklärte X')",
+        "pronoun": "a pronoun or 'the agency' stands for the source named before",
+        "carried": "reported speech carries the last source on ('demnach', 'it added', a running quote)",
+        "restated": "the document states the same figure elsewhere with this source",
+        "no_cue": "no cue binds a source: the outlet states it (unattributed)",
+    },
+    "as_of": {
+        "time": "a time expression near the figure",
+        "present": "a word for now ('currently', 'bisher'): the publication date",
+        "statement_day": "the day the figure's own sentence says it was stated ('medics said Monday')",
+        "source_time": "the time of the source's statement, in the sentence that names it",
+        "story_time": "the story's event day, from the sentences just before",
+        "published": "the publication date (no time expression)",
+        "published_inferred": "a publication date guessed from the body (no time expression)",
+        "none": "no time expression and no publication date",
+    },
+    "scope": {
+        "cue": "a scope cue next to the figure ('insgesamt', 'since the war began', 'over the past day')",
+        "list": "shared with the coordinated list the figure is part of",
+    },
+}
+
 #: The fields of the spec's JSON Lines form, in the spec's order.
 SPEC_FIELDS: tuple[str, ...] = (
     "doc", "quote", "figure", "value", "low", "high", "qualifier", "measure", "actor", "unit",
@@ -134,7 +161,8 @@ class Claim:
 
     The first block is the spec's contract (``spec/claims.md``); the rest is
     evidence (offsets into ``Document.text``) and reasoning (``why``: which cue
-    decided each field), so every output can be checked by a person.
+    decided each field, in words, so every output can be checked by a person;
+    ``rules``: the same as rule ids of :data:`RULES`, for programs and tests).
     """
 
     doc: str
@@ -172,6 +200,8 @@ class Claim:
     doc_id: str | None = None
     confidence: float = 1.0
     why: dict[str, str] = field(default_factory=dict)
+    #: field → the id of the rule that decided it (:data:`RULES`); not kept by the ledger, which keeps ``why``
+    rules: dict[str, str] = field(default_factory=dict)
 
     def to_dict(self, *, spec_only: bool = False) -> dict[str, Any]:
         d = asdict(self)

@@ -17,7 +17,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import figtrace
-from figtrace.model import MEASURES, QUALIFIERS, SPEC_FIELDS, UNITS, Claim
+from figtrace.model import MEASURES, QUALIFIERS, RULES, SPEC_FIELDS, UNITS, Claim
 
 _POINT = r"\d{4}(?:-\d{2}(?:-\d{2})?)?"
 PERIOD = re.compile(rf"{_POINT}(?:\.\.{_POINT})?")
@@ -165,3 +165,15 @@ def test_offsets_hold_on_the_sample_corpus(lang: str, name: str) -> None:
 def test_an_extreme_publication_date_does_not_raise(text: str) -> None:
     for c in figtrace.extract(text, lang="de", published="0001-01-01"):
         check_claim(text, c)
+
+
+def test_every_rule_a_claim_names_is_a_documented_rule() -> None:
+    """``Claim.rules`` speaks the vocabulary of ``model.RULES``, and every field there is in use."""
+    seen: set[tuple[str, str]] = set()
+    root = resources.files("figtrace").joinpath("data", "corpus")
+    for lang, name in _corpus():
+        text = root.joinpath(lang, name).read_text(encoding="utf-8")
+        seen |= {kv for c in figtrace.extract(text, lang=lang, published="2025-06-17") for kv in c.rules.items()}
+    documented = {(f, rule) for f, rules in RULES.items() for rule in rules}
+    assert seen <= documented, sorted(seen - documented)
+    assert {f for f, _ in seen} == set(RULES)

@@ -37,7 +37,7 @@ ENGLISH = (
     "According to the UN, at least 50 people were killed.\n"
     "North Korea has deployed some 11,000 troops to Russia. On Tuesday 40 North Korean soldiers were wounded.\n"
 )
-EXTRAS = ("start", "end", "quote_start", "quote_end", "lang", "why")
+EXTRAS = ("start", "end", "quote_start", "quote_end", "lang", "why", "rules")
 
 
 def run(*args: str, input: str | bytes | None = None) -> Result:

@@ -116,7 +116,8 @@ def test_a_loss_list_is_one_claim_per_item_sharing_the_lists_scope() -> None:
     assert [c.item for c in claims] == ["tank", "armoured vehicle", "artillery system", "aircraft", "helicopter",
                                         "drone", "missile", "ship"]
     assert {c.scope for c in claims} == {"total"}
-    assert {c.why["scope"] for c in claims[:3]} == {"shared with the list it is part of"}
+    # the cue stands at the end of the list; the figures before it share it
+    assert [c.rules["scope"] for c in claims] == ["list"] * 6 + ["cue"] * 2
     de = extract("Seit Kriegsbeginn verlor Russland 10.930 Panzer, 340 Hubschrauber und 41.000 Drohnen.",
                  lang="de", published="2025-06-12")
     assert [(c.item, c.scope) for c in de] == [("tank", "total"), ("helicopter", "total"), ("drone", "total")]

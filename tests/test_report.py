@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 from conftest_browser import HOSTILE_SOURCE
+from markupsafe import escape
 
 from figtrace.cli import main
 from figtrace.report.charts import UnsafeSVG, chart_rows, check_svg, render_svg, timeline_spec
@@ -188,11 +189,14 @@ def test_report_escapes_hostile_article_text(html: str) -> None:
     assert HOSTILE_SOURCE not in html
 
 
-def test_report_lists_evidence_conflicts_and_source_aliases(html: str) -> None:
+def test_report_lists_evidence_conflicts_and_source_aliases(html: str, db: Path) -> None:
     assert '<mark class="fig">über 6000</mark>' in html
     assert '<mark class="fig">About 2,000</mark>' in html
     assert 'href="https://wire.example/nis-dead"' in html
-    assert "count different things" in html  # an explained finding with its explanation
+    with Ledger(db, readonly=True) as ledger:
+        explained = ledger.conflicts(kind="explained")
+    assert {f.reason for f in explained} == {"measure"}
+    assert all(str(escape(f.explanation)) in html for f in explained)  # each explained finding, explained
     assert "National Intelligence Service" in html  # an alias of South Korea NIS
     assert "@media print" in html and "@media (max-width: 640px)" in html
 

@@ -238,13 +238,13 @@ def test_as_of_is_the_publication_date_when_nothing_else_says() -> None:
 
 
 def test_an_inferred_publication_date_is_marked_as_such() -> None:
-    """A date guessed from the text bounds the claim but is not stated by the article: the reason says so."""
+    """A date guessed from the text bounds the claim but is not stated by the article: the rule says so."""
     text = "Bei dem Angriff wurden 40 Soldaten getötet."
     inferred = extract_document(Document(text=text, lang="de", published="2025-06-17", published_inferred=True))
     stated = extract_document(Document(text=text, lang="de", published="2025-06-17"))
     assert [c.as_of for c in inferred] == [c.as_of for c in stated] == ["2025-06-17"]
-    assert "inferred" in inferred[0].why["as_of"]
-    assert "inferred" not in stated[0].why["as_of"]
+    assert inferred[0].rules["as_of"] == "published_inferred"
+    assert stated[0].rules["as_of"] == "published"
 
 
 def test_relative_as_of_without_publication_date_is_none() -> None:

@@ -164,6 +164,8 @@ def add_details(claim: Claim, text: str, lang: str) -> Claim:
     d = detail_reader(lang).read(text, claim.start, claim.end, claim.quote_start, claim.quote_end, claim.unit)
     claim.item, claim.scope, claim.group = d.item, d.scope, d.group
     claim.why.update(dict(d.why))
+    if d.scope is not None:
+        claim.rules["scope"] = "cue"
     return claim
 
 
@@ -186,6 +188,7 @@ def add_all_details(claims: list[Claim], text: str, lang: str) -> list[Claim]:
             if c.scope is None:
                 c.scope = scope
                 c.why["scope"] = "shared with the list it is part of"
+                c.rules["scope"] = "list"
     return claims
 
 

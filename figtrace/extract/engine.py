@@ -98,6 +98,7 @@ class _Sent:
     att: Attribution | None = None
     att_from: int | None = None  # index of the sentence the source came from
     att_how: str = ""
+    att_rule: str = ""  # the same as a rule id (model.RULES["source"])
     topic: str | None = None
 
 
@@ -182,7 +183,7 @@ def _restated_sources(claims: list[Claim]) -> None:
         if found and len(found) == 1:
             source, via = next(iter(found))
             why = {**c.why, "source": f"the same figure with its source elsewhere in the document: {source!r}"}
-            claims[k] = replace(c, source=source, via=list(via), why=why)
+            claims[k] = replace(c, source=source, via=list(via), why=why, rules={**c.rules, "source": "restated"})
 
 
 def _detect(text: str) -> str:
@@ -327,18 +328,19 @@ class _DocContext:
                     and self.sources.is_backward(text, nxt.s.start, nxt.s.end):
                 st.own = None  # "nach Erkenntnissen aus Südkorea … Das sagte der Abgeordnete Lee": the one named
             if st.own is not None:
-                st.att, st.att_from, st.att_how = st.own, i, "cue"
+                st.att, st.att_from, st.att_how, st.att_rule = st.own, i, "cue", "cue"
                 last = named = (st.own, i, st.s.paragraph)
                 continue
             if nxt is not None and nxt.own is not None and self.sources.is_backward(text, nxt.s.start, nxt.s.end):
-                st.att, st.att_from, st.att_how = nxt.own, i + 1, "named in the next sentence"
+                st.att, st.att_from, st.att_how, st.att_rule = nxt.own, i + 1, "named in the next sentence", "next"
                 continue
             word = self.sources.carries(text, st.s.start, st.s.end)
             if word is None and text[st.s.start: st.s.start + 2].lstrip()[:1] == '"':
                 word = '"'  # a quotation running on: the one who was quoting speaks still
             pron = self.sources.pronoun_speaker(text, st.s.start, st.s.end)
             if pron and named is not None and (last is None or named[1] > last[1]):
-                st.att, st.att_from, st.att_how = named[0], i, f"a pronoun or '{pron}' for the source named before"
+                st.att, st.att_from, st.att_rule = named[0], i, "pronoun"
+                st.att_how = f"a pronoun or '{pron}' for the source named before"
                 last = named
             elif last is not None and not (word or pron) and last[1] == i - 1 and last[2] == st.s.paragraph:
                 # "Die WHO zählte … Angriffe. 1204 Menschen starben …": a report runs on in its paragraph
@@ -348,7 +350,7 @@ class _DocContext:
                 same_para = last[2] == st.s.paragraph
                 if same_para or (word and (word == '"' or word.lower() in _strong_carry(self.lang))) or pron:
                     st.att, st.att_from = last[0], last[1] if last[1] >= 0 else i
-                    st.att_how = f"carried by {word or pron!r}"
+                    st.att_how, st.att_rule = f"carried by {word or pron!r}", "carried"
                     last = (last[0], last[1], st.s.paragraph)
             if st.sources and st.att is None:
                 s0, e0, name = st.sources[0]
@@ -824,7 +826,8 @@ class _DocContext:
         return None
 
     def _as_of(self, sents: list[_Sent], i: int, m: Mention, published: Published | None,
-               inferred: bool, figures: list[tuple[int, int]]) -> tuple[str | None, str]:
+               inferred: bool, figures: list[tuple[int, int]]) -> tuple[str | None, str, str]:
+        """The as-of of figure ``m``, the id of the rule that gave it (``model.RULES["as_of"]``) and why."""
         st = sents[i]
         best: tuple[float, TimeExpr] | None = None
         present: TimeExpr | None = None
@@ -845,23 +848,24 @@ class _DocContext:
             if best is None or d < best[0]:
                 best = (d, t)
         if best is not None:
-            return best[1].period, f"{self.text[best[1].start:best[1].end]!r}"
+            return best[1].period, "time", f"{self.text[best[1].start:best[1].end]!r}"
         if present is not None and present.period:
-            return present.period, f"{self.text[present.start:present.end]!r} → publication date"
+            return present.period, "present", f"{self.text[present.start:present.end]!r} → publication date"
         own_day = next((t for t in st.times if t.period and t.kind in ("relative", "explicit") and _is_day(t.period)
                         and not any(a < t.end and t.start < b for a, b in figures) and self._statement_time(t)),
                        None)
         if own_day is not None:
             # "… killed at least 10 people …, medics said Monday": the day of the statement, however far from
             # the figure, before any day of the sentences around it
-            return own_day.period, f"the day of the statement: {self.text[own_day.start:own_day.end]!r}"
+            return own_day.period, "statement_day", \
+                f"the day of the statement: {self.text[own_day.start:own_day.end]!r}"
         if st.att_from is not None and st.att_from != i:
             src = sents[st.att_from]
             if not src.times:
                 src.times = self.times.find(self.text, src.s.start, src.s.end, published, inferred)
             for t in src.times:
                 if t.period:
-                    return t.period, f"the time of the source's statement: {self.text[t.start:t.end]!r}"
+                    return t.period, "source_time", f"the time of the source's statement: {self.text[t.start:t.end]!r}"
         for j in range(i - 1, max(-1, i - CONTEXT_TIME_SENTENCES - 1), -1):
             # "On Monday, 70 were killed. … 27 died in Homs.": the story's event time runs on
             prev = sents[j]
@@ -870,13 +874,13 @@ class _DocContext:
             event = next((t for t in prev.times if t.period and t.kind in ("relative", "explicit")
                           and _is_day(t.period)), None)
             if event is not None:
-                return event.period, f"the story's time just before: {self.text[event.start:event.end]!r}"
+                return event.period, "story_time", f"the story's time just before: {self.text[event.start:event.end]!r}"
         if published is not None:
             if inferred:
                 # a lower bound on the publication date: better than nothing, and marked as such
-                return published.iso, "inferred publication date (no time expression)"
-            return published.iso, "publication date (no time expression)"
-        return None, "no time expression"
+                return published.iso, "published_inferred", "inferred publication date (no time expression)"
+            return published.iso, "published", "publication date (no time expression)"
+        return None, "none", "no time expression"
 
     def _claim(self, doc: Document, seg: Segment, sents: list[_Sent], i: int, m: Mention, f: Frame,
                main_actor: str | None, published: Published | None, inferred: bool,
@@ -887,7 +891,7 @@ class _DocContext:
         named_here = actor_why.startswith(("in the figure's noun phrase", "the side named"))
         if prev_claim is not None and shared and prev_claim.actor and not named_here:
             actor, actor_why = prev_claim.actor, "shared with the figure before"
-        as_of, as_of_why = self._as_of(sents, i, m, published, inferred, figures)
+        as_of, as_of_rule, as_of_why = self._as_of(sents, i, m, published, inferred, figures)
         att = self._bound(st.att, m) if st.att is not None and st.att_from == i else st.att
         source = att.source if att else UNATTRIBUTED
         if att is not None and att.bare:
@@ -920,6 +924,7 @@ class _DocContext:
             start=m.start, end=m.end, quote_start=st.s.start, quote_end=st.s.end, lang=self.lang,
             segment=seg.kind, published=doc.published, outlet=doc.outlet, url=doc.url, doc_id=doc.id,
             confidence=round(max(confidence, 0.1), 2), why=why, via=list(att.via) if att else [],
+            rules={"source": st.att_rule if att else "no_cue", "as_of": as_of_rule},
         )
 
 

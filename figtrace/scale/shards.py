@@ -38,7 +38,8 @@ def write_shard(index: int, outcomes: list[Outcome], shards: str | Path) -> tupl
         docs.append(_doc_row(item.document, index, seq))
         for k, c in enumerate(item.claims):
             row = c.to_dict()
-            row["why"] = json.dumps(row["why"], ensure_ascii=False)  # key order kept: output is byte-identical
+            for key in _JSON_COLUMNS:  # key order kept: output is byte-identical
+                row[key] = json.dumps(row[key], ensure_ascii=False)
             row.update(shard=index, doc_seq=seq, claim_seq=k, doc_key=item.document.id)
             claims.append(row)
     stem = f"{index:06d}"
@@ -68,6 +69,10 @@ def _doc_schema() -> Any:
     return pa.schema([("shard", i), ("doc_seq", i), ("id", s), ("name", s), ("text", s), ("title", s), ("url", s),
                       ("outlet", s), ("published", s), ("published_inferred", b), ("published_from", s), ("lang", s),
                       ("segments", s), ("meta", s)])
+
+
+#: Claim fields that are mappings, stored as JSON text.
+_JSON_COLUMNS = ("why", "rules")
 
 
 def _claim_schema() -> Any:
@@ -134,7 +139,8 @@ def iter_shard_claims(shards: str | Path) -> Iterator[Claim]:
 
 
 def _claim(row: dict[str, Any]) -> Claim:
-    row["why"] = json.loads(row["why"]) if row["why"] else {}
+    for key in _JSON_COLUMNS:
+        row[key] = json.loads(row[key]) if row.get(key) else {}
     return Claim.from_dict(row)
 
 
