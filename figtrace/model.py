@@ -143,6 +143,16 @@ class Document:
         self.meta["published_source"] = source
         return True
 
+    def stamp(self, claims: list[Claim]) -> list[Claim]:
+        """Put this document's metadata on each of its claims: its id, publication date and where that
+        came from, outlet and URL. The one place it is done (the pipeline calls it after any extractor),
+        so every claim of a document carries the same metadata, whichever extractor or road made it.
+        """
+        for c in claims:
+            c.doc_id, c.url, c.outlet = self.id, self.url, self.outlet
+            c.published, c.published_from = self.published, self.published_from
+        return claims
+
     def segment_at(self, offset: int) -> Segment | None:
         for seg in self.segments:
             if seg.start <= offset < seg.end:

@@ -149,9 +149,7 @@ def process(document: Document, options: Options = Options()) -> Result:
         check_lines(document.text)
         doc = prepare(document, options)
         extractor = options.extractor or _engine()
-        claims = extractor(doc)
-        for c in claims:  # where the date each claim's relative dates were resolved against came from
-            c.published_from = doc.published_from
+        claims = doc.stamp(extractor(doc))
         empty = None if claims else nothing_reason(doc)
     Stopwatch.reset()
     return Result(doc, claims, _warnings(doc), empty, time.monotonic() - started)

@@ -111,3 +111,18 @@ def test_text_files_with_a_manifest_give_what_json_lines_give(tmp_path: Path) ->
     dated = {r["id"] for r in records if r.get("published")}
     assert {c["published_from"] for c in from_files if c["doc"] in dated} == {"manifest"}
     assert [_key(c, ("published_from",)) for c in from_files] == [_key(c, ("published_from",)) for c in from_jsonl]
+
+
+def test_any_extractor_gets_the_documents_metadata_from_the_pipeline() -> None:
+    """The pipeline, not each extractor, puts a document's metadata on its claims (Document.stamp)."""
+    from figtrace.pipeline import Options, process
+    from figtrace.store.synth import synthetic_documents, synthetic_extractor
+
+    doc = next(synthetic_documents(1))
+    doc.url = "https://news.example/2025/06/report"
+    doc.set_published("2025-06", "manifest", "manifest")
+    claims = process(doc, Options(extractor=synthetic_extractor)).claims
+    assert claims
+    assert {(c.doc, c.doc_id, c.published, c.published_from, c.outlet, c.url) for c in claims} == {
+        (doc.name, doc.id, "2025-06", "manifest", doc.outlet, doc.url)}
+    assert doc.outlet

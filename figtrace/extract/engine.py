@@ -922,7 +922,7 @@ class _DocContext:
             low=m.low, high=m.high, qualifier=m.qualifier, measure=f.measure or "", actor=actor, unit=f.unit or "",
             source=source, as_of=as_of, location=self._location(sents, i, m),
             start=m.start, end=m.end, quote_start=st.s.start, quote_end=st.s.end, lang=self.lang,
-            segment=seg.kind, published=doc.published, outlet=doc.outlet, url=doc.url, doc_id=doc.id,
+            segment=seg.kind,  # the document's metadata (date, outlet, url) is the pipeline's: Document.stamp
             confidence=round(max(confidence, 0.1), 2), why=why, via=list(att.via) if att else [],
             rules={"source": st.att_rule if att else "no_cue", "as_of": as_of_rule},
         )

@@ -77,6 +77,6 @@ def synthetic_extractor(doc: Document) -> list[Claim]:
             low=value, high=None if q == "more_than" else value, qualifier=q, measure=m["measure"],
             actor=m["actor"], unit="personnel", source=m["source"], as_of=m["as_of"] or None,
             location=None, start=m.start("value"), end=m.end("value"), quote_start=m.start(),
-            quote_end=m.end(), lang=doc.lang, published=doc.published,
+            quote_end=m.end(), lang=doc.lang,  # the date and outlet: Document.stamp, in the pipeline
         ))
     return out
