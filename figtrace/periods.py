@@ -15,12 +15,17 @@ import calendar
 import datetime as dt
 import re
 from dataclasses import dataclass
+from typing import Literal
 
 from figtrace.errors import FigtraceError
 
 _PART = re.compile(r"^(\d{4})(?:-(\d{2})(?:-(\d{2}))?)?$")
 #: A date at any precision, maybe followed by a time ("2025-08-14T10:00:00Z", "2025-08-14 10:00").
 _STAMP = re.compile(r"^\s*(\d{4}(?:-\d{2}(?:-\d{2})?)?)(?:[T ]\d{2}:\d{2}[^\n]*)?\s*$")
+
+
+#: How precisely a date is given.
+Precision = Literal["day", "month", "year"]
 
 
 class PeriodError(FigtraceError):
@@ -158,6 +163,27 @@ def iso_date(value: object) -> str | None:
     except PeriodError:
         return None
     return m.group(1)
+
+
+def precise_date(value: object) -> tuple[dt.date, Precision] | None:
+    """A date at the precision it was given: its first day and ``day``, ``month`` or ``year`` (None if none).
+
+    The inverse of :func:`iso_at`; a publication date that anchors relative times is read by it.
+    """
+    iso = iso_date(value)
+    if iso is None:
+        return None
+    start, _ = _bounds(iso, iso)
+    return start, ("day" if len(iso) == 10 else "month" if len(iso) == 7 else "year")
+
+
+def iso_at(date: dt.date, precision: Precision) -> str:
+    """``date`` written at ``precision``: ``2025-08-14``, ``2025-08`` or ``2025``."""
+    if precision == "day":
+        return date.isoformat()
+    if precision == "month":
+        return f"{date.year:04d}-{date.month:02d}"
+    return f"{date.year:04d}"
 
 
 def published_period(published: str | None) -> Period | None:

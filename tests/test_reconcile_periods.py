@@ -8,8 +8,10 @@ from figtrace.periods import (
     Period,
     PeriodError,
     format_period,
+    iso_at,
     iso_date,
     parse_period,
+    precise_date,
     published_period,
     try_parse_period,
 )
@@ -49,6 +51,20 @@ def test_parse_period_rejects_malformed_with_message(text):
 ])
 def test_iso_date_keeps_the_precision_it_was_given(value, iso):
     assert iso_date(value) == iso
+
+
+@pytest.mark.parametrize(("value", "date", "precision"), [
+    ("2025", "2025-01-01", "year"), ("2025-08", "2025-08-01", "month"), ("2025-08-14", "2025-08-14", "day"),
+    ("2025-08-14T10:00:00Z", "2025-08-14", "day"),
+])
+def test_a_date_at_its_precision_is_read_and_written_back(value, date, precision):
+    assert precise_date(value) == (d(date), precision)
+    assert iso_at(d(date), precision) == iso_date(value)
+
+
+@pytest.mark.parametrize("value", ["2025-13", "2025-02-30", "Aug 2025", "", None, 2025])
+def test_no_date_has_no_precision(value):
+    assert precise_date(value) is None
 
 
 def test_a_month_publication_date_is_the_month():

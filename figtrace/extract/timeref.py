@@ -19,7 +19,7 @@ from functools import cache
 from figtrace.extract.spans import drop_overlaps
 from figtrace.lang import get_lexicon
 from figtrace.lang.phrases import compile_phrases
-from figtrace.periods import iso_date
+from figtrace.periods import Precision, iso_at, precise_date
 
 #: "seit … <date>": how far before a date (characters, words) its "since" may stand.
 SINCE_REACH = 45
@@ -34,9 +34,6 @@ _PHONE = re.compile(r"(?<!\w)\+\d[\d\s/()\-]{7,}\d")
 _YEAR = re.compile(r"(?<![\d.,])(19[5-9]\d|20\d\d)(?![\d.,]\d)")
 
 
-_ISO_PREFIX = re.compile(r"(\d{4})(?:-(\d{1,2})(?:-(\d{1,2}))?)?")
-
-
 @dataclass(frozen=True, slots=True)
 class Published:
     """A publication date at the precision its metadata has: a day, a month or a year.
@@ -47,15 +44,11 @@ class Published:
     """
 
     date: dt.date  # the first day of the period
-    precision: str  # "day", "month" or "year"
+    precision: Precision
 
     @property
     def iso(self) -> str:
-        if self.precision == "day":
-            return self.date.isoformat()
-        if self.precision == "month":
-            return _fmt_month(self.date.year, self.date.month)
-        return f"{self.date.year:04d}"
+        return iso_at(self.date, self.precision)
 
     @classmethod
     def parse(cls, value: object) -> Published | None:
@@ -63,19 +56,8 @@ class Published:
             return cls(value.date(), "day")
         if isinstance(value, dt.date):
             return cls(value, "day")
-        iso = iso_date(value) if isinstance(value, str) else None
-        m = _ISO_PREFIX.fullmatch(iso) if iso else None
-        if not m:
-            return None
-        y, mo, d = m.group(1), m.group(2), m.group(3)
-        try:
-            if d:
-                return cls(dt.date(int(y), int(mo), int(d)), "day")
-            if mo:
-                return cls(dt.date(int(y), int(mo), 1), "month")
-            return cls(dt.date(int(y), 1, 1), "year")
-        except ValueError:
-            return None
+        found = precise_date(value)  # the one reader of dates at their precision
+        return cls(*found) if found else None
 
 
 @dataclass(frozen=True, slots=True)

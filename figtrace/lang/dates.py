@@ -12,12 +12,10 @@ import datetime as dt
 import re
 from dataclasses import dataclass
 from functools import lru_cache
-from typing import Literal
 
 from figtrace.errors import LexiconError
 from figtrace.lang import compile_patterns, file_label, language_file, languages_with, load_toml
-
-Precision = Literal["day", "month", "year"]
+from figtrace.periods import Precision, iso_at
 
 #: Language-neutral forms: ISO dates and clock times.
 _ISO = re.compile(r"(?<![\w.])(?P<y>\d{4})-(?P<m>\d{2})-(?P<d>\d{2})(?!\d)")
@@ -38,11 +36,7 @@ class DateMention:
 
     @property
     def iso(self) -> str:
-        if self.precision == "day":
-            return self.date.isoformat()
-        if self.precision == "month":
-            return self.date.strftime("%Y-%m")
-        return str(self.date.year)
+        return iso_at(self.date, self.precision)
 
 
 @dataclass(frozen=True, slots=True)

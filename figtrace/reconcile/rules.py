@@ -32,7 +32,7 @@ from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
-from figtrace.periods import Period, try_parse_period
+from figtrace.periods import Period, iso_at, try_parse_period
 from figtrace.reconcile.settings import (
     APPARENT_FACTOR,
     CLOSE_DAYS,
@@ -170,7 +170,7 @@ def _ratio(lo: float, hi: float) -> float:
 
 
 def _month(p: Period) -> str:
-    return p.end.isoformat()[:7]
+    return iso_at(p.end, "month")
 
 
 def _dated(points: Iterable[Point]) -> list[tuple[Period, Point]]:
