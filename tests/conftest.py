@@ -95,3 +95,19 @@ def mixed_corpus(root: Path, records: list[dict | str], extra: dict[str, str]) -
     for name, text in extra.items():
         (root / name).write_text(text, encoding="utf-8")
     return root
+
+
+def synthetic_files(folder: Path, n: int, *, seed: int = 1, claims_per_doc: int = 5) -> list[str]:
+    """``n`` synthetic articles (``figtrace.store.synth``) written as text files into ``folder``; their paths.
+
+    Read back by ``synthetic_extractor`` (``FIGTRACE_EXTRACTOR``), they make ingest tests fast and exact.
+    """
+    from figtrace.store.synth import synthetic_documents
+
+    folder.mkdir(parents=True, exist_ok=True)
+    paths = []
+    for d in synthetic_documents(n, seed=seed, claims_per_doc=claims_per_doc):
+        path = folder / d.name
+        path.write_text(d.text, encoding="utf-8")
+        paths.append(str(path))
+    return paths

@@ -6,6 +6,7 @@ import json
 
 import pytest
 from click.testing import CliRunner
+from conftest import synthetic_files
 
 from figtrace.cli import main
 from figtrace.errors import InputError
@@ -166,9 +167,7 @@ def test_ingest_names_and_records_skipped_inputs(runner, tmp_path):
 
 def test_parallel_ingest_reports_the_same_skips(runner, tmp_path):
     folder = tmp_path / "in"
-    folder.mkdir()
-    for d in synthetic_documents(3):
-        (folder / d.name).write_text(d.text, encoding="utf-8")
+    synthetic_files(folder, 3)
     (folder / "brief.pdf").write_bytes(b"%PDF-1.7")
     result = runner.invoke(main, ["ingest", str(folder), "--db", str(tmp_path / "p.db"), "--lang", "en", "-j", "2"],
                            env=EXTRACTOR)

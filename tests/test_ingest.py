@@ -306,24 +306,11 @@ def _write_warc(path: Path, *, gzip: bool = True) -> None:
             headers = StatusAndHeaders("200 OK", [("Content-Type", "text/html; charset=utf-8")], protocol="HTTP/1.1")
             w.write_record(w.create_warc_record(url, "response", payload=io.BytesIO(html), http_headers=headers))
             if i == 0:  # records that are not articles are skipped
-                png = StatusAndHeaders("200 OK", [("Content-Type", "image/png")], protocol="HTTP/1.1")
-                w.write_record(
-                    w.create_warc_record(
-                        "https://www.beispiel.de/x.png",
-                        "response",
-                        payload=io.BytesIO(b"\x89PNG"),
-                        http_headers=png,
-                    )
-                )
-                gone = StatusAndHeaders("404 Not Found", [("Content-Type", "text/html")], protocol="HTTP/1.1")
-                w.write_record(
-                    w.create_warc_record(
-                        "https://www.beispiel.de/gone",
-                        "response",
-                        payload=io.BytesIO(b"<html>gone</html>"),
-                        http_headers=gone,
-                    )
-                )
+                for uri, status, ctype, body in (("https://www.beispiel.de/x.png", "200 OK", "image/png", b"\x89PNG"),
+                                                 ("https://www.beispiel.de/gone", "404 Not Found", "text/html",
+                                                  b"<html>gone</html>")):
+                    head = StatusAndHeaders(status, [("Content-Type", ctype)], protocol="HTTP/1.1")
+                    w.write_record(w.create_warc_record(uri, "response", payload=io.BytesIO(body), http_headers=head))
 
 
 @pytest.mark.parametrize("gzip", [True, False])

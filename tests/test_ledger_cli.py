@@ -6,6 +6,7 @@ import json
 
 import pytest
 from click.testing import CliRunner
+from conftest import synthetic_files
 
 from figtrace.cli import main
 from figtrace.model import SPEC_FIELDS, Document
@@ -44,11 +45,7 @@ def db(tmp_path):
 
 
 def test_ingest_reports_summary_and_skips_repeats(runner, tmp_path):
-    paths = []
-    for d in synthetic_documents(3):
-        p = tmp_path / d.name
-        p.write_text(d.text, encoding="utf-8")
-        paths.append(str(p))
+    paths = synthetic_files(tmp_path, 3)
     dbp = str(tmp_path / "x.db")
     first = runner.invoke(main, ["ingest", *paths, "--db", dbp, "--lang", "en"], env=EXTRACTOR)
     assert first.exit_code == 0, first.output
@@ -71,11 +68,7 @@ def test_ingest_failure_exits_1_and_names_the_input(runner, tmp_path):
 
 
 def test_ingest_shows_progress_only_on_a_terminal(runner, tmp_path, monkeypatch):
-    paths = []
-    for d in synthetic_documents(3):
-        p = tmp_path / d.name
-        p.write_text(d.text, encoding="utf-8")
-        paths.append(str(p))
+    paths = synthetic_files(tmp_path, 3)
     piped = runner.invoke(main, ["ingest", *paths, "--db", str(tmp_path / "x.db"), "--lang", "en"], env=EXTRACTOR)
     assert piped.exit_code == 0
     assert "doc/s" not in piped.stderr  # piped or redirected: no bar in the log

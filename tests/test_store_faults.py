@@ -20,11 +20,11 @@ import time
 from pathlib import Path
 
 import pytest
+from conftest import synthetic_files
 
 from figtrace.store import Ledger
 from figtrace.store.db import apply_migrations
 from figtrace.store.schema import SCHEMA_VERSION
-from figtrace.store.synth import synthetic_documents
 
 CLAIMS_PER_DOC = 5
 ENV = {**os.environ, "FIGTRACE_EXTRACTOR": "figtrace.store.synth:synthetic_extractor"}
@@ -35,13 +35,7 @@ AS_NOBODY = ("import os, random, tomllib, figtrace.store.synth, figtrace.ingest;
 
 
 def write_corpus(folder: Path, n: int, seed: int = 3) -> list[str]:
-    folder.mkdir(parents=True, exist_ok=True)
-    paths = []
-    for d in synthetic_documents(n, seed=seed, claims_per_doc=CLAIMS_PER_DOC):
-        p = folder / d.name
-        p.write_text(d.text, encoding="utf-8")
-        paths.append(str(p))
-    return paths
+    return synthetic_files(folder, n, seed=seed, claims_per_doc=CLAIMS_PER_DOC)
 
 
 def cli(*args: str, code: str = CLI, **kw) -> subprocess.CompletedProcess:

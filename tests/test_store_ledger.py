@@ -1,6 +1,7 @@
 import sqlite3
 
 import pytest
+from conftest import synthetic_files
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -209,11 +210,7 @@ def test_timeline_through_ledger(filled):
 
 # -- ingest ---------------------------------------------------------------------
 def test_ingest_counts_added_skipped_and_failed(ledger, tmp_path):
-    paths = []
-    for d in synthetic_documents(4):
-        p = tmp_path / d.name
-        p.write_text(d.text, encoding="utf-8")
-        paths.append(str(p))
+    paths = synthetic_files(tmp_path, 4)
     summary = ingest(ledger, [*paths, str(tmp_path / "missing.txt")], Options(extractor=synthetic_extractor))
     assert isinstance(summary, IngestSummary)
     assert (summary.documents_added, summary.documents_skipped, summary.claims_added) == (4, 0, 20)

@@ -8,6 +8,7 @@ import time
 from pathlib import Path
 
 import pytest
+from conftest import synthetic_files
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import JSONResponse
@@ -200,12 +201,10 @@ def test_a_long_ingest_restarts_the_write_ahead_log_beside_readers(tmp_path: Pat
     in five minutes of the load test): the sink restarts it every ``CHECKPOINT_EVERY`` documents."""
     from figtrace.pipeline import Options
     from figtrace.scale import sink
-    from figtrace.store.synth import synthetic_documents, synthetic_extractor
+    from figtrace.store.synth import synthetic_extractor
 
     folder = tmp_path / "in"
-    folder.mkdir()
-    for d in synthetic_documents(25, seed=3):
-        (folder / d.name).write_text(d.text, encoding="utf-8")
+    synthetic_files(folder, 25, seed=3)
     monkeypatch.setattr(sink, "CHECKPOINT_EVERY", 10)
     calls: list[int] = []
     real = sink._checkpoint
