@@ -217,7 +217,7 @@ def test_time_limit_stops_a_busy_loop_that_never_checks_a_clock() -> None:
     with pytest.raises(DocumentTimeout, match="over"), time_limit(0.2, lambda: "over"):
         while True:
             pass
-    assert time.monotonic() - t < 2
+    assert time.monotonic() - t < 10  # stopped at all (a loaded machine may deliver the signal late)
 
 
 def test_time_limit_holds_outside_the_main_thread_and_is_off_when_unbounded() -> None:

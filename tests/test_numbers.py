@@ -436,10 +436,10 @@ def test_adversarial_inputs_finish_fast(lang: str) -> None:
         "mehr als " * 3000 + "5",
         "- " * 5000 + "7",
     ]
-    t0 = time.perf_counter()
+    t0 = time.process_time()  # CPU seconds: what backtracking costs, the same on a quiet or a loaded machine
     for t in texts:
         check_mentions(t, found(t, lang))
-    assert time.perf_counter() - t0 < 5
+    assert time.process_time() - t0 < 5
 
 
 @pytest.mark.parametrize(("lang", "text"), [("de", "hundert" * 200), ("en", "hundred " * 200)])

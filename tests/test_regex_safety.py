@@ -28,6 +28,8 @@ import importlib
 import inspect
 import pkgutil
 import re
+import resource
+import signal
 import subprocess
 import sys
 import time
@@ -45,10 +47,13 @@ Sweepable = re.Pattern[str] | PhrasePattern
 TEXT_PACKAGES = ("figtrace.extract", "figtrace.clean", "figtrace.meta", "figtrace.ingest", "figtrace.lang",
                  "figtrace.kb")
 LANGS = ("de", "en")
-#: Generous wall-clock bound for the whole sweep (about 20 s on a shared 2-core machine).
-ALL_PATTERNS_TIMEOUT = 75.0
-#: Bound for one known-bad pattern on a small input that a linear regex finishes in microseconds.
-ONE_PATTERN_TIMEOUT = 4.0
+#: Generous CPU-seconds bound for the whole sweep (about 20 s). CPU time, not wall time: a pattern that
+#: backtracks burns CPU whatever else runs, while a loaded machine only stretches the wall clock.
+ALL_PATTERNS_TIMEOUT = 75
+#: CPU-seconds bound for one known-bad pattern on a small input that a linear regex finishes in microseconds.
+ONE_PATTERN_TIMEOUT = 4
+#: A child gets this many times its CPU bound in wall seconds before it counts as hung.
+WALL_FACTOR = 8
 #: Literal words per pattern turned into repetition inputs (big alternations: a sample).
 WORDS_PER_PATTERN = 24
 REPEAT = 24
@@ -310,14 +315,25 @@ def _sweep(rx: Sweepable, text: str, uses: set[str] | None = None) -> None:
         rx.fullmatch(text)
 
 
-def _run_child(args: list[str], timeout: float) -> tuple[bool, str]:
+def _run_child(args: list[str], cpu_seconds: int) -> tuple[bool, str]:
+    """Run the sweep in a child that the kernel stops after ``cpu_seconds`` of CPU (``RLIMIT_CPU``)."""
     cmd = [sys.executable, str(Path(__file__).resolve()), *args]
+
+    def limit_cpu() -> None:
+        resource.setrlimit(resource.RLIMIT_CPU, (cpu_seconds, cpu_seconds + 1))
+
+    def last_pattern(out: str) -> str:
+        started = [line[6:] for line in out.splitlines() if line.startswith("START ")]
+        return started[-1] if started else "?"
+
     try:
-        proc = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout, check=False)
+        proc = subprocess.run(cmd, capture_output=True, text=True, timeout=cpu_seconds * WALL_FACTOR, check=False,
+                              preexec_fn=limit_cpu)
     except subprocess.TimeoutExpired as e:
         out = e.stdout.decode() if isinstance(e.stdout, bytes) else (e.stdout or "")
-        started = [line[6:] for line in out.splitlines() if line.startswith("START ")]
-        return False, f"timed out after {timeout:g} s in pattern {started[-1] if started else '?'}"
+        return False, f"hung for {cpu_seconds * WALL_FACTOR} s in pattern {last_pattern(out)}"
+    if proc.returncode in (-signal.SIGXCPU, -signal.SIGKILL):
+        return False, f"over {cpu_seconds} s of CPU in pattern {last_pattern(proc.stdout)}"
     if proc.returncode != 0:
         return False, f"child failed:\n{proc.stderr[-3000:]}"
     return "DONE" in proc.stdout, proc.stdout
