@@ -51,6 +51,7 @@ RULES: dict[str, dict[str, str]] = {
         "next": "the next sentence names it ('Das erklärte X')",
         "pronoun": "a pronoun or 'the agency' stands for the source named before",
         "carried": "reported speech carries the last source on ('demnach', 'it added', a running quote)",
+        "runs_on": "the sentence right after a source's own, in its paragraph, is still its report",
         "restated": "the document states the same figure elsewhere with this source",
         "no_cue": "no cue binds a source: the outlet states it (unattributed)",
     },

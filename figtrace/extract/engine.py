@@ -345,7 +345,7 @@ class _DocContext:
             elif last is not None and not (word or pron) and last[1] == i - 1 and last[2] == st.s.paragraph:
                 # "Die WHO zählte … Angriffe. 1204 Menschen starben …": a report runs on in its paragraph
                 st.att, st.att_from = last[0], last[1]
-                st.att_how = "the sentence right after, in the same paragraph"
+                st.att_how, st.att_rule = "the sentence right after, in the same paragraph", "runs_on"
             elif last is not None and (word or pron):
                 same_para = last[2] == st.s.paragraph
                 if same_para or (word and (word == '"' or word.lower() in _strong_carry(self.lang))) or pron:
