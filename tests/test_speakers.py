@@ -319,3 +319,24 @@ def test_dead_counted_after_a_subheading_belong_to_the_story_s_country() -> None
             "The assault on the village drew wide condemnation; an aid official said 35 children were killed.")
     claims = figtrace.extract(text, lang="en", published="2025-06-02")
     assert [c.actor for c in claims] == ["Sudan", "Sudan"]
+
+
+def test_a_known_one_word_name_is_the_first_part_of_a_full_name() -> None:
+    att = own("WHO-Generaldirektor Tedros Adhanom Ghebreyesus schrieb, 120 Patienten seien gestorben.", "de")
+    assert att.source == "Tedros Adhanom Ghebreyesus"
+
+
+def test_a_country_heading_its_own_toll_is_whose_dead_are_counted() -> None:
+    claims = figtrace.extract("Iran: Bisher 230 Tote durch israelische Angriffe", lang="de", published="2025-06-20")
+    assert (claims[0].actor, claims[0].source) == ("Iran", "Iran")
+
+
+def test_a_noun_that_says_what_it_counts_keeps_it_in_a_subset() -> None:
+    claims = figtrace.extract("Die Verluste beziffert das Institut auf 300.000 Soldaten, darunter 90.000 Tote.",
+                              lang="de")
+    assert [c.measure for c in claims] == ["killed_or_wounded", "killed"]
+
+
+def test_a_multinational_mission_is_a_side_of_its_own() -> None:
+    claims = figtrace.extract("Bisher wurden rund 400 Polizisten der MSS nach Haiti entsandt.", lang="de")
+    assert claims[0].actor == "MSS"

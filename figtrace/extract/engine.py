@@ -234,6 +234,7 @@ class _DocContext:
         self.attacker_counts: Counter[str] = Counter()
         self.forces, self.downed, self.agent_preps, self.state_personnel = _force_patterns(lang)
         self.source_function, self.non_states = _kb_facts()
+        self.actor_names = frozenset(kb.actors)
         self.deadline: float | None = None
         #: the reported speech running at the end of the last body segment, for the next one
         self._carried: tuple[tuple[Attribution, int, int] | None, tuple[Attribution, int, int] | None] | None = None
@@ -410,8 +411,9 @@ class _DocContext:
                     f.why["measure"] = "the whole of a fraction (a force's size)"
                 if used > 0 and not inner:
                     consumed = max(consumed, used)
-                if shares and (f.measure is None or subset):
-                    # "20 Kinder und zwei Lehrer getötet", "11 killed, including four children"
+                if shares and f.measure is None:
+                    # "20 Kinder und zwei Lehrer getötet", "11 killed, including four children"; but a noun that
+                    # says what it counts keeps it ("600.000 Verluste, darunter 140.000 Tote")
                     f.measure = frames[pk].measure
                     f.why["measure"] = "shared with the figure before"
             # "82 soldiers and 47 civilians were killed": the first takes the predicate of the next
@@ -717,6 +719,10 @@ class _DocContext:
                 and self._own_side_speaker(st.att):
             # "dem israelischen Gesundheitsministerium zufolge 86 Verletzte": a health ministry counts its own
             return speaker_side, f"counted by its own side's {st.att.source}"
+        if left_best is None and right_best is None and f.measure in CASUALTY_MEASURES and st.att is not None \
+                and st.att.cue == ":" and st.att.source in self.actor_names:
+            # "Iran: Bisher 400 Tote durch israelische Angriffe": a country heading its own toll
+            return st.att.source, f"a country heading its own count: {st.att.source}"
         best = left_best or right_best
         if best is not None:
             return best[1], best[2]

@@ -385,6 +385,12 @@ class SpeakerReader:
             org = self._proper_name(text, s, e)
             if org is not None:
                 return Speaker(org, s, e, "organisation", media, self._country_side(text, s, e)[1])
+        word = best.group(0).strip() if best is not None else ""
+        if person is not None and best is not None and best.end() < person[0] and \
+                not text[best.end(): person[0]].strip() and " " not in word and word[:1].isupper():
+            # "Tedros Adhanom Ghebreyesus": a known one-word name is the first part of the person's full name
+            person = (best.start(), person[1], text[best.start(): person[1]])
+            best = None
         if person is not None and (best is None or (self.kinds.get(self.known.label(best)) != "person"
                                                     and not (best.start() <= person[0] and person[1] <= best.end()))):
             return Speaker(person[2], person[0], person[1], "person", False)
