@@ -116,13 +116,14 @@ def test_a_batch_out_of_time_is_stored_again_one_by_one(tmp_path: Path, monkeypa
 
     def slow_for_d3(self, doc, rows):  # type: ignore[no-untyped-def]
         if doc.name == "d3.txt":
-            time.sleep(2)
+            time.sleep(3 * budget)  # far over its budget; the others' writes take milliseconds, far under it
         return insert(self, doc, rows)
 
+    budget = 1.0  # generous for a write of milliseconds on a loaded machine
     monkeypatch.setattr(Writing, "_insert", slow_for_d3)
-    monkeypatch.setattr(sink, "WRITE_FLOOR_S", 0.3)
+    monkeypatch.setattr(sink, "WRITE_FLOOR_S", budget)
     with Ledger(tmp_path / "l.db") as ledger:
-        summary = store_results(ledger, [_result(i) for i in range(1, 6)], IngestSummary(), budget=0.3)
+        summary = store_results(ledger, [_result(i) for i in range(1, 6)], IngestSummary(), budget=budget)
         assert summary.documents_added == 4
         assert [f.input for f in summary.failures] == ["d3.txt"]
         assert "budget while storing it" in summary.failures[0].message
