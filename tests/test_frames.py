@@ -222,3 +222,9 @@ def test_a_compound_attack_noun_marks_the_attacker() -> None:
 ])
 def test_more_ways_of_saying_what_is_counted(text: str, lang: str, measure: str) -> None:
     assert figtrace.extract(text, lang=lang)[0].measure == measure
+
+
+def test_two_sides_joined_by_a_hyphen_name_a_relation_not_a_side() -> None:
+    text = "Shelling linked to the Israel-Lebanon conflict has killed at least 41 people, Syrian officials said."
+    claims = figtrace.extract(text, lang="en")
+    assert claims[0].actor == "Syria"

@@ -43,6 +43,9 @@ from figtrace.model import Claim, Document, Segment
 NP_TAIL = 22
 #: Characters at the start of the body that say where a story is, and how much more a place there weighs.
 LEDE = 400
+#: A capitalised word joined by a hyphen after or before a side's name: "Israel-Lebanon", "India–Pakistan".
+_SIDE_AFTER = re.compile(r"[-–]([A-Z][\w']+)")
+_SIDE_BEFORE = re.compile(r"(?<![\w\-])([A-Z][\w']+)[-–]$")
 #: Characters between a verb of saying and the day of the statement ("said on Wednesday").
 STATEMENT_GAP = 5
 LEDE_WEIGHT = 2
@@ -240,6 +243,22 @@ class _DocContext:
         self._carried: tuple[tuple[Attribution, int, int] | None, tuple[Attribution, int, int] | None] | None = None
         self.budget: float | None = None
 
+    def _joined(self, s: int, e: int) -> bool:
+        """'Israel-Lebanon', 'India–Pakistan': a side joined by a hyphen to another side's name."""
+        text = self.text
+        after = _SIDE_AFTER.match(text, e)
+        if after and self._names_side(after.group(1)):
+            return True
+        before = _SIDE_BEFORE.search(text, max(0, s - 30), s)
+        return bool(before and self._names_side(before.group(1)))
+
+    def _names_side(self, word: str) -> bool:
+        for matcher in (self.actor_m, self.place_m):
+            m = matcher.match(word)
+            if m is not None and m.end() == len(word):
+                return True
+        return False
+
     def _prep_before(self, start: int) -> bool:
         """'nach Russland', 'in der Oblast Kursk', 'in eastern Russia': a place, not a side."""
         window = self.text[max(0, start - 40): start]
@@ -291,12 +310,16 @@ class _DocContext:
         for s in self.split.split(self.text, seg.start, seg.end):
             st = _Sent(s)
             st.sources = self.sources.mentions(self.text, s.start, s.end)
-            for m in self.actor_m.finditer(self.text, s.start, s.end):
-                if self._in_dateline(m.start()):
+            actors = [m for m in self.actor_m.finditer(self.text, s.start, s.end) if not self._in_dateline(m.start())]
+            places = [m for m in self.place_m.finditer(self.text, s.start, s.end) if not self._in_dateline(m.start())]
+            # "the Israel-Hamas war", "the India-Pakistan border": two sides joined by a hyphen name a relation
+            joined = {(m.start(), m.end()) for m in actors + places if self._joined(m.start(), m.end())}
+            for m in actors:
+                if (m.start(), m.end()) in joined:
                     continue
                 st.actors.append((m.start(), m.end(), self.actor_m.label(m), self._prep_before(m.start())))
-            for m in self.place_m.finditer(self.text, s.start, s.end):
-                if self._in_dateline(m.start()):
+            for m in places:
+                if (m.start(), m.end()) in joined:
                     continue
                 name = self.place_m.label(m)
                 st.places.append((m.start(), m.end(), name, self.place_actor.get(name)))
