@@ -285,3 +285,8 @@ def test_a_day_in_a_clause_of_its_own_is_not_the_statement_s() -> None:
     text = ("The ministry says more than 31,000 people have been killed in the war, which began with an attack "
             "on October 7, 2023.")
     assert figtrace.extract(text, lang="en", published="2024-03-20")[0].as_of == "2024-03-20"
+
+
+def test_since_binds_a_day_a_few_words_on() -> None:
+    text = "Strikes since the start of the air campaign on June 13 have killed 310 people."
+    assert figtrace.extract(text, lang="en", published="2025-06-24")[0].as_of == "2025-06-13..2025-06-24"

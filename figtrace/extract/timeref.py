@@ -22,8 +22,8 @@ from figtrace.lang.phrases import compile_phrases
 from figtrace.periods import Precision, iso_at, precise_date
 
 #: "seit … <date>": how far before a date (characters, words) its "since" may stand.
-SINCE_REACH = 45
-SINCE_WORDS = 5
+SINCE_REACH = 60
+SINCE_WORDS = 7
 _URL = re.compile(r"https?://\S+|www\.\S+|(?<![\w.+-])[\w.+-]{1,64}@[\w-]{1,63}(?:\.[\w-]{1,63}){1,4}|!\[[^\]\n]{0,300}\]\([^)\n]{0,500}\)|\]\([^)\n]{0,500}\)")
 #: "14:30"; "14.30" only with a clock word after it (the lexicon's ``clock_words``).
 _CLOCK = r"(?<!\d)\d{1,2}:\d{2}(?::\d{2})?(?!\d)"
