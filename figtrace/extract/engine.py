@@ -68,7 +68,7 @@ OWN_REACH = 40
 AGENT_MEASURES = ("killed", "wounded", "captured")
 #: Sentences back (within the segment: wire copy puts each sentence in a paragraph of its own) whose
 #: day-level event time a sentence without one takes.
-CONTEXT_TIME_SENTENCES = 3
+CONTEXT_TIME_SENTENCES = 8
 #: Measures of people hurt, whose count a side's own civil bodies keep.
 CASUALTY_MEASURES = ("killed", "wounded", "killed_or_wounded", "missing")
 #: Time expressions farther than this from the figure belong to another clause.
