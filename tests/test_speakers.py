@@ -340,3 +340,9 @@ def test_a_noun_that_says_what_it_counts_keeps_it_in_a_subset() -> None:
 def test_a_multinational_mission_is_a_side_of_its_own() -> None:
     claims = figtrace.extract("Bisher wurden rund 400 Polizisten der MSS nach Haiti entsandt.", lang="de")
     assert claims[0].actor == "MSS"
+
+
+def test_by_its_own_account_the_subject_of_the_clause_speaks() -> None:
+    text = "Am Vortag attackierte die israelische Luftwaffe nach eigener Aussage mehr als 120 Ziele im Libanon."
+    claim = figtrace.extract(text, lang="de")[0]
+    assert (claim.source, claim.actor) == ("Israeli Air Force", "Israel")

@@ -79,6 +79,7 @@ class SourceReader:
         self.metonym_after = bool(a.get("metonym_after_verb"))
         self.institutions = compile_phrases(a.get("institutions", []))
         self.attacks = compile_phrases(lex.frames.get("attack_nouns", []))
+        self.own_account = compile_phrases(a.get("own_account", []))
         kb = get_kb()
         self.kb = kb
         self.sources = kb.matcher("sources", lang)
@@ -243,6 +244,10 @@ class SourceReader:
 
         for span in sp.relayed(text, a, b):
             add(span, -1, span[0], "relay")
+        if self.own_account is not None:
+            for om in self.own_account.finditer(text, a, b):
+                # "attackierte die israelische Luftwaffe nach eigener Aussage …": the clause's subject speaks
+                add(sp.np_before(text, a, om.start()), 1, om.start(), om.group(0))
         for kind, cs, ce, word in cues:
             first = word.split()[0].lower()
             if kind == "prefix":

@@ -238,6 +238,8 @@ class _DocContext:
         self.forces, self.downed, self.agent_preps, self.state_personnel = _force_patterns(lang)
         self.source_function, self.non_states = _kb_facts()
         self.actor_names = frozenset(kb.actors)
+        # "200 Ziele beschossen": targets are counted for the side that struck them, like attacks
+        self.targets = compile_phrases(get_lexicon(lang).frames.get("target_nouns", []))
         self.deadline: float | None = None
         #: the reported speech running at the end of the last body segment, for the next one
         self._carried: tuple[tuple[Attribution, int, int] | None, tuple[Attribution, int, int] | None] | None = None
@@ -560,10 +562,11 @@ class _DocContext:
             self.state_personnel.search(self.text, lo, max(f.np_end, m.num_end)))
 
     def _attack_counted(self, m: Mention, f: Frame) -> bool:
-        """The figure's head noun is an attack ("elf Luftattacken"), not a weapon named for one ("attack drones")."""
-        if self.attack is None or f.np_end <= m.num_end:
+        """An attack or a target is counted ("elf Luftattacken", "200 targets"), not a weapon ("attack drones")"""
+        if f.np_end <= m.num_end:
             return False
-        return any(am.end() == f.np_end for am in self.attack.finditer(self.text, m.num_end, f.np_end))
+        return any(am.end() == f.np_end for rx in (self.attack, self.targets) if rx is not None
+                   for am in rx.finditer(self.text, m.num_end, f.np_end))
 
     def _attacker_in(self, st: _Sent) -> str | None:
         """The side a sentence names as attacking: before an armed force or an attack noun

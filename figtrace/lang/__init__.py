@@ -52,7 +52,7 @@ SCHEMA: dict[str, dict[str, str]] = {
         "prefix": "strs", "postfix": "strs", "verbs": "strs", "backward": "strs", "carry": "strs",
         "reported": "strs", "pronouns": "strs", "name_stopwords": "strs", "titles": "strs",
         "addressee_verbs": "strs", "metonym_after_verb": "bool", "institutions": "strs",
-        "separable": "map_strs",
+        "separable": "map_strs", "own_account": "strs",
     },
     "time": {
         "months": "map_num", "weekdays": "map_num", "seasons": "map_pair", "parts_of_year": "map_pair",
@@ -79,7 +79,7 @@ SCHEMA: dict[str, dict[str, str]] = {
         "attack_nouns": "strs", "cue_barriers": "strs", "genitive_after_noun": "bool", "own_markers": "strs",
         "victim_nouns": "strs", "subset_markers": "strs", "attribution_nouns": "strs", "fraction_heads": "strs",
         "relative_pronouns": "strs", "force_nouns": "strs", "downed_cues": "strs", "state_personnel": "strs",
-        "agent_prepositions": "strs",
+        "target_nouns": "strs", "agent_prepositions": "strs",
     },
     # what a figure counts beyond its measure (figtrace.extract.details)
     "items": {"items": "map_strs", "generic": "strs"},
