@@ -90,8 +90,10 @@ class NumberFinder:
         dec = re.escape(self.dec)
         # 1-3 digits then groups of exactly three, or a plain run; optional decimals.
         self.digits = re.compile(rf"(?:\d{{1,3}}(?:{grp}\d{{3}})+|\d+)(?:{dec}\d+)?")
+        # the same number after its first digit, looked behind afterwards: a scan that begins with a
+        # digit skips ahead to the next one instead of trying every character (see extract/timeref.py)
         self.digit_scan = re.compile(
-            rf"(?<![\w.,/:#@])(?<![^\W\d_]-){self.digits.pattern}(?![\d])"
+            rf"\d(?<![\w.,/:#@]\d)(?<![^\W\d_]-\d)(?:\d{{0,2}}(?:{grp}\d{{3}})+|\d*)(?:{dec}\d+)?(?![\d])"
         )
         words = n["words"]
         self.units: dict[str, int] = {k.lower(): v for k, v in words.get("units", {}).items()}

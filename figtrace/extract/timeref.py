@@ -25,13 +25,17 @@ from figtrace.periods import Precision, iso_at, precise_date
 SINCE_REACH = 60
 SINCE_WORDS = 7
 _URL = re.compile(r"https?://\S+|www\.\S+|(?<![\w.+-])[\w.+-]{1,64}@[\w-]{1,63}(?:\.[\w-]{1,63}){1,4}|!\[[^\]\n]{0,300}\]\([^)\n]{0,500}\)|\]\([^)\n]{0,500}\)")
-#: "14:30"; "14.30" only with a clock word after it (the lexicon's ``clock_words``).
-_CLOCK = r"(?<!\d)\d{1,2}:\d{2}(?::\d{2})?(?!\d)"
+# The patterns below that read digits begin with the first digit and look behind it afterwards
+# ("\d(?<![\d.]\d)" for "(?<![\d.])\d"): the same matches, but a pattern that begins with a
+# look-behind is tried at every character of a document, one that begins with a digit lets the
+# regex engine skip ahead to the next digit (about five times faster on news text).
+#: "14:30" after its first digit; "14.30" needs a clock word after it (the lexicon's ``clock_words``).
+_CLOCK = r"(?<!\d\d)\d?:\d{2}(?::\d{2})?(?!\d)"
 _NUMDATE = re.compile(
-    r"(?<![\d.])(?:\d{4}-\d{2}-\d{2}|\d{1,2}\.\d{1,2}\.(?:\d{4}|\d{2})(?!\d)|\d{1,2}/\d{1,2}/\d{2,4})"
+    r"\d(?<![\d.]\d)(?:\d{3}-\d{2}-\d{2}|\d?\.\d{1,2}\.(?:\d{4}|\d{2})(?!\d)|\d?/\d{1,2}/\d{2,4})"
 )
-_PHONE = re.compile(r"(?<!\w)\+\d[\d\s/()\-]{7,}\d")
-_YEAR = re.compile(r"(?<![\d.,])(19[5-9]\d|20\d\d)(?![\d.,]\d)")
+_PHONE = re.compile(r"\+(?<!\w\+)\d[\d\s/()\-]{7,}\d")
+_YEAR = re.compile(r"(1(?<![\d.,]1)9[5-9]\d|2(?<![\d.,]2)0\d\d)(?![\d.,]\d)")
 
 
 @dataclass(frozen=True, slots=True)
@@ -95,7 +99,7 @@ class TimeFinder:
         yw = _alt(t.get("year_words", []), cap=None)
         # "15. Juni 2025", "15 June 2025"
         self.dmy = re.compile(
-            rf"(?<!\d)(?P<d>\d{{1,2}})\.?[\s\u00a0]+(?P<m>{mon})\.?(?:[\s\u00a0]+(?P<y>\d{{4}}))?(?!\w)")
+            rf"(?P<d>\d(?<!\d\d)\d?)\.?[\s\u00a0]+(?P<m>{mon})\.?(?:[\s\u00a0]+(?P<y>\d{{4}}))?(?!\w)")
         # "June 15, 2025"
         sfx = _alt(t.get("day_suffixes", []), cap=None)
         self.mdy = re.compile(
@@ -138,12 +142,12 @@ class TimeFinder:
             rf"(?<!\w)(?i:{yp})[\s\u00a0]+(?P<y>(?:19|20)\d\d)(?![\d.,]\d)"
         ) if t.get("year_prepositions") else None
         clock = _alt(t.get("clock_words", []), cap=False)
-        self.clock = re.compile(
-            _CLOCK + (rf"|(?<![\d.])\d{{1,2}}\.\d{{2}}(?=\s*(?:{clock})\b)" if t.get("clock_words") else ""))
+        self.clock = re.compile(r"\d(?:" + _CLOCK + (
+            rf"|(?<![\d.]\d)\d?\.\d{{2}}(?=\s*(?:{clock})\b)" if t.get("clock_words") else "") + ")")
         lower = lex.sentences.get("lowercase_letters", "")
         lower_alt = f"[{re.escape(lower)}]|" if lower else ""
         self.ordinal = re.compile(
-            rf"(?<![\d.,])\d{{1,3}}\.(?=[\s\u00a0]+(?:{lower_alt}(?:{mon})))"
+            rf"\d(?<![\d.,]\d)\d{{0,2}}\.(?=[\s\u00a0]+(?:{lower_alt}(?:{mon})))"
         ) if lex.sentences.get("ordinal_dot") else None
 
     # -- numbers that are not figures -------------------------------------------

@@ -1,0 +1,91 @@
+"""The document-wide scans begin with a digit, not a look-behind, and find exactly what they found before.
+
+``extract/timeref.py`` and ``extract/numbers.py`` write ``(?<![\\d.])\\d{1,2}`` as
+``\\d(?<![\\d.]\\d)\\d?`` so that the regex engine can skip to the next digit instead of
+trying a look-behind at every character. The old forms stay here as the reference: on
+random text made of digits, separators, clock words and month names, with any span, both
+give the same matches and the same groups.
+"""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from figtrace.extract.numbers import finder
+from figtrace.extract.timeref import _NUMDATE, _PHONE, _YEAR, _alt, time_finder
+from figtrace.lang import get_lexicon
+
+LANGS = ("de", "en")
+
+
+def _old_patterns(lang: str) -> dict[str, re.Pattern[str]]:
+    """The scans as they were written before (look-behind first)."""
+    lex = get_lexicon(lang)
+    t = lex.time
+    mon = _alt({k.lower(): v for k, v in t["months"].items()}, cap=True)
+    clock = _alt(t.get("clock_words", []), cap=False)
+    lower = lex.sentences.get("lowercase_letters", "")
+    lower_alt = f"[{re.escape(lower)}]|" if lower else ""
+    f = finder(lang)
+    out = {
+        "numdate": re.compile(r"(?<![\d.])(?:\d{4}-\d{2}-\d{2}|\d{1,2}\.\d{1,2}\.(?:\d{4}|\d{2})(?!\d)"
+                              r"|\d{1,2}/\d{1,2}/\d{2,4})"),
+        "phone": re.compile(r"(?<!\w)\+\d[\d\s/()\-]{7,}\d"),
+        "year": re.compile(r"(?<![\d.,])(19[5-9]\d|20\d\d)(?![\d.,]\d)"),
+        "clock": re.compile(r"(?<!\d)\d{1,2}:\d{2}(?::\d{2})?(?!\d)"
+                            + (rf"|(?<![\d.])\d{{1,2}}\.\d{{2}}(?=\s*(?:{clock})\b)" if clock else "")),
+        "dmy": re.compile(rf"(?<!\d)(?P<d>\d{{1,2}})\.?[\s\u00a0]+(?P<m>{mon})\.?(?:[\s\u00a0]+(?P<y>\d{{4}}))?(?!\w)"),
+        "digits": re.compile(rf"(?<![\w.,/:#@])(?<![^\W\d_]-){f.digits.pattern}(?![\d])"),
+    }
+    if lex.sentences.get("ordinal_dot"):
+        out["ordinal"] = re.compile(rf"(?<![\d.,])\d{{1,3}}\.(?=[\s\u00a0]+(?:{lower_alt}(?:{mon})))")
+    return out
+
+
+def _new_patterns(lang: str) -> dict[str, re.Pattern[str]]:
+    tf = time_finder(lang)
+    out = {"numdate": _NUMDATE, "phone": _PHONE, "year": _YEAR, "clock": tf.clock, "dmy": tf.dmy,
+           "digits": finder(lang).digit_scan}
+    if tf.ordinal is not None:
+        out["ordinal"] = tf.ordinal
+    return out
+
+
+_PIECES = st.sampled_from([
+    "1", "2", "3", "0", "9", "12", "19", "20", "2025", "1999", "07", ".", ",", ":", "/", "-", "+", " ", "  ",
+    "\u00a0", "\n", "a", "x", "#", "@", "Uhr", "h", "Juni", "June", "Mai", "oct", "Okt.", "armee", "ärzte",
+    "Z", "(", ")", "'",
+])
+
+
+@pytest.mark.parametrize("lang", LANGS)
+def test_every_rewritten_scan_has_its_reference(lang: str) -> None:
+    assert set(_old_patterns(lang)) == set(_new_patterns(lang))
+
+
+@settings(max_examples=300, deadline=None)
+@given(lang=st.sampled_from(LANGS), pieces=st.lists(_PIECES, max_size=40), data=st.data())
+def test_digit_first_scans_match_the_look_behind_ones(lang: str, pieces: list[str], data: st.DataObject) -> None:
+    text = "".join(pieces)
+    a = data.draw(st.integers(0, len(text)))
+    b = data.draw(st.integers(a, len(text)))
+    old, new = _old_patterns(lang), _new_patterns(lang)
+    for name in old:
+        for lo, hi in ((0, len(text)), (a, b)):
+            want = [(m.span(), m.groups()) for m in old[name].finditer(text, lo, hi)]
+            got = [(m.span(), m.groups()) for m in new[name].finditer(text, lo, hi)]
+            assert got == want, (name, lang, text, lo, hi)
+
+
+@pytest.mark.parametrize(("lang", "text", "found"), [
+    ("de", "Am 15. Juni 2025 um 14.30 Uhr, Tel. +49 30 1234 5678", ["15. Juni 2025", "14.30", "+49 30 1234 5678"]),
+    ("en", "On 2025-06-15 at 14:30, about 1,200 people", ["2025-06-15", "14:30"]),
+])
+def test_the_rewritten_scans_still_block_dates_times_and_phones(lang: str, text: str, found: list[str]) -> None:
+    blocked = [text[s:e] for s, e in time_finder(lang).blocked_spans(text)]
+    for piece in found:
+        assert piece in blocked, blocked
