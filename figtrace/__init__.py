@@ -14,8 +14,8 @@ from typing import TYPE_CHECKING, Any
 import figtrace.extract  # noqa: F401
 from figtrace.model import Claim, Document, Segment
 from figtrace.pipeline import Options, process
+from figtrace.version import __version__
 
-__version__ = "0.1.0"
 __all__ = ["Claim", "Document", "Ledger", "Segment", "__version__", "extract"]
 
 if TYPE_CHECKING:

@@ -23,8 +23,8 @@ from urllib.parse import urljoin, urlsplit
 
 import httpx
 
-from figtrace import __version__
 from figtrace.ingest.errors import ReadError
+from figtrace.version import __version__
 
 ContentKind = Literal["html", "feed"]
 
