@@ -346,3 +346,20 @@ def test_by_its_own_account_the_subject_of_the_clause_speaks() -> None:
     text = "Am Vortag attackierte die israelische Luftwaffe nach eigener Aussage mehr als 120 Ziele im Libanon."
     claim = figtrace.extract(text, lang="de")[0]
     assert (claim.source, claim.actor) == ("Israeli Air Force", "Israel")
+
+
+def test_a_report_runs_on_into_a_new_paragraph_that_adds_to_it() -> None:
+    text = ("Russia lost 1,100 soldiers in a day, Ukraine's General Staff said on Tuesday.\n\n"
+            "Russia has also lost 3,400 tanks over the course of the war.\n\n"
+            "Fighting went on near Pokrovsk, where 12 civilians were killed.")
+    assert sources(text, "en", "2023-03-07") == ["Ukrainian armed forces", "Ukrainian armed forces", "unattributed"]
+
+
+def test_the_speaker_of_a_headline_is_not_the_one_who_struck() -> None:
+    claims = figtrace.extract("Houthis say U.S. strikes kill 6 in Yemen's capital", lang="en", published="2025-04-01")
+    assert claims[0].actor == "Yemen"
+
+
+def test_a_number_inside_the_speaker_names_who_speaks() -> None:
+    claims = figtrace.extract("Nine people were killed, a rescue worker and two residents said.", lang="en")
+    assert [c.figure for c in claims] == ["Nine"]

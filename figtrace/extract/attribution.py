@@ -30,6 +30,8 @@ PRONOUN_REACH = 30
 UNATTRIBUTED = "unattributed"
 #: Speakers named only by country or generic role: a known source bound nearby is more precise.
 WEAK_KINDS = ("country",)
+#: Characters from a sentence's start in which a continuation word ("also") adds it to the report before.
+CONTINUATION_REACH = 40
 METONYM_CUE = "a capital or country as speaker"
 #: A speaker followed by a colon this close to the start of a sentence is a headline's source.
 HEADLINE_REACH = 30
@@ -80,6 +82,7 @@ class SourceReader:
         self.institutions = compile_phrases(a.get("institutions", []))
         self.attacks = compile_phrases(lex.frames.get("attack_nouns", []))
         self.own_account = compile_phrases(a.get("own_account", []))
+        self.continuation = compile_phrases(a.get("continuation", []))
         kb = get_kb()
         self.kb = kb
         self.sources = kb.matcher("sources", lang)
@@ -443,6 +446,12 @@ class SourceReader:
             if m:
                 return m.group(0)
         return None
+
+    def continues(self, text: str, a: int, b: int) -> bool:
+        """'Russia has also lost …', 'Zudem wurden …': early in the sentence, a word that adds to what was said."""
+        if self.continuation is None:
+            return False
+        return self.continuation.search(text, a, min(b, a + CONTINUATION_REACH)) is not None
 
     def pronoun_speaker(self, text: str, a: int, b: int) -> str | None:
         """'er sagte', 'it told', 'the agency said': a saying verb whose subject points back."""

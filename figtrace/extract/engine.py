@@ -245,6 +245,17 @@ class _DocContext:
         self._carried: tuple[tuple[Attribution, int, int] | None, tuple[Attribution, int, int] | None] | None = None
         self.budget: float | None = None
 
+    def _counts_speakers(self, x: Mention, att: Attribution) -> bool:
+        """'… and two residents said': the number counts the speakers, whose role noun follows it."""
+        sp = self.sources.sp
+        for a in (att, *att.alts):
+            if a.start <= x.start and x.end <= a.end:
+                pos = len(self.text) - len(self.text[x.end:].lstrip())
+                for rx in (sp.roles, sp.functions):
+                    if rx is not None and rx.match(self.text, pos, a.end):
+                        return True
+        return False
+
     def _joined(self, s: int, e: int) -> bool:
         """'Israel-Lebanon', 'India–Pakistan': a side joined by a hyphen to another side's name."""
         text = self.text
@@ -368,10 +379,11 @@ class _DocContext:
                 st.att, st.att_from, st.att_rule = named[0], i, "pronoun"
                 st.att_how = f"a pronoun or '{pron}' for the source named before"
                 last = named
-            elif last is not None and not (word or pron) and last[1] == i - 1 and last[2] == st.s.paragraph:
+            elif last is not None and not (word or pron) and last[1] == i - 1 and (
+                    last[2] == st.s.paragraph or self.sources.continues(text, st.s.start, st.s.end)):
                 # "Die WHO zählte … Angriffe. 1204 Menschen starben …": a report runs on in its paragraph
                 st.att, st.att_from = last[0], last[1]
-                st.att_how, st.att_rule = "the sentence right after, in the same paragraph", "runs_on"
+                st.att_how, st.att_rule = "the report runs on in the next sentence", "runs_on"
             elif last is not None and (word or pron):
                 same_para = last[2] == st.s.paragraph
                 if same_para or (word and (word == '"' or word.lower() in _strong_carry(self.lang))) or pron:
@@ -390,6 +402,9 @@ class _DocContext:
         for i, st in enumerate(sents):
             self.check_budget(st.s.start)
             ms = self.nums.find(text, st.s.start, st.s.end, self.blocked)
+            if st.own is not None:
+                # "a rescue worker and two residents said": a number before the speaker's own noun counts speakers
+                ms = [x for x in ms if not self._counts_speakers(x, st.own)]
             if not ms:
                 continue
             st.times = self.times.find(text, st.s.start, st.s.end, published, inferred)
@@ -683,6 +698,8 @@ class _DocContext:
         for s, e, name, prep in st.actors:
             if territory and m.num_start <= s < f.np_end + TERRITORY_OWNER_TAIL:
                 continue
+            if st.own is not None and st.own.start <= s and e <= st.own.end and e <= agent_end:
+                continue  # "Houthis say U.S. strikes kill 4": the speaker, not one who struck
             if e <= agent_end and agent_end - e <= AGENT_REACH and not prep and not self._in_np(m, f, s):
                 agents.add(name)
                 continue  # "Russian troops captured 25 soldiers": the one who did it, not whose people

@@ -231,6 +231,8 @@ class SpeakerReader:
                     continue
                 break
             low = t.low
+            if head and k > i and toks[k - 1].low in self.conn and self.numbers.find(t.text):
+                break  # "die Behörden von vier Toten": a count after the speaker is what it spoke of
             if low in self.stop:
                 break
             if t.cap and low not in self.det and low not in self.conn:

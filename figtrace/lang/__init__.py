@@ -52,7 +52,7 @@ SCHEMA: dict[str, dict[str, str]] = {
         "prefix": "strs", "postfix": "strs", "verbs": "strs", "backward": "strs", "carry": "strs",
         "reported": "strs", "pronouns": "strs", "name_stopwords": "strs", "titles": "strs",
         "addressee_verbs": "strs", "metonym_after_verb": "bool", "institutions": "strs",
-        "separable": "map_strs", "own_account": "strs",
+        "separable": "map_strs", "own_account": "strs", "continuation": "strs",
     },
     "time": {
         "months": "map_num", "weekdays": "map_num", "seasons": "map_pair", "parts_of_year": "map_pair",
