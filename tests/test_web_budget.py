@@ -227,3 +227,12 @@ def test_a_long_ingest_restarts_the_write_ahead_log_beside_readers(tmp_path: Pat
         assert summary.documents_added == 25
         assert len(reader.claims()) == 25 * 5
     assert len(calls) == 2
+
+
+def test_every_answer_says_how_long_the_server_took() -> None:
+    app = _app(budget=2.0)
+    app.state.release.set()
+    r = TestClient(app).get("/api/slow")
+    assert r.status_code == 200
+    name, _, dur = r.headers["server-timing"].partition(";dur=")
+    assert name == "app" and 0 <= float(dur) < 2000

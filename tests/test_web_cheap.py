@@ -247,3 +247,26 @@ def test_no_view_reads_a_whole_table(synth_db: Path, view: str, sql: str, args: 
     scans = [step for step in plan.split(" | ") if step.startswith("SCAN ") and "USING" not in step
              and "VIRTUAL TABLE" not in step]
     assert not scans, (view, plan)  # every table is read through an index, none row by row
+
+
+def test_the_conflicts_page_shows_a_page_of_findings_with_a_link_on(synth_db: Path,
+                                                                    monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(pages, "CONFLICTS_PAGE", 2)
+    client = _client(synth_db)
+    html = client.get("/conflicts").text
+    assert html.count('data-kind="') == 2 and 'href="/conflicts?offset=2"' in html
+    assert client.get("/conflicts", params={"limit": 3}).text.count('data-kind="') == 3
+    assert len(client.get("/api/conflicts").json()["conflicts"]) > 2  # the API keeps its own default
+
+
+def test_static_files_are_served_from_memory_by_name(synth_db: Path) -> None:
+    client = _client(synth_db)
+    r = client.get("/static/figtrace.css")
+    assert r.status_code == 200 and r.headers["content-type"].startswith("text/css")
+    assert r.content == (Path(pages.__file__).with_name("static") / "figtrace.css").read_bytes()
+    assert "content-security-policy" in r.headers  # the security headers still apply
+    again = client.get("/static/figtrace.css", headers={"if-none-match": r.headers["etag"]})
+    assert again.status_code == 304 and not again.content
+    assert client.get("/static/app.js").headers["content-type"].startswith(("text/javascript",
+                                                                            "application/javascript"))
+    assert client.get("/static/nope.css").status_code == 404

@@ -20,12 +20,11 @@ from starlette.middleware import Middleware
 from starlette.middleware.trustedhost import TrustedHostMiddleware
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
-from starlette.routing import Mount, Route
-from starlette.staticfiles import StaticFiles
+from starlette.routing import Route
 
 from figtrace.errors import FigtraceError
 from figtrace.report.view import LedgerView
-from figtrace.web import api, pages, review
+from figtrace.web import api, pages, review, static_files
 from figtrace.web.budget import REQUEST_BUDGET_S, OverBudget, RequestBudget, over_budget_message, watch_connection
 from figtrace.web.charts import ChartWorker
 from figtrace.web.memo import Memo
@@ -158,7 +157,7 @@ def create_app(db: str | Path | None = None, *, open_ledger: LedgerOpener | None
         Route("/documents", pages.documents, name="documents"),
         Route("/claim/{id:int}/review", review.post_review, methods=["POST"], name="review"),
         *api.routes(),
-        Mount("/static", app=StaticFiles(directory=STATIC, follow_symlink=False), name="static"),
+        Route("/static/{name:str}", static_files.handler(static_files.load(STATIC)), name="static"),
     ]
     middleware = [
         Middleware(SecurityHeaders),

@@ -124,6 +124,7 @@ class RequestBudget:
         self.in_flight += 1
         started = False
         abandoned = False
+        arrived = time.monotonic()
 
         async def guarded_send(message: Message) -> None:
             nonlocal started
@@ -131,6 +132,10 @@ class RequestBudget:
                 return  # the client already has its 503
             if message["type"] == "http.response.start":
                 started = True
+                # the server's own share of the wait (thread-pool queue included), for load tests and browsers
+                spent = (time.monotonic() - arrived) * 1000
+                message = {**message, "headers": [*message.get("headers", []),
+                                                  (b"server-timing", f"app;dur={spent:.1f}".encode())]}
             await send(message)
 
         token = DEADLINE.set(time.monotonic() + self.budget)

@@ -27,8 +27,10 @@ from figtrace.web.budget import DEADLINE, OverBudget
 
 T = TypeVar("T")
 
-#: Views kept (least recently used dropped first).
-MAX_ENTRIES = 128
+#: Views kept (least recently used dropped first). A timeline page (chart and claims) is 0.1-0.5 MB;
+#: 128 entries were fewer than the load test's pairs with their pages and API views, so entries were
+#: dropped before their next request and charts redrawn again and again.
+MAX_ENTRIES = 512
 #: Least seconds between two background refreshes of one view while the ledger keeps changing.
 REFRESH_EVERY_S = 10.0
 

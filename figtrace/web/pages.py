@@ -82,7 +82,11 @@ def findings(request: Request, factor: float = 2.0, filters: dict[str, Any] | No
     return request.app.state.memo.get(key, compute)  # type: ignore[no-any-return]
 
 
-def findings_page(request: Request) -> tuple[Page, dict[str, Any]]:
+#: Findings one conflicts page shows (each is a card with its evidence; the pager leads on).
+CONFLICTS_PAGE = 25
+
+
+def findings_page(request: Request, default_limit: int | None = None) -> tuple[Page, dict[str, Any]]:
     """One page of findings (contradictions first) and the filters it was made with.
 
     The usual views (all findings, or one actor's, at the default factor) read
@@ -92,6 +96,8 @@ def findings_page(request: Request) -> tuple[Page, dict[str, Any]]:
     """
     params = parse_params(request.query_params, (*CLAIM_FILTERS, "factor"), str(request.url.query))
     limit, offset = paging(request.query_params)
+    if default_limit is not None and "limit" not in request.query_params:
+        limit = default_limit
     factor = params.pop("factor", DEFAULT_FACTOR)
     if factor == DEFAULT_FACTOR and set(params) <= {"actor"}:
         actor = Filters.of(**params).resolved().actor
@@ -239,7 +245,7 @@ def claim(request: Request) -> HTMLResponse:
 
 
 def conflicts(request: Request) -> HTMLResponse:
-    page, params = findings_page(request)
+    page, params = findings_page(request, CONFLICTS_PAGE)
     return render(request, "conflicts.html", title="conflicts", conflicts=page.rows,
                   **_form(request, params, "/conflicts"), **_pager(request, page))
 
