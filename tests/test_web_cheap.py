@@ -193,7 +193,7 @@ def _wait_for_refreshes(timeout: float = 30.0) -> None:
 
 
 def test_charts_are_drawn_in_a_worker_process() -> None:
-    from figtrace.web.charts import ChartWorker
+    from figtrace.web.charts import ChartError, ChartWorker
 
     worker = ChartWorker()
     try:
@@ -203,10 +203,13 @@ def test_charts_are_drawn_in_a_worker_process() -> None:
                              "y": {"field": "y", "type": "quantitative"}}}
         svg = worker.draw(spec)
         assert svg.lstrip().startswith("<svg")
-        pool = worker._pool
-        assert pool is not None
-        pids = {p.pid for p in pool._processes.values()}  # type: ignore[union-attr]
-        assert pids and os.getpid() not in pids
+        first = worker.pid
+        assert first is not None and first != os.getpid()
+        with pytest.raises(ChartError, match="cannot draw the chart"):
+            worker.draw({"mark": "no such mark"})
+        assert worker.pid == first  # a bad chart does not end the worker
+        os.kill(first, 9)  # a worker that dies is started again
+        assert worker.draw(spec).lstrip().startswith("<svg") and worker.pid != first
     finally:
         worker.close()
 

@@ -7,70 +7,141 @@ stopped every other request for that long (measured in bench/load_test.py).
 Drawn in one worker process, the server's threads go on answering while the
 chart is drawn on the other core.
 
-The worker is started on the first chart (so a dashboard nobody opens a
-timeline of never starts it), draws one chart at a time, and ends with the
-server (or with its parent, if the server is killed).
+The worker is a plain ``python -c`` child speaking JSON lines over its
+standard input and output (not :mod:`multiprocessing`, whose "spawn" start
+imports the parent's main script again: a script that builds the app without
+a ``__main__`` guard would have started a second server per worker). It is
+started on the first chart (a dashboard nobody opens a timeline of never
+starts it), draws one chart at a time, ends when its input closes (the server
+stopped or died), and is started again if it dies.
 """
 
 from __future__ import annotations
 
 import atexit
-import multiprocessing
+import json
+import os
+import selectors
+import subprocess
+import sys
 import threading
-from concurrent.futures import Future, ProcessPoolExecutor
-from concurrent.futures.process import BrokenProcessPool
-from typing import Any
+import time
+from typing import IO, Any
 
-from figtrace.report.charts import render_svg
+from figtrace.errors import FigtraceError
 from figtrace.web.budget import DEADLINE, OverBudget
 
-#: Worker processes drawing charts: one keeps the other core for the server (2-core machines).
-CHART_PROCESSES = 1
+_WORKER = "from figtrace.web.charts import worker_main; worker_main()"
+
+
+class ChartError(FigtraceError):
+    """The chart worker could not draw a chart (the message says why)."""
 
 
 class ChartWorker:
-    """A process that draws charts; :meth:`draw` blocks its caller (one request thread) only."""
+    """A child process that draws charts; :meth:`draw` blocks its caller (one request thread) only."""
 
-    def __init__(self, processes: int = CHART_PROCESSES):
-        self.processes = processes
+    def __init__(self) -> None:
         self._lock = threading.Lock()
-        self._pool: ProcessPoolExecutor | None = None
+        self._proc: subprocess.Popen[bytes] | None = None
+        atexit.register(self.close)
 
-    def _executor(self) -> ProcessPoolExecutor:
-        with self._lock:
-            if self._pool is None:
-                # spawn, not fork: the server has threads (a forked copy of a held lock never unlocks)
-                self._pool = ProcessPoolExecutor(self.processes, mp_context=multiprocessing.get_context("spawn"))
-                atexit.register(self.close)
-            return self._pool
+    @property
+    def pid(self) -> int | None:
+        return self._proc.pid if self._proc is not None else None
+
+    def _started(self) -> subprocess.Popen[bytes]:
+        if self._proc is None or self._proc.poll() is not None:
+            self._proc = subprocess.Popen([sys.executable, "-c", _WORKER], stdin=subprocess.PIPE,
+                                          stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
+        return self._proc
 
     def draw(self, spec: dict[str, Any]) -> str:
         """Checked SVG for ``spec`` (see :func:`figtrace.report.charts.render_svg`), drawn in the worker.
 
-        Waits at most until the request's deadline; a worker that died (killed,
-        out of memory) is replaced and the chart drawn once more.
+        Waits at most until the request's deadline (if there is one); a worker
+        that dies is started again and the chart asked for once more; one over
+        the deadline is stopped, so the next chart starts on a fresh worker.
         """
-        for attempt in (1, 2):
-            future: Future[str] = self._executor().submit(render_svg, spec)
-            deadline = DEADLINE.get()
-            try:
-                if deadline is None:
-                    return future.result()
-                import time
-
-                return future.result(timeout=max(0.0, deadline - time.monotonic()))
-            except TimeoutError:
-                raise OverBudget("the chart took longer than this request's budget to draw; "
-                                 "try again in a moment") from None
-            except BrokenProcessPool:
-                with self._lock:
-                    self._pool = None
-                if attempt == 2:
+        deadline = DEADLINE.get()
+        wait = -1.0 if deadline is None else max(0.0, deadline - time.monotonic())
+        if not self._lock.acquire(timeout=wait):
+            raise OverBudget("the chart worker is busy with other charts; try again in a moment")
+        try:
+            line = (json.dumps(spec, default=str) + "\n").encode()
+            for attempt in (1, 2):
+                proc = self._started()
+                try:
+                    assert proc.stdin is not None and proc.stdout is not None
+                    proc.stdin.write(line)
+                    proc.stdin.flush()
+                    answer = _read_line(proc.stdout, deadline)
+                except OverBudget:
+                    self._stop()
                     raise
-        raise AssertionError("unreachable")
+                except (BrokenPipeError, EOFError):
+                    self._stop()
+                    if attempt == 2:
+                        raise ChartError("the chart worker died twice while drawing this chart") from None
+                    continue
+                reply = json.loads(answer)
+                if "error" in reply:
+                    raise ChartError(f"cannot draw the chart: {reply['error']}")
+                return str(reply["svg"])
+            raise AssertionError("unreachable")
+        finally:
+            self._lock.release()
+
+    def _stop(self) -> None:
+        proc, self._proc = self._proc, None
+        if proc is not None:
+            proc.kill()
+            proc.wait()
 
     def close(self) -> None:
+        """Stop the worker (at exit; a new chart would start another)."""
         with self._lock:
-            pool, self._pool = self._pool, None
-        if pool is not None:
-            pool.shutdown(wait=False, cancel_futures=True)
+            proc, self._proc = self._proc, None
+        if proc is not None:
+            if proc.stdin is not None:
+                proc.stdin.close()  # the worker ends at the end of its input
+            try:
+                proc.wait(timeout=5)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+                proc.wait()
+
+
+def _read_line(stream: IO[bytes], deadline: float | None) -> bytes:
+    """One line from the worker, waiting until ``deadline`` at most (EOFError if it died)."""
+    fd = stream.fileno()
+    buf = b""
+    with selectors.DefaultSelector() as sel:
+        sel.register(fd, selectors.EVENT_READ)
+        while True:
+            timeout = None if deadline is None else deadline - time.monotonic()
+            if timeout is not None and timeout <= 0:
+                raise OverBudget("the chart took longer than this request's budget to draw; "
+                                 "try again in a moment")
+            if not sel.select(timeout):
+                continue
+            chunk = os.read(fd, 1 << 20)
+            if not chunk:
+                raise EOFError
+            buf += chunk
+            if buf.endswith(b"\n"):
+                return buf
+
+
+def worker_main() -> None:
+    """The worker: one JSON spec per input line, one JSON answer (``svg`` or ``error``) per output line."""
+    from figtrace.report.charts import render_svg
+
+    out = sys.stdout.buffer
+    for line in sys.stdin.buffer:
+        try:
+            reply = {"svg": render_svg(json.loads(line))}
+        except Exception as e:  # one bad chart must not end the worker
+            reply = {"error": f"{type(e).__name__}: {e}"}
+        out.write(json.dumps(reply).encode() + b"\n")
+        out.flush()
