@@ -160,8 +160,9 @@ def overview(request: Request) -> HTMLResponse:
                 by_actor.setdefault(m["actor"] or "unknown", []).append(m)
             actors = {name: [{**m, "span": ledger.timeline(m["actor"], m["measure"]).span} for m in rows]
                       for name, rows in list(by_actor.items())[offset:offset + limit]}
-            return {"actors": actors, "n_actors": len(by_actor),
-                    "n_claims": sum(int(m.get("n_claims") or 0) for m in metrics)}
+        cards = Markup(_env.get_template("_actor_cards.html").render(actors=actors, filters=filters))
+        return {"actors": actors, "cards": cards, "n_actors": len(by_actor),
+                "n_claims": sum(int(m.get("n_claims") or 0) for m in metrics)}
 
     ctx = request.app.state.memo.get(("overview", offset, limit, tuple(sorted(filters.items()))), compute)
     page = page_of(list(ctx["actors"]), ctx["n_actors"], limit, offset)
@@ -191,26 +192,28 @@ def timeline(request: Request) -> HTMLResponse:
     params["actor"] = Filters.of(actor=params["actor"]).resolved().actor  # any alias: "Nordkorea"
     rest = {k: v for k, v in params.items() if k not in ("actor", "measure")}
 
-    def compute() -> tuple[Any, list[dict[str, Any]]]:
-        # a chart takes a quarter of a second to draw (a second for a busy pair): drawn once per
-        # version of the pair's claims, then remembered
+    def compute() -> tuple[Any, Markup]:
+        # a chart takes a quarter of a second to draw (a second for a busy pair) and its page's tables
+        # a tenth: drawn and rendered once per version of the pair's claims, then remembered
         with _ledger(request) as opened:
             ledger = FilteredLedger(opened, Filters.of(**rest))
             view = metric_view(ledger, params["actor"], params["measure"], colors=colors,
                                draw=request.app.state.charts.draw)
-            rows = claim_rows(ledger.claims(actor=view.actor, measure=params["measure"], limit=TIMELINE_CLAIMS)) \
-                if view.points else []
-        return view, rows
+            if not view.points:
+                return view, Markup("")
+            rows = claim_rows(ledger.claims(actor=view.actor, measure=params["measure"], limit=TIMELINE_CLAIMS))
+        view = dataclasses.replace(view, svg=Markup(view.svg))  # checked by charts.check_svg
+        body = _env.get_template("_timeline_body.html").render(m=view, claims=rows, qs=query_string(params))
+        return view, Markup(body)
 
     key = ("timeline-page", params["actor"], params["measure"], tuple(sorted(rest.items())))
-    view, claims = request.app.state.memo.get(
+    view, body = request.app.state.memo.get(
         key, compute, (pair_version(request, params["actor"], params["measure"]), tuple(colors.items())))
     if not view.points:
         raise HTTPException(404, f"no claims for {params['actor']} / {params['measure']}"
                             + (f" ({Filters.of(**rest).describe()})" if rest else ""))
-    view = dataclasses.replace(view, svg=Markup(view.svg))  # checked by charts.check_svg
-    return render(request, "timeline.html", title=f"{view.actor}: {view.label}", m=view, claims=claims,
-                  qs=query_string(params), **_form(request, params, "/timeline"))
+    return render(request, "timeline.html", title=f"{view.actor}: {view.label}", m=view, body=body,
+                  **_form(request, params, "/timeline"))
 
 
 def claims(request: Request) -> HTMLResponse:
