@@ -146,6 +146,7 @@ def test_why_names_the_cues_that_decided() -> None:
 def test_actor_from_a_demonym_in_the_noun_phrase(lang: str, text: str, actor: str) -> None:
     c = one(text, lang)
     assert c.actor == actor
+    assert c.rules["actor"] == "noun_phrase"
     assert c.confidence == 1.0  # read from the figure's own words, not from the context
 
 
@@ -173,6 +174,7 @@ def test_actor_from_the_subject_not_the_destination(lang: str, text: str, actor:
 def test_actor_from_the_paragraph(lang: str, text: str, actor: str) -> None:
     c = one(text, lang)
     assert c.actor == actor
+    assert c.rules["actor"] == "context_before"
     assert c.confidence < GROUNDED_CONFIDENCE  # taken from the context: marked, so no rule rests on it alone
 
 

@@ -256,13 +256,14 @@ def test_a_ministry_of_defence_counting_soldiers_of_no_side_counts_its_own() -> 
     text = ("Die Zahl der getöteten Soldaten stieg auf 212, wie das Verteidigungsministerium in der "
             "armenischen Hauptstadt Eriwan mitteilte.")
     claim = figtrace.extract(text, lang="de")[0]
-    assert (claim.actor, claim.source) == ("Armenia", "Armenian Ministry of Defence")
+    assert (claim.actor, claim.source, claim.rules["actor"]) == ("Armenia", "Armenian Ministry of Defence",
+                                                               "own_soldiers")
 
 
 def test_attacks_are_counted_for_the_side_that_made_them() -> None:
     claims = figtrace.extract("Nach libanesischen Angaben trafen mindestens 14 Luftattacken der israelischen "
                               "Luftwaffe den Süden des Libanon.", lang="de")
-    assert claims[0].actor == "Israel"
+    assert (claims[0].actor, claims[0].rules["actor"]) == ("Israel", "attacker")
 
 
 def test_a_weapon_named_for_attacks_is_not_an_attack() -> None:

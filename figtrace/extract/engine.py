@@ -43,6 +43,8 @@ from figtrace.model import Claim, Document, Segment
 NP_TAIL = 22
 #: Characters at the start of the body that say where a story is, and how much more a place there weighs.
 LEDE = 400
+#: Actor rules that take the side from the context, not the figure's sentence: a lower confidence.
+CONTEXT_ACTOR_RULES = frozenset({"context_before", "context_after", "context_earlier", "context_later", "main_actor"})
 #: A capitalised word joined by a hyphen after or before a side's name: "Israel-Lebanon", "India–Pakistan".
 _SIDE_AFTER = re.compile(r"[-–]([A-Z][\w']+)")
 _SIDE_BEFORE = re.compile(r"(?<![\w\-])([A-Z][\w']+)[-–]$")
@@ -668,7 +670,7 @@ class _DocContext:
         return None
 
     def _actor(self, sents: list[_Sent], i: int, m: Mention, f: Frame, main_actor: str | None,
-               seg: Segment) -> tuple[str | None, str]:
+               seg: Segment) -> tuple[str | None, str, str]:
         """Whose people are counted: the figure's noun phrase, then the sentence, then context.
 
         Passed over: the source's own words ("nach ukrainischen Angaben"), an
@@ -685,12 +687,12 @@ class _DocContext:
             # "North Korea's death toll … at around 2,000": the counter's owner
             for s, e, name, _ in st.actors:
                 if 0 <= f.counter_start - e <= 3:
-                    return name, f"owner of the count: {text[s:e]!r}"
+                    return name, f"owner of the count: {text[s:e]!r}", "count_owner"
         if f.measure == "equipment" and self._attack_counted(m, f):
             # "elf Luftattacken", "200 strikes": attacks are counted for the side that made them
             attacker = self._attacker_in(st)
             if attacker is not None:
-                return attacker, "the side that attacked"
+                return attacker, "the side that attacked", "attacker"
         left_best: tuple[int, str, str] | None = None
         right_best: tuple[int, str, str] | None = None
         agent_end = f.cue_start if f.measure in AGENT_MEASURES and 0 <= f.cue_start < m.start else -1
@@ -704,11 +706,11 @@ class _DocContext:
                 agents.add(name)
                 continue  # "Russian troops captured 25 soldiers": the one who did it, not whose people
             if not territory and self._in_np(m, f, s):
-                return name, f"in the figure's noun phrase: {text[s:e]!r}"
+                return name, f"in the figure's noun phrase: {text[s:e]!r}", "noun_phrase"
             if self._not_actor(st, s, e):
                 continue
             if self._side_after(e):
-                return name, f"the side named: {text[s:e]!r}"
+                return name, f"the side named: {text[s:e]!r}", "side_named"
             if prep:
                 continue
             if victims and self._force_after(e):
@@ -732,13 +734,13 @@ class _DocContext:
             # where prisoners are held, or where troops go, says nothing of whose people they are
             place_actor = None
         if victims and place_actor:
-            return place_actor[0], f"people in a place: {place_actor[1]}"
+            return place_actor[0], f"people in a place: {place_actor[1]}", "victims_place"
         if victims and left_best is None and right_best is None:
             # "… in Yemen's Saada province killed 68 people": civilians belong to where they are
             where = next((n for s, e, n, prep in st.actors if prep and n not in agents
                           and not self._not_actor(st, s, e)), None)
             if where:
-                return where, "people in a country named in the sentence"
+                return where, "people in a country named in the sentence", "victims_country"
         speaker_side = self._speaker_side(st.att, st)
         if f.measure == "equipment" and self.downed is not None and self.downed.search(text, st.s.start, st.s.end):
             # "alle 24 Drohnen wurden abgeschossen": what is shot down belongs to the other side
@@ -748,79 +750,80 @@ class _DocContext:
             shooter = next(iter(shooters - {None}), None)
             other = other or self._opponent(shooter)
             if other:
-                return other, "owner of what was shot down or destroyed"
+                return other, "owner of what was shot down or destroyed", "downed_owner"
         if victims and left_best is None and right_best is None and speaker_side and st.att is not None \
                 and st.att.kind in ("country", "function", "role"):
             # "Indien zufolge starben drei Zivilisten": a country counts its own civilians
-            return speaker_side, f"the speaker's own people: {st.att.source}"
+            return speaker_side, f"the speaker's own people: {st.att.source}", "speaker_own_people"
         if left_best is None and right_best is None and f.measure in CASUALTY_MEASURES and speaker_side \
                 and self._own_force_speaker(st.att) and self._soldiers_counted(m, f):
             # "die Zahl der getöteten Soldaten stieg auf 633, wie das Verteidigungsministerium … mitteilte":
             # a ministry of defence counting soldiers of no named side counts its own
-            return speaker_side, f"soldiers counted by their own side's {st.att.source if st.att else ''}"
+            counter = st.att.source if st.att else ""
+            return speaker_side, f"soldiers counted by their own side's {counter}", "own_soldiers"
         if left_best is None and right_best is None and f.measure in CASUALTY_MEASURES and speaker_side \
                 and self._own_side_speaker(st.att):
             # "dem israelischen Gesundheitsministerium zufolge 86 Verletzte": a health ministry counts its own
-            return speaker_side, f"counted by its own side's {st.att.source}"
+            return speaker_side, f"counted by its own side's {st.att.source}", "own_side_count"
         if left_best is None and right_best is None and f.measure in CASUALTY_MEASURES and st.att is not None \
                 and st.att.cue == ":" and st.att.source in self.actor_names:
             # "Iran: Bisher 400 Tote durch israelische Angriffe": a country heading its own toll
-            return st.att.source, f"a country heading its own count: {st.att.source}"
+            return st.att.source, f"a country heading its own count: {st.att.source}", "headline_country"
         best = left_best or right_best
         if best is not None:
-            return best[1], best[2]
+            return best[1], best[2], "sentence"
         if victims:
             # "… killed 22 people … an earthquake hit Myanmar": civilians belong to the country the sentence names
             other = next((n for s, e, n, _ in st.actors if n not in agents and not self._not_actor(st, s, e)), None)
             if other:
-                return other, "people of a country named in the sentence"
+                return other, "people of a country named in the sentence", "victims_country"
         if own and f.measure != "captured" and st.att is not None and self.source_side.get(st.att.source):
             # "The Israel Defense Forces say 898 of its soldiers …"
-            return self.source_side[st.att.source], f"the source's own people: {st.att.source}"
+            return self.source_side[st.att.source], f"the source's own people: {st.att.source}", "source_own_people"
         own_side = self._speaker_side(st.own)
         if (f.measure in ("deployed", "reinforcement", "planned") and st.own is not None
                 and (st.own.cue == METONYM_CUE or st.own.kind == "country") and own_side):
             # "Egypt has said it will contribute up to 1,091 troops": a side speaking of its own deployment
-            return own_side, f"a side speaking of its own troops: {st.own.source}"
+            return own_side, f"a side speaking of its own troops: {st.own.source}", "own_deployment"
         if place_actor and place_actor[1] not in self.victims_only:
-            return place_actor[0], f"place in the sentence: {place_actor[1]}"
+            return place_actor[0], f"place in the sentence: {place_actor[1]}", "place"
         found = self._context_actor(sents, i, main_actor, seg)
         if found[0] in self.non_states and self._soldiers_counted(m, f):
             # "12 soldiers were killed" in a story on an armed group: a state's soldiers, not the group's fighters
             state = self.story_country or self._opponent(found[0])
             if state and state not in self.non_states:
-                return state, f"a state's own personnel: {state}"
+                return state, f"a state's own personnel: {state}", "state_personnel"
 
         counting_side = agents or (st.att is not None and st.att.kind in ("country", "function", "role"))
         if counting_side and (found[0] is None or found[0] in agents) and f.measure in CASUALTY_MEASURES \
                 and speaker_side and speaker_side not in agents:
             # "Houthis say U.S. strikes kill 4": the side that counts them, not the one that struck
-            return speaker_side, f"the speaker's side: {st.att.source if st.att else ''}"
+            return speaker_side, f"the speaker's side: {st.att.source if st.att else ''}", "speaker_side"
         if found[0] is None and f.measure in CASUALTY_MEASURES and self.story_country:
             # a part of the story after a subheading, naming no side: the dead of the country it happens in
-            return self.story_country, "the country the story happens in"
+            return self.story_country, "the country the story happens in", "story_country"
         if found[0] in agents and not victims:
             # (people killed by forces of their own country, a junta's airstrike on its villages, stay its people)
-            return None, f"context gives only the agent ({found[0]})"
+            return None, f"context gives only the agent ({found[0]})", "agent_only"
         return found
 
     def _context_actor(self, sents: list[_Sent], i: int, main_actor: str | None,
-                       seg: Segment) -> tuple[str | None, str]:
+                       seg: Segment) -> tuple[str | None, str, str]:
         """The side of the paragraph (nearest sentence before, then after), the segment, the story."""
         ctx = self._ctx
         para = sents[i].s.paragraph
         before, after = ctx.prev_topic[i], ctx.next_topic[i]
         if before is not None and sents[before].s.paragraph == para:
-            return sents[before].topic, "earlier in the paragraph"
+            return sents[before].topic, "earlier in the paragraph", "context_before"
         if after is not None and sents[after].s.paragraph == para:
-            return sents[after].topic, "later in the paragraph"
+            return sents[after].topic, "later in the paragraph", "context_after"
         if before is not None:
-            return sents[before].topic, "an earlier paragraph"
+            return sents[before].topic, "an earlier paragraph", "context_earlier"
         if seg.kind != "furniture" and main_actor:
-            return main_actor, "the document's main actor"
+            return main_actor, "the document's main actor", "main_actor"
         if after is not None:
-            return sents[after].topic, "a later paragraph"
-        return None, "no actor found"
+            return sents[after].topic, "a later paragraph", "context_later"
+        return None, "no actor found", "none"
 
     def _not_actor(self, st: _Sent, s: int, e: int) -> bool:
         """A country word that names a source or an attacker, not the counted side."""
@@ -936,10 +939,10 @@ class _DocContext:
                figures: list[tuple[int, int]], prev_claim: Claim | None) -> Claim:
         st = sents[i]
         shared = "inherited" in f.why.get("unit", "") or f.why.get("measure") == "shared with the figure before"
-        actor, actor_why = self._actor(sents, i, m, f, main_actor, seg)
-        named_here = actor_why.startswith(("in the figure's noun phrase", "the side named"))
+        actor, actor_why, actor_rule = self._actor(sents, i, m, f, main_actor, seg)
+        named_here = actor_rule in ("noun_phrase", "side_named")
         if prev_claim is not None and shared and prev_claim.actor and not named_here:
-            actor, actor_why = prev_claim.actor, "shared with the figure before"
+            actor, actor_why, actor_rule = prev_claim.actor, "shared with the figure before", "shared"
         as_of, as_of_rule, as_of_why = self._as_of(sents, i, m, published, inferred, figures)
         att = self._bound(st.att, m) if st.att is not None and st.att_from == i else st.att
         source = att.source if att else UNATTRIBUTED
@@ -960,7 +963,7 @@ class _DocContext:
             "as_of": as_of_why,
         }
         confidence = 1.0
-        if "paragraph" in actor_why or "main actor" in actor_why:
+        if actor_rule in CONTEXT_ACTOR_RULES:
             confidence -= 0.2
         if "inherited" in f.why.get("unit", ""):
             confidence -= 0.1
@@ -973,7 +976,7 @@ class _DocContext:
             start=m.start, end=m.end, quote_start=st.s.start, quote_end=st.s.end, lang=self.lang,
             segment=seg.kind,  # the document's metadata (date, outlet, url) is the pipeline's: Document.stamp
             confidence=round(max(confidence, 0.1), 2), why=why, via=list(att.via) if att else [],
-            rules={"source": st.att_rule if att else "no_cue", "as_of": as_of_rule},
+            rules={"source": st.att_rule if att else "no_cue", "as_of": as_of_rule, "actor": actor_rule},
         )
 
 
