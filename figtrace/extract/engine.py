@@ -458,6 +458,7 @@ class _DocContext:
                     # says what it counts keeps it ("600.000 Verluste, darunter 140.000 Tote")
                     f.measure = frames[pk].measure
                     f.why["measure"] = "shared with the figure before"
+                    f.shared = True
             # "82 soldiers and 47 civilians were killed": the first takes the predicate of the next
             for pos in range(len(counted) - 2, -1, -1):
                 k, k2 = counted[pos], counted[pos + 1]
@@ -938,7 +939,7 @@ class _DocContext:
                main_actor: str | None, published: Published | None, inferred: bool,
                figures: list[tuple[int, int]], prev_claim: Claim | None) -> Claim:
         st = sents[i]
-        shared = "inherited" in f.why.get("unit", "") or f.why.get("measure") == "shared with the figure before"
+        shared = f.inherited or f.shared
         actor, actor_why, actor_rule = self._actor(sents, i, m, f, main_actor, seg)
         named_here = actor_rule in ("noun_phrase", "side_named")
         if prev_claim is not None and shared and prev_claim.actor and not named_here:
@@ -965,7 +966,7 @@ class _DocContext:
         confidence = 1.0
         if actor_rule in CONTEXT_ACTOR_RULES:
             confidence -= 0.2
-        if "inherited" in f.why.get("unit", ""):
+        if f.inherited:
             confidence -= 0.1
         if seg.kind == "furniture":
             confidence -= 0.2

@@ -53,6 +53,8 @@ class Frame:
     np_end: int = 0  # end of the noun phrase (the unit noun), or the figure's end
     counter_start: int = -1  # where a counter noun before the figure starts ("North Korea's death toll")
     cue_start: int = -1  # where the measure's cue starts
+    inherited: bool = False  # the unit is the figure before's ("55.000 getötet, mehr als 127.000 verletzt")
+    shared: bool = False  # the measure is the figure before's ("11 killed, including four children")
     why: dict[str, str] = field(default_factory=dict)
 
 
@@ -146,6 +148,7 @@ class FrameReader:
         if prev is not None and prev[1].unit and m.start - prev[0].end <= ELLIPSIS_GAP and not _year_like(m):
             f.unit = prev[1].unit
             f.why["unit"] = "inherited from the figure before"
+            f.inherited = True
             return f
         # "mehr als 127.000 wurden verletzt": a casualty cue right after a bare figure
         if self.cue is not None:
