@@ -364,3 +364,12 @@ def test_the_speaker_of_a_headline_is_not_the_one_who_struck() -> None:
 def test_a_number_inside_the_speaker_names_who_speaks() -> None:
     claims = figtrace.extract("Nine people were killed, a rescue worker and two residents said.", lang="en")
     assert [c.figure for c in claims] == ["Nine"]
+
+
+@pytest.mark.parametrize(("text", "expected"), [
+    ("Military sources told reporters that 2,000 soldiers had pulled back.", "military sources"),
+    ("On the Israeli side, 82 soldiers were killed, according to Israeli authorities.", "Israeli authorities"),
+    ("The Israeli government said 4 soldiers were killed.", "Israeli government"),
+])
+def test_a_longer_role_and_a_country_s_own_bodies_keep_their_names(text: str, expected: str) -> None:
+    assert own(text, "en").source == expected

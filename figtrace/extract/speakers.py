@@ -412,7 +412,8 @@ class SpeakerReader:
         anchor = func.start() if func is not None else role.start() if role is not None else None
         own, side = self._country_side(text, s, e, anchor)
         generic = role is not None and self.role_names[role.lastgroup or ""] in self.generic_roles
-        if func is not None and (role is None or func.start() <= role.start() or own or generic):
+        longer_role = role is not None and func is not None and role.start() <= func.start() and role.end() > func.end()
+        if func is not None and not longer_role and (role is None or func.start() <= role.start() or own or generic):
             fname = self.function_names[func.lastgroup or ""]
             if own:
                 return Speaker(f"{own} {fname}", s, e, "function", False, side)
