@@ -14,6 +14,7 @@ that cannot be written only costs speed: the slow path is taken every time.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import tempfile
 from collections.abc import Callable
@@ -58,3 +59,15 @@ def cached_file(name: str, build: Callable[[Path], None]) -> Path | None:
     except OSError:
         return None
     return path
+
+
+def prune(prefix: str, keep: set[str]) -> None:
+    """Delete the cache folder's files named ``prefix…`` other than ``keep``: what older versions or
+    other inputs left (called when a file is rebuilt, so a changed model never leaves its old copy)."""
+    folder = cache_dir()
+    if folder is None or not folder.is_dir():
+        return
+    for path in folder.glob(f"{prefix}*"):
+        if path.name not in keep and path.is_file():
+            with contextlib.suppress(OSError):  # another process may be using or removing it
+                path.unlink()

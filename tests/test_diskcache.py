@@ -49,6 +49,14 @@ def test_a_failed_build_leaves_nothing_behind(tmp_path: Path, monkeypatch: pytes
     assert list(tmp_path.iterdir()) == []
 
 
+def test_prune_keeps_only_the_named_files(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv(diskcache.CACHE_VARIABLE, str(tmp_path))
+    for name in ("langid-old.npz", "langid-new.npz", "other.bin"):
+        (tmp_path / name).write_text("x", encoding="utf-8")
+    diskcache.prune("langid-", {"langid-new.npz"})
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["langid-new.npz", "other.bin"]
+
+
 def test_the_default_folder_follows_xdg(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.delenv(diskcache.CACHE_VARIABLE, raising=False)
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
@@ -61,8 +69,9 @@ def test_the_cached_language_model_decides_as_the_full_one(tmp_path: Path, monke
     full = language._full_identifier(langs)
     language._identifier.cache_clear()
     try:
-        cached = language._identifier(langs)  # builds the cache file
-        assert [p.suffix for p in tmp_path.iterdir()] == [".npz"]
+        (tmp_path / "langid-from-an-older-version.npz").write_bytes(b"stale")
+        cached = language._identifier(langs)  # builds the cache files, and removes the stale one
+        assert sorted(p.suffix for p in tmp_path.iterdir()) == [".moves", ".npz"]
         language._identifier.cache_clear()
         reloaded = language._identifier(langs)  # served from it
         for text in (GERMAN, ENGLISH, GERMAN + " " + ENGLISH, "12 34 56"):
@@ -74,12 +83,14 @@ def test_the_cached_language_model_decides_as_the_full_one(tmp_path: Path, monke
         language._identifier.cache_clear()
 
 
-def test_a_damaged_cache_file_falls_back_to_the_model(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+@pytest.mark.parametrize("suffix", [".npz", ".moves"])
+def test_a_damaged_cache_file_falls_back_to_the_model(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                                      suffix: str) -> None:
     monkeypatch.setenv(diskcache.CACHE_VARIABLE, str(tmp_path))
     language._identifier.cache_clear()
     try:
         language._identifier(("de", "en"))
-        (cached,) = tmp_path.iterdir()
+        (cached,) = tmp_path.glob(f"*{suffix}")
         cached.write_bytes(b"not a model")
         language._identifier.cache_clear()
         assert language._identifier(("de", "en")).classify(GERMAN)[0] == "de"

@@ -18,13 +18,14 @@ import ipaddress
 import socket
 import time
 from dataclasses import dataclass
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 from urllib.parse import urljoin, urlsplit
-
-import httpx
 
 from figtrace.ingest.errors import ReadError
 from figtrace.version import __version__
+
+if TYPE_CHECKING:  # imported where a URL is read: reading files never loads the HTTP client
+    import httpx
 
 ContentKind = Literal["html", "feed"]
 
@@ -65,6 +66,8 @@ class _Transient(ReadError):
 
 
 def make_client(policy: FetchPolicy) -> httpx.Client:
+    import httpx
+
     return httpx.Client(
         follow_redirects=False,
         timeout=httpx.Timeout(policy.timeout),
@@ -176,6 +179,8 @@ def pinned_request(client: httpx.Client, url: str, addr: Address) -> httpx.Reque
     server still sees the name (``Host``), and HTTPS still verifies the
     certificate against the name (``sni_hostname``).
     """
+    import httpx
+
     logical = httpx.URL(url)
     host = logical.host
     target = logical.copy_with(host=str(addr))
@@ -188,6 +193,8 @@ def pinned_request(client: httpx.Client, url: str, addr: Address) -> httpx.Reque
 
 
 def _fetch_once(url: str, policy: FetchPolicy, client: httpx.Client) -> Fetched:
+    import httpx
+
     current = url
     for _hop in range(policy.max_redirects + 1):
         addr = check_address(current, policy.allow_private)

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import hashlib
+import mmap
 import re
 from array import array
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-from figtrace.diskcache import cached_file
+from figtrace.diskcache import cached_file, prune
 from figtrace.lang import available_languages
 
 #: Below this many letters the guess is noise; the caller's default stands.
@@ -17,29 +18,42 @@ MIN_LETTERS = 20
 #: Characters classified: a few sentences decide German vs English; the whole text only costs time.
 SAMPLE = 1200
 _LETTER = re.compile(r"[^\W\d_]")
+#: Bumped when the cached files' layout changes, so an old file is never read as a new one.
+CACHE_FORMAT = "v2"
 
 
 @lru_cache(maxsize=1)
 def _identifier(langs: tuple[str, ...]) -> Any:
     """py3langid's model, restricted to ``langs``.
 
-    Unpacking the full model takes most of a second; the restricted model is kept unpacked in the
-    cache folder (:mod:`figtrace.diskcache`), named by a hash of the model file and the languages,
-    and loads in milliseconds. Without a usable cache folder the model is unpacked every time.
+    Unpacking the full model takes most of a second. The restricted model is kept in the cache
+    folder (:mod:`figtrace.diskcache`), named by a hash of the model file and the languages: its
+    small tables in one file, and its 40 MB transition table raw in another, which is mapped into
+    memory rather than read (a start touches only the pages one text walks, and the processes of a
+    pool share them). Without a usable cache folder the model is unpacked every time.
     """
     from py3langid.langid import MODEL_DIR, MODEL_FILE
 
     model = Path(MODEL_DIR) / MODEL_FILE
     with model.open("rb") as f:
         digest = hashlib.file_digest(f, "sha256").hexdigest()[:16]
-    name = f"langid-{digest}-{'-'.join(langs)}.npz"
-    path = cached_file(name, lambda tmp: _save_restricted(_full_identifier(langs), tmp))
-    if path is not None:
+    name = f"langid-{CACHE_FORMAT}-{digest}-{'-'.join(langs)}"
+    full: list[Any] = []
+
+    def unpacked() -> Any:  # the full model, unpacked at most once even when both files are built
+        if not full:
+            full.append(_full_identifier(langs))
+            prune("langid-", {f"{name}.npz", f"{name}.moves"})  # files of an older model or layout
+        return full[0]
+
+    tables = cached_file(f"{name}.npz", lambda tmp: _save_tables(unpacked(), tmp))
+    moves = cached_file(f"{name}.moves", lambda tmp: tmp.write_bytes(unpacked().tk_nextmove.tobytes()))
+    if tables is not None and moves is not None:
         try:
-            return _load_restricted(path)
-        except (OSError, ValueError, KeyError):
+            return _load_restricted(tables, moves)
+        except (OSError, ValueError, KeyError, TypeError):
             pass  # a damaged cache file: the model itself still answers
-    return _full_identifier(langs)
+    return unpacked()
 
 
 def _full_identifier(langs: tuple[str, ...]) -> Any:
@@ -51,24 +65,28 @@ def _full_identifier(langs: tuple[str, ...]) -> Any:
     return ident
 
 
-def _save_restricted(ident: Any, tmp: Path) -> None:
+def _save_tables(ident: Any, tmp: Path) -> None:
     import numpy as np
 
     with tmp.open("wb") as f:
         np.savez(f, ptc=ident.nb_ptc, pc=ident.nb_pc, classes=np.array(ident.nb_classes),
-                 nextmove=np.frombuffer(ident.tk_nextmove, dtype=f"u{ident.tk_nextmove.itemsize}"),
                  nextmove_row=np.frombuffer(ident.tk_row, dtype=f"u{ident.tk_row.itemsize}"),
                  out_feat=np.array(ident.tk_output, dtype=np.int64),
-                 typecodes=np.array([ident.tk_nextmove.typecode, ident.tk_row.typecode]))
+                 typecodes=np.array([ident.tk_nextmove.typecode, ident.tk_row.typecode]),
+                 moves=np.array([len(ident.tk_nextmove)], dtype=np.int64))
 
 
-def _load_restricted(path: Path) -> Any:
+def _load_restricted(tables: Path, moves: Path) -> Any:
     import numpy as np
     from py3langid.langid import LanguageIdentifier
 
-    with np.load(path, allow_pickle=False) as data:
+    with np.load(tables, allow_pickle=False) as data:
         move_code, row_code = (str(c) for c in data["typecodes"])
-        nextmove = array(move_code, data["nextmove"].tobytes())
+        with moves.open("rb") as f:
+            mapped = mmap.mmap(f.fileno(), 0, access=mmap.ACCESS_READ)
+        nextmove = memoryview(mapped).cast(move_code)  # indexed like the array it was written from
+        if len(nextmove) != int(data["moves"][0]):
+            raise ValueError(f"{moves}: {len(nextmove)} transitions, expected {int(data['moves'][0])}")
         row = array(row_code, data["nextmove_row"].tobytes())
         return LanguageIdentifier(data["ptc"], data["pc"], data["classes"].tolist(), nextmove,
                                   data["out_feat"].tolist(), norm_probs=True, tk_row=row)
