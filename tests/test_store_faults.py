@@ -29,8 +29,10 @@ from figtrace.store.schema import SCHEMA_VERSION
 CLAIMS_PER_DOC = 5
 ENV = {**os.environ, "FIGTRACE_EXTRACTOR": "figtrace.store.synth:synthetic_extractor"}
 CLI = "from figtrace.cli import main; main()"
-#: Drop root before running the CLI, after importing what it needs (the interpreter lives under /root).
-AS_NOBODY = ("import os, random, tomllib, figtrace.store.synth, figtrace.ingest; "
+#: Drop root before running the CLI, after importing what it needs, the modules of the commands it runs
+#: included (the CLI loads them when named; the interpreter lives under /root).
+AS_NOBODY = ("import os, random, tomllib, figtrace.store.synth, figtrace.ingest, figtrace.scale.commands, "
+             "figtrace.store.commands; "
              "from figtrace.cli import main; os.setgid(65534); os.setuid(65534); main()")
 
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import hashlib
-import mmap
 import re
 from array import array
 from functools import lru_cache
@@ -77,6 +76,8 @@ def _save_tables(ident: Any, tmp: Path) -> None:
 
 
 def _load_restricted(tables: Path, moves: Path) -> Any:
+    import mmap
+
     import numpy as np
     from py3langid.langid import LanguageIdentifier
 
