@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
+import figtrace
 from figtrace.cli import main
 from figtrace.errors import InputError
 from figtrace.ingest import iter_documents
@@ -237,3 +238,15 @@ def test_a_stale_clock_is_not_charged_to_a_document_built_in_memory() -> None:
     Stopwatch._local.started -= 3600  # a read an hour ago that nobody finished
     out = list(run_documents([Document(DE, "d.txt", lang="de")], Options(budget=30)))
     assert isinstance(out[0], Result) and out[0].claims
+
+
+def test_a_year_and_month_in_iso_form_is_a_month_not_a_span_of_years() -> None:
+    from figtrace.lang.dates import find_dates
+
+    found = [(m.iso, m.precision) for m in find_dates(" date 2025-06 Am Morgen …, in 2014-15 und 2019-2020", ("de",))]
+    assert found == [("2025-06", "month")]
+
+
+def test_a_date_guessed_from_the_body_keeps_its_precision() -> None:
+    claims = figtrace.extract(" date 2025-06 Bei Angriffen wurden 40 Menschen getötet.", lang="de")
+    assert claims[0].as_of == "2025-06"

@@ -35,7 +35,7 @@ _NUMDATE = re.compile(
     r"\d(?<![\d.]\d)(?:\d{3}-\d{2}-\d{2}|\d?\.\d{1,2}\.(?:\d{4}|\d{2})(?!\d)|\d?/\d{1,2}/\d{2,4})"
 )
 _PHONE = re.compile(r"\+(?<!\w\+)\d[\d\s/()\-]{7,}\d")
-_YEAR = re.compile(r"(1(?<![\d.,]1)9[5-9]\d|2(?<![\d.,]2)0\d\d)(?![\d.,]\d)")
+_YEAR = re.compile(r"(1(?<![\d.,]1)9[5-9]\d|2(?<![\d.,]2)0\d\d)(?![\d.,]\d)(?!-(?:0[1-9]|1[0-2])(?![\d\-]))")
 
 
 @dataclass(frozen=True, slots=True)

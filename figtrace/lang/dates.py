@@ -19,6 +19,8 @@ from figtrace.periods import Precision, iso_at
 
 #: Language-neutral forms: ISO dates and clock times.
 _ISO = re.compile(r"(?<![\w.])(?P<y>\d{4})-(?P<m>\d{2})-(?P<d>\d{2})(?!\d)")
+#: "2025-06": a year and month as scraped pages and feeds write them (not "2014-15", a span of years)
+_ISO_MONTH = re.compile(r"(?<![\w.\-])(?P<y>\d{4})-(?P<m>0[1-9]|1[0-2])(?![\d\-])")
 TIME = re.compile(r"(?<!\d)(?:[01]?\d|2[0-3]):[0-5]\d(?::[0-5]\d)?")
 # A date begins where no letter or digit precedes it.
 _LEAD = r"(?<!\w)(?:"
@@ -55,7 +57,7 @@ def date_lexicon(langs: tuple[str, ...] | None = None) -> DateLexicon:
     )
     months: dict[str, int] = {}
     full: list[re.Pattern[str]] = [_ISO]
-    month_year: list[re.Pattern[str]] = []
+    month_year: list[re.Pattern[str]] = [_ISO_MONTH]
     year: list[re.Pattern[str]] = []
     problems: list[str] = []
     for code in codes:

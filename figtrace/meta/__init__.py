@@ -126,7 +126,7 @@ def _set_published(doc: Document, langs: tuple[str, ...], today: dt.date) -> Non
     if not mentions:
         return
     latest = max(mentions, key=lambda m: (m.date, m.precision == "day"))
-    doc.published = latest.date.isoformat()
+    doc.published = latest.iso  # at its precision: "2025-06" stays a month
     doc.published_inferred = True
     doc.published_from = "body"
     doc.meta["published_source"] = "inferred"
