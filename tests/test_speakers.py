@@ -373,3 +373,10 @@ def test_a_number_inside_the_speaker_names_who_speaks() -> None:
 ])
 def test_a_longer_role_and_a_country_s_own_bodies_keep_their_names(text: str, expected: str) -> None:
     assert own(text, "en").source == expected
+
+
+def test_the_official_again_is_the_role_named_before() -> None:
+    text = ("A drone strike killed at least 30 people in Amhara, a health official said.\n\n"
+            "Another 46 people were wounded, said the official, who asked not to be named.")
+    claims = figtrace.extract(text, lang="en", published="2023-07-10")
+    assert [(c.source, c.actor) for c in claims] == [("health official", "Ethiopia")] * 2

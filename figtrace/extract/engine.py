@@ -505,6 +505,11 @@ class _DocContext:
                 if prev.kind == "person" and att.source in (prev.source.split()[-1], prev.source.split()[0]):
                     # (the family name stands first in some names: "Lee Seong-kweun", then "Lee")
                     return replace(att, source=prev.source, kind="person")
+        if att.kind == "role" and " " not in att.source:
+            # "said the official, who asked not to be named", after "a health official said": the same one
+            for prev in reversed(self.named_speakers):
+                if prev.kind in ("role", "function") and prev.source.lower().split()[-1] == att.source.lower():
+                    return replace(att, source=prev.source, kind=prev.kind, side=prev.side)
         generic = self.sources.sp.generic_function(att.source, att.side) if att.kind == "function" else None
         if generic is not None:
             # "laut dem Ministerium in Israel" after "das israelische Gesundheitsministerium": that ministry
