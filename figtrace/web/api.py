@@ -120,9 +120,16 @@ def api_timeline(request: Request) -> Response:
 
 
 def api_metrics(request: Request) -> Response:
+    """Every (actor, measure) with its counts: a whole-ledger view, remembered per ledger version
+    (refreshed in the background while an ingest writes, as the overview is) and sent as encoded."""
     filters = parse_params(request.query_params, CLAIM_FILTERS, str(request.url.query))
-    with _ledger(request) as ledger:
-        return JSON({"metrics": ledger.metrics(**filters)})
+
+    def compute() -> bytes:
+        with _ledger(request) as ledger:
+            return JSON({"metrics": ledger.metrics(**filters)}).body
+
+    body = request.app.state.memo.get(("api-metrics", tuple(sorted(filters.items()))), compute)
+    return Response(body, media_type="application/json")
 
 
 def api_sources(request: Request) -> Response:
