@@ -20,7 +20,6 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
-import json
 import os
 import statistics
 import sys
@@ -34,6 +33,7 @@ sys.path.insert(0, str(HERE))
 sys.path.insert(0, str(HERE.parent))
 
 import corpus  # noqa: E402
+from report import write_results  # noqa: E402
 
 from figtrace.errors import InputError  # noqa: E402
 from figtrace.ingest import html as reader  # noqa: E402
@@ -163,11 +163,7 @@ def main() -> None:
     ap.add_argument("--out", type=Path, default=HERE / "results" / "html.md")
     args = ap.parse_args()
     result = measure(args.pages, args.repeat)
-    text = "\n".join(lines(result)) + "\n"
-    args.out.parent.mkdir(parents=True, exist_ok=True)
-    args.out.write_text(text, encoding="utf-8")
-    print(text, end="")
-    print(json.dumps(result), file=sys.stderr)
+    write_results(args.out, lines(result), result)
 
 
 if __name__ == "__main__":

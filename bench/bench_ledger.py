@@ -25,7 +25,6 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
-import json
 import os
 import random
 import shutil
@@ -37,6 +36,9 @@ from pathlib import Path
 from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from report import write_results
 
 from figtrace.model import Claim, Document, content_id
 from figtrace.reconcile.clusters import assign_clusters, claim_key, effective_period
@@ -393,11 +395,7 @@ def main() -> None:
                      f"bulk loading (with full-text index) {built['load_s']:.0f} s")
     if ingest is not None:
         lines += ingest_lines(ingest)
-    text = "\n".join(lines) + "\n"
-    args.out.parent.mkdir(parents=True, exist_ok=True)
-    args.out.write_text(text, encoding="utf-8")
-    print(text, end="")
-    print(json.dumps({k: v for k, v in result.items() if k != "plan"}), file=sys.stderr)
+    write_results(args.out, lines, {k: v for k, v in result.items() if k != "plan"})
 
 
 if __name__ == "__main__":

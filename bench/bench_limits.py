@@ -29,6 +29,7 @@ sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench"))
 
 from corpus import iter_articles  # noqa: E402
+from report import write_results  # noqa: E402
 
 from figtrace.extract.engine import extract_document  # noqa: E402
 from figtrace.model import Document  # noqa: E402
@@ -106,9 +107,7 @@ def main() -> int:
                   f"({'met' if ok_budget else '**missed**'}: {largest['total']:.0f} s), time per MB at most "
                   f"{MAX_PER_MB_RATIO}× the first size's ({'met' if ok_ratio else '**missed**'}: worst "
                   f"{worst:.2f}×)."]
-    args.out.parent.mkdir(parents=True, exist_ok=True)
-    args.out.write_text("\n".join(lines) + "\n", encoding="utf-8")
-    print("\n".join(lines))
+    write_results(args.out, lines)
     return 0 if ok_ratio and ok_budget else 1
 
 

@@ -37,6 +37,7 @@ ROOT = HERE.parent
 sys.path.insert(0, str(HERE))
 
 import corpus  # noqa: E402
+from report import write_results  # noqa: E402
 
 FIGTRACE = [str(Path(sys.executable).parent / "figtrace")]
 ROADS: dict[str, list[str]] = {
@@ -147,11 +148,7 @@ def main() -> None:
             shutil.move(str(p), folder / f"{i:06d}-{p.name}")
         shutil.rmtree(tmp, ignore_errors=True)
     result = measure(folder, args.repeat)
-    text = "\n".join(lines(result)) + "\n"
-    args.out.parent.mkdir(parents=True, exist_ok=True)
-    args.out.write_text(text, encoding="utf-8")
-    print(text, end="")
-    print(json.dumps(result), file=sys.stderr)
+    write_results(args.out, lines(result), result)
 
 
 if __name__ == "__main__":

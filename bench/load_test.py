@@ -44,6 +44,7 @@ sys.path.insert(0, str(ROOT / "bench"))
 
 from bench_ledger import generate  # noqa: E402
 from bench_web import free_port  # noqa: E402
+from report import write_results  # noqa: E402
 
 from figtrace.store import Ledger  # noqa: E402
 from figtrace.store.synth import synthetic_documents  # noqa: E402
@@ -459,10 +460,7 @@ def main() -> int:
         lines += ["", f"Errors (first 15 of {len(errors)}):", ""] + [f"- {e}" for e in errors[:15]]
     if ingest.failed:
         lines += ["", "Ingest failures:", ""] + [f"- {e}" for e in ingest.failed[:3]]
-    text = "\n".join(lines) + "\n"
-    args.out.parent.mkdir(parents=True, exist_ok=True)
-    args.out.write_text(text, encoding="utf-8")
-    print(text)
+    write_results(args.out, lines)
     return 0 if all(met.values()) else 1
 
 

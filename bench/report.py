@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import json
 import re
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -14,6 +16,17 @@ OTHER_RESULTS = (("ledger.md", "Ledger (bench/bench_ledger.py)"), ("html.md", "H
                  ("web.md", "Web server (bench/bench_web.py)"),
                  ("load.md", "Dashboard under load (bench/load_test.py)"),
                  ("limits.md", "One large document (bench/bench_limits.py)"))
+
+
+def write_results(out: Path, lines: list[str], data: dict[str, Any] | None = None) -> None:
+    """One benchmark's section as Markdown into ``results/`` (BENCHMARKS.md includes it), echoed to stdout;
+    the raw figures go to stderr as JSON for scripts that collect them."""
+    text = "\n".join(lines) + "\n"
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(text, encoding="utf-8")
+    print(text, end="")
+    if data is not None:
+        print(json.dumps(data), file=sys.stderr)
 
 
 def _met(ok: bool) -> str:
