@@ -556,10 +556,14 @@ class _DocContext:
 
     def _own_side_speaker(self, att: Attribution | None) -> bool:
         """A body that counts its own side's dead and wounded (a health ministry, a civil defence)."""
+        return self._function_is(att, self.sources.sp.own_side_functions)
+
+    def _function_is(self, att: Attribution | None, functions: tuple[str, ...]) -> bool:
+        """Whether a speaker's function (named bare, known to the knowledge base, or composed) is one of these."""
         if att is None:
             return False
         function = (att.bare or self.source_function.get(att.source) or att.source).lower()
-        return any(function.endswith(w) for w in self.sources.sp.own_side_functions)
+        return any(function.endswith(w) for w in functions)
 
     def _relative_clause_between(self, lo: int, hi: int) -> bool:
         rel = self.sources.sp.relative
@@ -603,10 +607,7 @@ class _DocContext:
 
     def _own_force_speaker(self, att: Attribution | None) -> bool:
         """A military body, which counts its own soldiers when it names no other side's."""
-        if att is None:
-            return False
-        function = (att.bare or self.source_function.get(att.source) or att.source).lower()
-        return any(function.endswith(w) for w in self.sources.sp.own_force_functions)
+        return self._function_is(att, self.sources.sp.own_force_functions)
 
     def _opponent(self, side: str | None) -> str | None:
         """Whose drones another side shoots down: the side the story names as attacking, else the most named."""
