@@ -380,3 +380,13 @@ def test_the_official_again_is_the_role_named_before() -> None:
             "Another 46 people were wounded, said the official, who asked not to be named.")
     claims = figtrace.extract(text, lang="en", published="2023-07-10")
     assert [(c.source, c.actor) for c in claims] == [("health official", "Ethiopia")] * 2
+
+
+@pytest.mark.parametrize(("text", "expected"), [
+    ("An air strike killed 9 villagers, a township relief committee said.", "township relief committee"),
+    ("Nine were killed, the report said.", None),
+    ("Nine were killed, the agency said.", None),
+])
+def test_an_unlisted_english_speaker_is_kept_as_written(text: str, expected: str | None) -> None:
+    att = own(text, "en")
+    assert (att.source if att is not None and att.kind == "role" else None) == expected

@@ -97,6 +97,8 @@ class SpeakerReader:
         # "Zehntausende Menschen", "Hunderte Soldaten": capitalised words that count people, not a name
         self.numbers = number_finder(lang)
         self.possessive_suffixes = tuple(w.lower() for w in sp.get("possessive_suffixes", []))
+        # heads of phrases that point back to a source named before ("the agency said"): never a new speaker
+        self.back_pointers = {w.split()[-1].lower() for w in lex.attribution.get("pronouns", [])}
         self.cue_noun_links = {w.lower() for w in sp.get("cue_noun_links", [])}
         self.modifier_suffixes = tuple(w.lower() for w in sp.get("modifier_suffixes", []))
         self.cue_noun_openers = {w.lower() for w in sp.get("cue_noun_openers", [])}
@@ -441,7 +443,27 @@ class SpeakerReader:
             return Speaker(org, s, e, "organisation", media)
         if own is not None and self._only_country(text, s, e):
             return Speaker(self.side_speaker(own, side), s, e, "country", False, side)
-        return None
+        return self._unlisted_role(text, s, e)
+
+    def _unlisted_role(self, text: str, s: int, e: int) -> Speaker | None:
+        """'a local resistance administration said': in a language that writes nouns in lower case, a
+        speaker the lexicon does not list, kept as written (the spec's rule for roles).
+
+        Only an indefinite or definite phrase of one to three plain words qualifies, and never one that
+        points back to a source named before ('the agency', 'the report').
+        """
+        if self.caps_nouns:
+            return None
+        toks = [t for t in self.tokens(text, s, e) if t.word]
+        if not (2 <= len(toks) <= 4) or toks[0].low not in self.det:
+            return None
+        words = toks[1:]
+        if any(t.cap or not t.text.isalpha() or t.low in self.stop or t.low in self.det for t in words):
+            return None
+        head = words[-1].low
+        if head in self.cue_nouns or head in self.time_words or head in self.back_pointers:
+            return None
+        return Speaker(text[words[0].start: words[-1].end], s, e, "role", False, None)
 
     def side_speaker(self, own: str, side: str | None) -> str:
         """'Pakistani government' for a country; an armed group speaks as itself ('M23', not 'M23 government')."""
