@@ -328,7 +328,7 @@ class SpeakerReader:
             return self._np_before(text, toks[prev].end if prev is not None else start, toks[k].start, skip=False)
         end_tok = k
         if end_tok < 0 or not self._nounish(toks[end_tok]):
-            return None
+            return self._unlisted_before(toks, end_tok)
         first = None
         j = end_tok
         while j >= 0 and end_tok - j < MAX_TOKENS:
@@ -444,6 +444,19 @@ class SpeakerReader:
         if own is not None and self._only_country(text, s, e):
             return Speaker(self.side_speaker(own, side), s, e, "country", False, side)
         return self._unlisted_role(text, s, e)
+
+    def _unlisted_before(self, toks: list[_Tok], end_tok: int) -> tuple[int, int] | None:
+        """', a township relief committee said': one to three plain lower-case words after an article
+        that follows the reported words' comma (lower-case languages only)."""
+        if self.caps_nouns or end_tok < 1:
+            return None
+        j = end_tok
+        while j >= 0 and end_tok - j < 3 and toks[j].word and not toks[j].cap and toks[j].text.isalpha() \
+                and toks[j].low not in self.det and toks[j].low not in self.stop and toks[j].low not in self.conn:
+            j -= 1
+        if j < 1 or j == end_tok or toks[j].low not in self.det or toks[j - 1].text != ",":
+            return None  # (at a clause's start, "The alliance said" points back to the one named before)
+        return toks[j].start, toks[end_tok].end
 
     def _unlisted_role(self, text: str, s: int, e: int) -> Speaker | None:
         """'a local resistance administration said': in a language that writes nouns in lower case, a
