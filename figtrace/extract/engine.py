@@ -237,11 +237,9 @@ class _DocContext:
         self.named_speakers: list[Attribution] = []
         self.actor_counts: Counter[str] = Counter()
         self.attacker_counts: Counter[str] = Counter()
-        self.forces, self.downed, self.agent_preps, self.state_personnel = _force_patterns(lang)
-        self.source_function, self.non_states = _kb_facts()
-        self.actor_names = frozenset(kb.actors)
-        # "200 Ziele beschossen": targets are counted for the side that struck them, like attacks
-        self.targets = compile_phrases(get_lexicon(lang).frames.get("target_nouns", []))
+        self.forces, self.downed, self.agent_preps, self.state_personnel, self.targets = _force_patterns(lang)
+        self.source_function, self.actor_names = _kb_facts()
+        self.non_states = self.sources.sp.non_states  # the armed groups that hold no state
         self.deadline: float | None = None
         #: the reported speech running at the end of the last body segment, for the next one
         self._carried: tuple[tuple[Attribution, int, int] | None, tuple[Attribution, int, int] | None] | None = None
@@ -310,9 +308,8 @@ class _DocContext:
             for m in self.actor_m.finditer(self.text, seg.start, seg.end):
                 if self._in_dateline(m.start()):
                     continue
-                after = self.text[m.end(): m.end() + 30].lstrip()
-                attacking = self.attack is not None and self.attack.match(after) is not None
-                if attacking or (self.forces is not None and self.forces.match(after)):
+                attacking = self._attack_after(m.end())
+                if attacking or self._force_after(m.end()):
                     # "US air strikes", "die russische Armee" (a source's name too): a force in the fight
                     self.attacker_counts[self.actor_m.label(m)] += 1
                 if attacking or _covered(sources, m.start(), m.end()):
@@ -550,6 +547,10 @@ class _DocContext:
             return (self._where(st) if st is not None else None) or self.story_country
         return att.side or self.source_side.get(att.source)
 
+    def _attack_after(self, e: int) -> bool:
+        """A side named right before an attack noun: "Israeli strikes", "russische Angriffe"."""
+        return self.attack is not None and self.attack.match(self.text[e: e + 30].lstrip()) is not None
+
     def _force_after(self, e: int) -> bool:
         """A side named right before an armed force: "Ukrainian air defenses", "die indische Armee"."""
         return self.forces is not None and self.forces.match(self.text[e: e + 30].lstrip()) is not None
@@ -599,8 +600,7 @@ class _DocContext:
         """The side a sentence names as attacking: before an armed force or an attack noun
         ("die israelische Luftwaffe", "Israeli strikes"), else the opponent of the side attacked."""
         for _, e, name, _ in st.actors:
-            after = self.text[e: e + 30].lstrip()
-            if self._force_after(e) or (self.attack is not None and self.attack.match(after)):
+            if self._force_after(e) or self._attack_after(e):
                 return name
         where = self._where(st) or next((a for _, _, _, a in st.places if a), None)
         return self._opponent(where) if where else None
@@ -627,8 +627,7 @@ class _DocContext:
             if actor and actor not in self.non_states:
                 return actor
         for _, e, name, prep in st.actors:
-            after = self.text[e: e + 30].lstrip()
-            if prep and name not in self.non_states and not (self.attack is not None and self.attack.match(after)):
+            if prep and name not in self.non_states and not self._attack_after(e):
                 return name
         return None
 
@@ -646,8 +645,7 @@ class _DocContext:
                 if actor:
                     counts[actor] += 1 + LEDE_WEIGHT * (m.start() < lede_end)
             for m in self.actor_m.finditer(self.text, seg.start, seg.end):
-                after = self.text[m.end(): m.end() + 30].lstrip()
-                if self.attack is not None and self.attack.match(after):
+                if self._attack_after(m.end()):
                     continue  # "from Israeli strikes": the attacker, not where it happens
                 if self._prep_before(m.start()):
                     counts[self.actor_m.label(m)] += 1 + LEDE_WEIGHT * (m.start() < lede_end)
@@ -1021,19 +1019,20 @@ def _strong_carry(lang: str) -> set[str]:
 
 
 @cache
-def _force_patterns(lang: str) -> tuple[Any, Any, Any, Any]:
-    """Armed forces, shoot-down verbs, agent prepositions and a state's own personnel, compiled once."""
+def _force_patterns(lang: str) -> tuple[Any, Any, Any, Any, Any]:
+    """Armed forces, shoot-down verbs, agent prepositions, a state's own personnel and targets struck
+    ("200 Ziele beschossen": counted, like attacks, for the side that struck them), compiled once."""
     fr = get_lexicon(lang).frames
     return (compile_phrases(fr.get("force_nouns", [])), compile_phrases(fr.get("downed_cues", [])),
-            compile_phrases(fr.get("agent_prepositions", [])), compile_phrases(fr.get("state_personnel", [])))
+            compile_phrases(fr.get("agent_prepositions", [])), compile_phrases(fr.get("state_personnel", [])),
+            compile_phrases(fr.get("target_nouns", [])))
 
 
 @cache
 def _kb_facts() -> tuple[dict[str, str], frozenset[str]]:
-    """Each known source's function, and the armed groups that hold no state (never a ministry's country)."""
+    """Each known source's function, and every side's name."""
     kb = get_kb()
-    return ({n: e.attrs.get("function", "") for n, e in kb.sources.items()},
-            frozenset(n for n, e in kb.actors.items() if e.attrs.get("state") is False))
+    return {n: e.attrs.get("function", "") for n, e in kb.sources.items()}, frozenset(kb.actors)
 
 
 def _is_day(period: str) -> bool:
