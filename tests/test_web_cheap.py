@@ -105,7 +105,7 @@ def test_the_conflicts_page_never_recomputes_findings(synth_db: Path, monkeypatc
     db = tmp_path / "stale.db"
     shutil.copy(synth_db, db)
     with Ledger(db) as ledger:  # an ingest in the middle of a batch: every actor's findings are stale
-        ledger.conn.execute("INSERT OR IGNORE INTO findings_stale SELECT DISTINCT actor FROM claims")
+        ledger.conn.execute("INSERT OR IGNORE INTO findings_stale(actor) SELECT DISTINCT actor FROM claims")
         stored = len(ledger.conflicts(with_claims=False, recompute_stale=False))
 
     def refuse(self: Any, actor: str, factor: float = 2.0) -> list[Any]:

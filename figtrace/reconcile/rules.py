@@ -25,6 +25,8 @@ disagreements, ``explained`` otherwise. The thresholds live in
 
 from __future__ import annotations
 
+import bisect
+import datetime as dt
 import hashlib
 import itertools
 from collections import defaultdict
@@ -119,7 +121,7 @@ class _Hit:
     strength: float
     window: str
     measure: str
-    text: str
+    text: Callable[[], str]  # written only for the pair a finding shows
     spread: dict[str, Any] | None = None
 
 
@@ -140,39 +142,69 @@ def _scope_class(p: Point) -> str:
     return "total" if scope in (None, "total") else str(scope)
 
 
+def _prepared(points: Iterable[Point]) -> list[Point]:
+    """Copies of the points with what every comparison reads worked out once per point.
+
+    The rules compare points pairwise, so reading a point's period, bounds and
+    classes anew per pair was most of the time of a large actor's check (a
+    million-claim ledger, bench/bench_ledger.py); the copies keep the caller's
+    points as they were.
+    """
+    out = []
+    for p in points:
+        q = dict(p)
+        q["_per"] = per = point_period(p)
+        # days as integers and the month label: what the pairwise loops compare and print
+        q["_s"], q["_e"] = (per.start.toordinal(), per.end.toordinal()) if per is not None else (0, 0)
+        q["_mo"] = _month(per) if per is not None else None
+        q["_lo"], q["_hi"] = bounds(p)
+        q["_v"] = float(p["value"])
+        q["_qc"] = qualifier_class(p.get("qualifier"))
+        q["_sc"] = _scope_class(p)
+        q["_gr"] = float(p.get("confidence", 1.0)) >= GROUNDED_CONFIDENCE
+        out.append(q)
+    return out
+
+
 def _stated(a: Point, b: Point) -> bool:
     """Both say what they count over time, and say the same (needed where counts may fall)."""
     return a.get("scope") is not None and a.get("scope") == b.get("scope")
 
 
-def _grounded(*pts: Point) -> bool:
-    return all(float(p.get("confidence", 1.0)) >= GROUNDED_CONFIDENCE for p in pts)
+def _grounded(a: Point, b: Point) -> bool:
+    return bool(a["_gr"] and b["_gr"])
 
 
-def _inferred(rule: str, a: Point, b: Point, strength: float, window: str, measure: str, head: str) -> _Hit:
+def _say(*parts: str | Point) -> Callable[[], str]:
+    """An explanation written only if its pair is the one a finding shows (most pairs are only counted)."""
+    return lambda: "".join(x if isinstance(x, str) else describe_with_source(x) for x in parts)
+
+
+def _inferred(rule: str, a: Point, b: Point, strength: float, window: str, measure: str,
+              *head: str | Point) -> _Hit:
     return _Hit(rule, "explained", "inferred", a, b, strength, window, measure,
-                f"{head}; but {REASONS['inferred']}, so this is left to a reader to check.")
+                _say(*head, f"; but {REASONS['inferred']}, so this is left to a reader to check."))
 
 
 def _same_slot(a: Point, b: Point) -> bool:
     """Counts over a period compare only over the same period; event tolls only within one event (day)."""
-    sa, sb = _scope_class(a), _scope_class(b)
-    if sa != sb:
+    sa = a["_sc"]
+    if sa != b["_sc"]:
         return False
     if sa == "total":
         return True
-    pa, pb = point_period(a), point_period(b)
+    pa, pb = a["_per"], b["_per"]
     if pa is None or pb is None:
         return False
     if sa == "period":
-        return pa == pb
-    return pa.overlaps(pb)
+        return bool(pa == pb)
+    return bool(pa.overlaps(pb))
 
 
 def _by(points: Iterable[Point], *keys: str) -> dict[tuple[Any, ...], list[Point]]:
     out: dict[tuple[Any, ...], list[Point]] = defaultdict(list)
     for p in points:
-        out[tuple(p.get(k) for k in keys)].append(p)
+        out[tuple([p.get(k) for k in keys])].append(p)
     return out
 
 
@@ -185,19 +217,28 @@ def _month(p: Period) -> str:
 
 
 def _dated(points: Iterable[Point]) -> list[tuple[Period, Point]]:
-    out = [(pp, p) for p in points if (pp := point_period(p)) is not None]
+    out = [(p["_per"], p) for p in points if p["_per"] is not None]
     out.sort(key=lambda t: (t[0].start, t[0].end))
     return out
 
 
 def _pairs_within(dated: list[tuple[Period, Point]], max_gap: int) -> Iterator[tuple[Period, Point, Period, Point]]:
     """Each pair of dated points at most ``max_gap`` days apart (a sweep in start order)."""
-    for i, (pa, a) in enumerate(dated):
-        for pb, b in dated[i + 1:]:
-            if (pb.start - pa.end).days > max_gap:
+    n = len(dated)
+    for i in range(n):
+        pa, a = dated[i]
+        sa, ea = a["_s"], a["_e"]
+        for j in range(i + 1, n):
+            pb, b = dated[j]
+            if b["_s"] - ea > max_gap:
                 break
-            if pa.gap_days(pb) <= max_gap:
+            if _gap(sa, ea, b["_s"], b["_e"]) <= max_gap:
                 yield pa, a, pb, b
+
+
+def _gap(sa: int, ea: int, sb: int, eb: int) -> int:
+    """:meth:`Period.gap_days` on day numbers: 0 when the periods overlap or touch."""
+    return max(0, sb - ea, sa - eb)
 
 
 def _hierarchy_pairs() -> list[tuple[str, str]]:
@@ -213,6 +254,44 @@ def _hierarchy_pairs() -> list[tuple[str, str]]:
     return sorted(pairs)
 
 
+_HIERARCHY_PAIRS = _hierarchy_pairs()
+
+
+def _families() -> dict[str, str]:
+    """Measures the rules compare with one another, by name: the connected parts of the hierarchy."""
+    family = {m: m for pair in HIERARCHY for m in pair}
+    changed = True
+    while changed:
+        changed = False
+        for a, b in HIERARCHY:
+            low = min(family[a], family[b])
+            for m in (a, b):
+                if family[m] != low:
+                    family[m], changed = low, True
+    return {m: "+".join(sorted(k for k in family if family[k] == family[m])) for m in family}
+
+
+_FAMILY = _families()
+
+
+def measure_family(measure: str | None) -> str:
+    """The measures a figure of ``measure`` can be compared with, as one name (``killed+...+wounded``).
+
+    Every rule compares only points of one measure or of two measures the
+    hierarchy relates, so an actor's findings split into one independent set per
+    family: a write recomputes the families it touched, not the whole actor. A
+    hierarchy label (``killed<deployed``) belongs to its part's family.
+    """
+    m = str(measure or "").split("<")[0].casefold()
+    return _FAMILY.get(m, m)
+
+
+def family_measures(family: str) -> list[str]:
+    """The measure names of a family (what :func:`measure_family` folds together)."""
+    return family.split("+") if family in _FAMILY.values() else [family]
+_RELATED = dt.timedelta(days=RELATED_DAYS)
+
+
 # -- rules ----------------------------------------------------------------------------
 def running_total(points: list[Point], factor: float) -> Iterator[_Hit]:
     """A source's running total does not fall: its later figure may not be below its earlier one.
@@ -226,32 +305,36 @@ def running_total(points: list[Point], factor: float) -> Iterator[_Hit]:
     for (src, measure), pts in _by(points, "source", "measure").items():
         if measure not in CUMULATIVE_MEASURES or src in (None, "unattributed"):
             continue  # an outlet's own figures across articles are no one source's series
-        series = _dated(p for p in pts if _scope_class(p) == "total")
-        for (pp, p), (pq, q) in itertools.combinations(series, 2):
-            if not pp.end < pq.start or float(q["value"]) >= float(p["value"]):
-                continue
-            lo_p, _ = bounds(p)
-            _, hi_q = bounds(q)
-            head = f"{describe_with_source(p)} is followed by {describe_with_source(q)}"
-            both_total = p.get("scope") == "total" and q.get("scope") == "total"
-            if hi_q < lo_p and not both_total and _ratio(lo_p, hi_q) > APPARENT_FACTOR:
-                continue  # thousands against a handful: no reader takes it for a fall
-            if hi_q < lo_p and not both_total and _ratio(lo_p, hi_q) > FALL_FACTOR:
-                yield _Hit("running_total", "explained", "scope", p, q, _ratio(lo_p, hi_q), str(p.get("source")),
-                           measure, f"{head}, but the later figure is far smaller: it counts a period or a part, "
-                                    f"not the running total.")
-            elif hi_q < lo_p and not _grounded(p, q):
-                yield _inferred("running_total", p, q, _ratio(lo_p, hi_q), str(p.get("source")), measure,
-                                f"{head}, a fall")
-            elif hi_q < lo_p:
-                yield _Hit("running_total", "contradiction", None, p, q, _ratio(lo_p, hi_q), str(p.get("source")),
-                           measure, f"{head}: a running total of one source should not fall.")
-            else:
-                lower = qualifier_class(q.get("qualifier")) == "lower"
-                reason = "bound" if lower else "rounding"
-                why = "the later figure is only a lower bound" if lower else REASONS["rounding"]
-                yield _Hit("running_total", "explained", reason, p, q, _ratio(float(p["value"]), float(q["value"])),
-                           str(p.get("source")), measure, f"{head}, but {why}, so the count need not have fallen.")
+        series = _dated(p for p in pts if p["_sc"] == "total")
+        starts = [pp.start for pp, _ in series]
+        for pp, p in series:
+            # in start order, the points that begin after this one ends are one suffix
+            for _, q in series[bisect.bisect_right(starts, pp.end):]:
+                if q["_v"] >= p["_v"]:
+                    continue
+                lo_p, hi_q = p["_lo"], q["_hi"]
+                head = (p, " is followed by ", q)
+                both_total = p.get("scope") == "total" and q.get("scope") == "total"
+                if hi_q < lo_p and not both_total and _ratio(lo_p, hi_q) > APPARENT_FACTOR:
+                    continue  # thousands against a handful: no reader takes it for a fall
+                if hi_q < lo_p and not both_total and _ratio(lo_p, hi_q) > FALL_FACTOR:
+                    yield _Hit("running_total", "explained", "scope", p, q, _ratio(lo_p, hi_q), str(p.get("source")),
+                               measure, _say(*head, ", but the later figure is far smaller: it counts a period or "
+                                                    "a part, not the running total."))
+                elif hi_q < lo_p and not _grounded(p, q):
+                    yield _inferred("running_total", p, q, _ratio(lo_p, hi_q), str(p.get("source")), measure,
+                                    *head, ", a fall")
+                elif hi_q < lo_p:
+                    yield _Hit("running_total", "contradiction", None, p, q, _ratio(lo_p, hi_q),
+                               str(p.get("source")), measure,
+                               _say(*head, ": a running total of one source should not fall."))
+                else:
+                    lower = q["_qc"] == "lower"
+                    reason = "bound" if lower else "rounding"
+                    why = "the later figure is only a lower bound" if lower else REASONS["rounding"]
+                    yield _Hit("running_total", "explained", reason, p, q, _ratio(p["_v"], q["_v"]),
+                               str(p.get("source")), measure,
+                               _say(*head, f", but {why}, so the count need not have fallen."))
 
 
 def measure_hierarchy(points: list[Point], factor: float) -> Iterator[_Hit]:
@@ -268,42 +351,43 @@ def measure_hierarchy(points: list[Point], factor: float) -> Iterator[_Hit]:
     the part.
     """
     by_measure = _by(points, "measure")
-    for part, whole in _hierarchy_pairs():
+    for part, whole in _HIERARCHY_PAIRS:
         parts, wholes = _dated(by_measure.get((part,), [])), _dated(by_measure.get((whole,), []))
         if not parts or not wholes:
             continue
+        starts = [pb.start for pb, _ in wholes]
+        part_w, whole_w = part.replace("_", " "), whole.replace("_", " ")
+        label = f"{part}<{whole}"
+        confusable = (part, whole) in CONFUSABLE
         for pa, a in parts:
-            for pb, b in wholes:
+            sa, ea = a["_s"], a["_e"]
+            # wholes that start more than RELATED_DAYS after the part ends are too far: a suffix in start order
+            for pb, b in wholes[:bisect.bisect_right(starts, pa.end + _RELATED)]:
                 if not _same_slot(a, b):
                     continue
-                gap = pa.gap_days(pb)
+                gap = _gap(sa, ea, b["_s"], b["_e"])
                 if gap > RELATED_DAYS:
                     continue
-                lo_a, _ = bounds(a)
-                _, hi_b = bounds(b)
-                part_w, whole_w = part.replace("_", " "), whole.replace("_", " ")
+                lo_a, hi_b = a["_lo"], b["_hi"]
                 # a part dated before its whole: both only grow, so any gap within RELATED_DAYS compares
                 if lo_a > hi_b and (pa.end <= pb.start or (pa.start <= pb.end and gap <= CLOSE_DAYS)):
-                    head = f"{describe_with_source(a)} exceeds {describe_with_source(b)}"
+                    head = (a, " exceeds ", b)
                     if not _grounded(a, b):
-                        yield _inferred("measure_hierarchy", a, b, _ratio(lo_a, hi_b), _month(pb), f"{part}<{whole}",
-                                        head)
+                        yield _inferred("measure_hierarchy", a, b, _ratio(lo_a, hi_b), b["_mo"], label, *head)
                     elif a.get("source") == b.get("source"):
-                        yield _Hit("measure_hierarchy", "contradiction", None, a, b, _ratio(lo_a, hi_b), _month(pb),
-                                   f"{part}<{whole}", f"{head}, but {part_w} cannot exceed {whole_w} for the same "
-                                                      f"side at the same time.")
+                        yield _Hit("measure_hierarchy", "contradiction", None, a, b, _ratio(lo_a, hi_b), b["_mo"],
+                                   label, _say(*head, f", but {part_w} cannot exceed {whole_w} for the same "
+                                                      f"side at the same time."))
                     else:
                         # two sources: each counts in its own way, so they disagree rather than one being absurd
-                        yield _Hit("measure_hierarchy", "disagreement", None, a, b, _ratio(lo_a, hi_b), _month(pb),
-                                   f"{part}<{whole}", f"{head}: the two sources disagree, since {part_w} "
-                                                      f"cannot exceed {whole_w} for the same side at the same time.")
-                elif ((part, whole) in CONFUSABLE and a.get("source") != b.get("source")
-                      and float(b["value"]) > factor * float(a["value"])):
+                        yield _Hit("measure_hierarchy", "disagreement", None, a, b, _ratio(lo_a, hi_b), b["_mo"],
+                                   label, _say(*head, f": the two sources disagree, since {part_w} "
+                                                      f"cannot exceed {whole_w} for the same side at the same time."))
+                elif confusable and a.get("source") != b.get("source") and b["_v"] > factor * a["_v"]:
                     yield _Hit("measure_hierarchy", "explained", "measure", b, a,
-                               float(b["value"]) / max(float(a["value"]), 1e-9), _month(pb), f"{part}<{whole}",
-                               f"{describe_with_source(b)} and {describe_with_source(a)} count different things: "
-                               f"{part_w} is a part of {whole_w}, so the smaller figure does not contradict "
-                               f"the larger one.")
+                               b["_v"] / max(a["_v"], 1e-9), b["_mo"], label,
+                               _say(b, " and ", a, f" count different things: {part_w} is a part of {whole_w}, "
+                                                   "so the smaller figure does not contradict the larger one."))
 
 
 def lower_bound(points: list[Point], factor: float) -> Iterator[_Hit]:
@@ -317,35 +401,37 @@ def lower_bound(points: list[Point], factor: float) -> Iterator[_Hit]:
     for (measure,), pts in _by(points, "measure").items():
         cumulative = measure in CUMULATIVE_MEASURES
         dated = _dated(pts)
+        if not any(p["_qc"] == "lower" for _, p in dated):
+            continue  # only a lower bound can be the first of a pair
         for pa, a, pb, b in _pairs_within(dated, CLOSE_DAYS):
+            if a["_qc"] != "lower" and b["_qc"] != "lower":
+                continue
             if max(pa.days, pb.days) > SPREAD_MAX_DAYS:
                 continue  # a year-long as-of cannot show that two figures hold at the same time
             if not cumulative and not _stated(a, b):
                 continue  # prisoners held and freed, equipment fired or lost: only stated like scopes compare
             for (pp, p), (pq, q) in (((pa, a), (pb, b)), ((pb, b), (pa, a))):
-                if qualifier_class(p.get("qualifier")) != "lower" or not _same_slot(p, q):
+                if p["_qc"] != "lower" or not _same_slot(p, q):
                     continue
-                lo_p, _ = bounds(p)
-                _, hi_q = bounds(q)
+                lo_p, hi_q = p["_lo"], q["_hi"]
                 if hi_q == float("inf") or hi_q >= lo_p:
                     continue
-                gap = pp.gap_days(pq)
+                gap = _gap(p["_s"], p["_e"], q["_s"], q["_e"])
                 if cumulative and pq.end < pp.start and _ratio(lo_p, hi_q) > APPARENT_FACTOR:
                     continue  # not even an apparent conflict
                 if cumulative and pq.end < pp.start:
-                    yield _Hit("lower_bound", "explained", "growth", p, q, _ratio(lo_p, hi_q), _month(pp), measure,
-                               f"{describe_with_source(q)} is smaller than {describe_with_source(p)}, but it holds "
-                               f"{gap} days earlier and {REASONS['growth']}.")
+                    yield _Hit("lower_bound", "explained", "growth", p, q, _ratio(lo_p, hi_q), p["_mo"], measure,
+                               _say(q, " is smaller than ", p, f", but it holds {gap} days earlier and "
+                                                               f"{REASONS['growth']}."))
                 elif not cumulative and not pp.overlaps(pq):
                     continue  # prisoners held, equipment: counts that may fall; only the same time compares
                 elif not _grounded(p, q):
-                    yield _inferred("lower_bound", p, q, _ratio(lo_p, hi_q), _month(pp), measure,
-                                    f"{describe_with_source(q)} is below the lower bound {describe_with_source(p)}")
+                    yield _inferred("lower_bound", p, q, _ratio(lo_p, hi_q), p["_mo"], measure,
+                                    q, " is below the lower bound ", p)
                 else:
-                    yield _Hit("lower_bound", "contradiction", None, p, q, _ratio(lo_p, hi_q), _month(pp), measure,
-                               f"{describe_with_source(p)} is a lower bound, but {describe_with_source(q)} "
-                               f"for the same thing {'at the same time' if gap == 0 else f'{gap} days away'} "
-                               f"is smaller.")
+                    yield _Hit("lower_bound", "contradiction", None, p, q, _ratio(lo_p, hi_q), p["_mo"], measure,
+                               _say(p, " is a lower bound, but ", q, " for the same thing "
+                                    f"{'at the same time' if gap == 0 else f'{gap} days away'} is smaller."))
 
 
 def spread(points: list[Point], factor: float) -> Iterator[_Hit]:
@@ -361,28 +447,28 @@ def spread(points: list[Point], factor: float) -> Iterator[_Hit]:
         windows: dict[tuple[Any, ...], dict[str, tuple[Period, Point]]] = defaultdict(dict)
         cumulative = measure in CUMULATIVE_MEASURES
         for pp, p in _dated(pts):
-            if pp.days > SPREAD_MAX_DAYS or bounds(p)[1] == float("inf"):
+            if pp.days > SPREAD_MAX_DAYS or p["_hi"] == float("inf"):
                 continue
             if not cumulative and p.get("scope") is None:
                 continue  # counts that may fall (prisoners, equipment) compare only when they say what they count
-            slot = _scope_class(p)
-            key = (slot, _month(pp), (pp.start, pp.end) if slot != "total" else None)
+            slot = p["_sc"]
+            key = (slot, p["_mo"], (pp.start, pp.end) if slot != "total" else None)
             source = str(p.get("source") or "unattributed")
             windows[key][source] = (pp, p)  # _dated is in time order: the newest stays
         for (_slot, month, span), by_source in windows.items():
             if len(by_source) < 2:
                 continue
             latest = [p for _, p in by_source.values()]
-            low_pt = min(latest, key=lambda p: bounds(p)[1])
-            high_pt = max(latest, key=lambda p: bounds(p)[0])
-            hi_low, lo_high = bounds(low_pt)[1], bounds(high_pt)[0]
+            low_pt = min(latest, key=lambda p: p["_hi"])
+            high_pt = max(latest, key=lambda p: p["_lo"])
+            hi_low, lo_high = low_pt["_hi"], high_pt["_lo"]
             if lo_high <= factor * hi_low:
                 continue
             values = sorted(float(p["value"]) for p in latest)
             sources = sorted(by_source)
-            text = (f"{len(sources)} sources put {measure.replace('_', ' ')} in {month} between "
-                    f"{format_number(values[0])} and {format_number(values[-1])}: "
-                    f"{describe_with_source(low_pt)} against {describe_with_source(high_pt)}.")
+            text = _say(f"{len(sources)} sources put {measure.replace('_', ' ')} in {month} between "
+                        f"{format_number(values[0])} and {format_number(values[-1])}: ", low_pt, " against ",
+                        high_pt, ".")
             window = month if span is None else f"{span[0].isoformat()}..{span[1].isoformat()}"
             yield _Hit("spread", "disagreement", None, low_pt, high_pt, _ratio(lo_high, hi_low), window, measure, text,
                        {"low": values[0], "high": values[-1], "sources": sources,
@@ -404,20 +490,18 @@ def nested_periods(points: list[Point], factor: float) -> Iterator[_Hit]:
             for pb, b in counts:
                 if a is b or not (pb.start <= pa.start and pa.end <= pb.end) or pa == pb:
                     continue  # only a strictly nested period
-                lo_a, _ = bounds(a)
-                _, hi_b = bounds(b)
+                lo_a, hi_b = a["_lo"], b["_hi"]
                 if lo_a <= hi_b:
                     continue
-                head = (f"{describe_with_source(a)} exceeds {describe_with_source(b)}, but a count over "
-                        f"{pa.label()} is part of the count over {pb.label()}")
+                head = (a, " exceeds ", b, f", but a count over {pa.label()} is part of the count over {pb.label()}")
                 if not _grounded(a, b):
-                    yield _inferred("nested_periods", a, b, _ratio(lo_a, hi_b), pb.label(), measure, head)
+                    yield _inferred("nested_periods", a, b, _ratio(lo_a, hi_b), pb.label(), measure, *head)
                 elif a.get("source") == b.get("source"):
                     yield _Hit("nested_periods", "contradiction", None, a, b, _ratio(lo_a, hi_b), pb.label(),
-                               measure, head + ".")
+                               measure, _say(*head, "."))
                 else:
                     yield _Hit("nested_periods", "disagreement", None, a, b, _ratio(lo_a, hi_b), pb.label(),
-                               measure, head + ": the two sources disagree.")
+                               measure, _say(*head, ": the two sources disagree."))
 
 
 RULES: tuple[Callable[[list[Point], float], Iterator[_Hit]], ...] = (
@@ -427,7 +511,7 @@ RULES: tuple[Callable[[list[Point], float], Iterator[_Hit]], ...] = (
 
 # -- grouping -----------------------------------------------------------------------
 def _group_key(actor: Any, item: Any, group: Any, hit: _Hit) -> tuple[str, ...]:
-    return (hit.kind, hit.rule, str(actor), str(item), str(group), hit.measure, _scope_class(hit.a), hit.window)
+    return (hit.kind, hit.rule, str(actor), str(item), str(group), hit.measure, hit.a["_sc"], hit.window)
 
 
 def _claims_of(pts: Iterable[Point], members: Members) -> list[dict[str, Any]]:
@@ -441,7 +525,7 @@ def check(points: list[Point], members: Members, factor: float = DEFAULT_FACTOR)
 
         raise FigtraceError(f"--factor must be greater than 1, got {factor:g}")
     groups: dict[tuple[str, ...], list[_Hit]] = defaultdict(list)
-    for (actor, item, group), pts in _by(points, "actor", "item", "group").items():
+    for (actor, item, group), pts in _by(_prepared(points), "actor", "item", "group").items():
         for rule in RULES:
             for hit in rule(pts, factor):
                 groups[_group_key(actor, item, group, hit)].append(hit)
@@ -456,7 +540,7 @@ def check(points: list[Point], members: Members, factor: float = DEFAULT_FACTOR)
         best = max(hits, key=lambda h: (h.strength, h.a["cluster"], h.b["cluster"]))
         pair = (best.a, best.b)
         claims = _claims_of(pair, members)
-        text = best.text
+        text = best.text()
         if len(hits) > 1:
             text += f" ({len(hits) - 1} more such pair{'s' if len(hits) > 2 else ''} in this group.)"
         findings.append(Finding(

@@ -1,9 +1,11 @@
 """Stored consistency findings: computed when claims are written, read with bounds.
 
 Checking every group of comparable claims takes time on a large ledger, so
-it is done once per write (per document, or once at the end of a batch, for
-the actors the write touched) and the result is kept in the ``findings``
-table. A request then reads a page of rows in order (contradictions first)
+it is done once per write (per document, or once at the end of a batch) and
+the result is kept in the ``findings`` table. A write recomputes only the
+(actor, measure family) units it touched (:func:`~figtrace.reconcile.rules.measure_family`):
+no rule compares claims of two units, so the stored rows equal a recount of
+every claim (tests/test_store_findings.py). A request then reads a page of rows in order (contradictions first)
 instead of re-running the rules; the report over a thousand articles reads
 a few hundred rows. Only a non-default ``--factor`` runs the rules on the
 fly, bounded to what is asked.
@@ -16,14 +18,15 @@ import sqlite3
 from collections.abc import Iterable
 from typing import Any
 
-from figtrace.reconcile.rules import KINDS, Finding, check
+from figtrace.model import _num
+from figtrace.reconcile.rules import KINDS, Finding, check, family_measures, measure_family
 from figtrace.reconcile.settings import DEFAULT_FACTOR
 from figtrace.reconcile.timeline import build_points
 from figtrace.store import db
 from figtrace.store.base import LedgerBase
 
-_COLUMNS = ("actor", "kind", "kind_rank", "rule", "status", "reason", "measure", "item", "grp", "scope", "win",
-            "explanation", "clusters", "claim_ids", "n_more", "strength", "spread", "gkey")
+_COLUMNS = ("family", "actor", "kind", "kind_rank", "rule", "status", "reason", "measure", "item", "grp", "scope",
+            "win", "explanation", "clusters", "claim_ids", "n_more", "strength", "spread", "gkey")
 
 
 #: The order of :func:`~figtrace.reconcile.rules.finding_order` in SQL (the index serves its first two
@@ -35,8 +38,22 @@ def _actor_key(actor: str | None) -> str:
     return actor or ""
 
 
+#: A stale unit's family for "every family of the actor" (an older ledger, a bulk load, a review).
+WHOLE_ACTOR = "*"
+
+#: What :func:`~figtrace.reconcile.timeline.build_points` and the rules read of a claim: the covering
+#: timeline index and the claim's row (for ``confidence``), no document (a stored finding keeps claim ids).
+_SELECT_FOR_RULES = """
+SELECT c.id, c.doc_name AS doc, c.quote, c.figure, c.value, c.low, c.high, c.qualifier, c.measure, c.actor,
+       c.source, c.as_of, c.cluster, c.outlet, c.published, c.start, c.item, c.scope, c.grp AS "group",
+       c.confidence
+FROM claims c
+"""
+
+
 def _row(f: Finding) -> tuple[Any, ...]:
-    return (_actor_key(f.actor), f.kind, KINDS.index(f.kind), f.rule, f.status, f.reason, f.measure, f.item, f.group,
+    return (measure_family(f.measure), _actor_key(f.actor), f.kind, KINDS.index(f.kind), f.rule, f.status, f.reason,
+            f.measure, f.item, f.group,
             f.scope, f.window, f.explanation, json.dumps(f.clusters), json.dumps(f.claim_ids), f.n_more,
             f.strength, json.dumps(f.spread) if f.spread else None, f.key)
 
@@ -55,41 +72,70 @@ class Findings(LedgerBase):
     """The ledger's findings: kept current by writers, paged by readers."""
 
     # -- writing (inside the writer's transaction) ------------------------------------
-    def _mark_findings_stale(self, actors: Iterable[str | None]) -> None:
-        self.conn.executemany("INSERT OR IGNORE INTO findings_stale(actor) VALUES (?)",
-                              [(_actor_key(a),) for a in set(actors)])
+    def _mark_findings_stale(self, units: Iterable[tuple[str | None, str | None]]) -> None:
+        """Mark (actor, measure) units stale: the measure's family, or the whole actor for None."""
+        self.conn.executemany(
+            "INSERT OR IGNORE INTO findings_stale(actor, family) VALUES (?, ?)",
+            {(_actor_key(a), WHOLE_ACTOR if m is None else measure_family(m)) for a, m in units})
+
+    @staticmethod
+    def _actor_where(actor: str) -> tuple[str, tuple[str, ...]]:
+        # ``c.actor = ?`` reads one range of the actor index (NOCASE, as stale units and stored rows are
+        # keyed); ``coalesce(c.actor, '') = ?`` read every claim of the ledger once per stale actor
+        return ("(c.actor IS NULL OR c.actor = '')", ()) if not actor else ("c.actor = ?", (actor,))
 
     def _actor_claims(self, actor: str) -> list[dict[str, Any]]:
         from figtrace.store.queries import _SELECT_CLAIMS, _row_to_claim
 
-        # ``c.actor = ?`` reads one range of the actor index; the BINARY test keeps the exact match that
-        # ``coalesce(c.actor, '') = ?`` made, which read every claim of the ledger once per stale actor
-        where = ("(c.actor IS NULL OR c.actor = '')" if not actor
-                 else "c.actor = ? AND c.actor = ? COLLATE BINARY")
-        rows = self.conn.execute(_SELECT_CLAIMS + f" WHERE c.current = 1 AND {where}",
-                                 (actor, actor) if actor else ()).fetchall()
+        where, args = self._actor_where(actor)
+        rows = self.conn.execute(_SELECT_CLAIMS + f" WHERE c.current = 1 AND {where}", args).fetchall()
         return [_row_to_claim(r) for r in rows]
+
+    def _unit_claims(self, actor: str, family: str) -> list[dict[str, Any]]:
+        """What the rules read of the current claims of one stale unit (one index range per measure)."""
+        where, args = self._actor_where(actor)
+        if family != WHOLE_ACTOR:
+            measures = family_measures(family)
+            where += f" AND c.measure IN ({', '.join('?' * len(measures))})"
+            args += tuple(measures)
+        out = []
+        for r in self.conn.execute(_SELECT_FOR_RULES + f" WHERE c.current = 1 AND {where}", args):
+            d = dict(r)
+            d["value"], d["low"], d["high"] = _num(d["value"]), _num(d["low"]), _num(d["high"])
+            out.append(d)
+        return out
 
     def _compute(self, actor: str, factor: float = DEFAULT_FACTOR) -> list[Finding]:
         points, members = build_points(self._actor_claims(actor))
         return check(points, members, factor)
 
-    def _refresh_findings(self, actors: Iterable[str]) -> None:
-        """Recompute the findings of ``actors`` (call inside a write transaction)."""
+    def _refresh_findings(self, units: Iterable[tuple[str, str]]) -> None:
+        """Recompute the findings of stale (actor, family) units (call inside a write transaction)."""
         conn = self.conn
-        for actor in actors:
-            conn.execute("DELETE FROM findings WHERE actor = ?", (actor,))
-            rows = [_row(f) for f in self._compute(actor)]
-            conn.executemany(f"INSERT INTO findings({', '.join(_COLUMNS)}) VALUES ({', '.join('?' * len(_COLUMNS))})",
-                             rows)
-            conn.execute("DELETE FROM findings_stale WHERE actor = ?", (actor,))
+        units = list(units)
+        whole = {a.casefold() for a, f in units if f == WHOLE_ACTOR}
+        insert = f"INSERT INTO findings({', '.join(_COLUMNS)}) VALUES ({', '.join('?' * len(_COLUMNS))})"
+        for actor, family in units:
+            if family != WHOLE_ACTOR and actor.casefold() in whole:
+                conn.execute("DELETE FROM findings_stale WHERE actor = ? AND family = ?", (actor, family))
+                continue  # recomputed with its whole actor
+            if family == WHOLE_ACTOR:
+                conn.execute("DELETE FROM findings WHERE actor = ?", (actor,))
+            else:
+                conn.execute("DELETE FROM findings WHERE actor = ? AND family = ?", (actor, family))
+            points, members = build_points(self._unit_claims(actor, family))
+            conn.executemany(insert, [_row(f) for f in check(points, members)])
+            conn.execute("DELETE FROM findings_stale WHERE actor = ? AND family = ?", (actor, family))
+
+    def _stale_units(self) -> list[tuple[str, str]]:
+        return [(r[0], r[1]) for r in self.conn.execute("SELECT actor, family FROM findings_stale ORDER BY 1, 2")]
 
     def _stale_actors(self) -> list[str]:
-        return [r[0] for r in self.conn.execute("SELECT actor FROM findings_stale ORDER BY actor")]
+        return [r[0] for r in self.conn.execute("SELECT DISTINCT actor FROM findings_stale ORDER BY actor")]
 
     def refresh_stale_findings(self) -> int:
         """Recompute the findings a batch (or a killed ingest) left stale, in one transaction."""
-        stale = self._stale_actors()
+        stale = self._stale_units()
         if not stale or self.readonly:
             return 0
         with db.immediate(self.conn, self.path):
@@ -191,8 +237,9 @@ class Findings(LedgerBase):
     def stale_actor_count(self, actor: str | None = None) -> int:
         """How many actors' stored findings a running (or killed) ingest has yet to recompute."""
         if actor is None:
-            return int(self.conn.execute("SELECT count(*) FROM findings_stale").fetchone()[0])
-        return int(self.conn.execute("SELECT count(*) FROM findings_stale WHERE actor = ?", (actor,)).fetchone()[0])
+            return int(self.conn.execute("SELECT count(DISTINCT actor) FROM findings_stale").fetchone()[0])
+        return int(self.conn.execute("SELECT count(DISTINCT actor) FROM findings_stale WHERE actor = ?",
+                                     (actor,)).fetchone()[0])
 
     def count_findings(self, *, actor: str | None = None, status: str | None = None,
                        kind: str | None = None, recompute_stale: bool = True) -> dict[str, int]:

@@ -127,8 +127,9 @@ def _apply(ledger: Ledger, row: sqlite3.Row | dict[str, Any], values: dict[str, 
     if ckey != row["ckey"]:  # it leaves its cluster (which may split) and joins those of its new key
         recluster_claims(conn, [row["id"]])
     ledger._refresh_stats({(row["actor"], row["measure"]), (values["actor"], values["measure"])})
-    ledger._mark_findings_stale({row["actor"], values["actor"]})  # the findings read the reviewed values
-    ledger._refresh_findings(ledger._stale_actors())
+    # the findings read the reviewed values: those of the claim's old and new actor and measure
+    ledger._mark_findings_stale({(row["actor"], row["measure"]), (values["actor"], values["measure"])})
+    ledger._refresh_findings(ledger._stale_units())
 
 
 def reapply(ledger: Writing, doc_key: str, doc_id: str) -> set[tuple[Any, Any]]:

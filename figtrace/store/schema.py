@@ -301,6 +301,33 @@ CREATE INDEX documents_lang ON documents(lang);
 CREATE INDEX documents_outlet ON documents(outlet);
 """
 
+#: Findings are kept per (actor, measure family) unit, not per actor: no rule compares claims of two
+#: families (figtrace.reconcile.rules.measure_family), so a batch recomputes the units its claims
+#: touched. ``findings_stale`` lists stale units; family ``*`` stands for every family of the actor
+#: (what an older ledger's stale actors become). Each stored finding names its family.
+_FINDING_UNITS = """
+ALTER TABLE findings ADD COLUMN family TEXT NOT NULL DEFAULT '';
+CREATE TABLE findings_stale_units (
+    actor TEXT NOT NULL COLLATE NOCASE,   -- '' for claims without an actor
+    family TEXT NOT NULL DEFAULT '*',
+    PRIMARY KEY (actor, family)
+) WITHOUT ROWID;
+INSERT INTO findings_stale_units(actor, family) SELECT actor, '*' FROM findings_stale;
+DROP TABLE findings_stale;
+ALTER TABLE findings_stale_units RENAME TO findings_stale;
+"""
+
+
+def _fill_families(conn: Connection) -> None:
+    from figtrace.reconcile.rules import measure_family
+
+    conn.create_function("figtrace_measure_family", 1, measure_family, deterministic=True)
+    try:
+        conn.execute("UPDATE findings SET family = figtrace_measure_family(measure)")
+    finally:
+        conn.create_function("figtrace_measure_family", 1, None)
+
+
 MIGRATIONS: tuple[Migration, ...] = (
     Migration("core tables", _CORE),
     Migration("full-text search over quotes", _FTS),
@@ -311,6 +338,7 @@ MIGRATIONS: tuple[Migration, ...] = (
     Migration("where each publication date came from", _PUBLISHED_FROM),
     Migration("stored merge periods for incremental clustering", _MERGE_BOUNDS, _fill_merge_bounds),
     Migration("indexes of the dashboard's whole-ledger views", _VIEW_INDEXES),
+    Migration("findings kept per actor and measure family", _FINDING_UNITS, _fill_families),
 )
 
 SCHEMA_VERSION = len(MIGRATIONS)

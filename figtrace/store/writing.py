@@ -190,12 +190,12 @@ class Writing(LedgerBase):
         pairs |= reapply(self, doc.url or doc.name, doc.id)  # reviews outlive re-ingest
         if rows:  # the new claims join (or bridge) only the clusters their periods reach
             recluster_claims(conn, [r[0] for r in conn.execute("SELECT id FROM claims WHERE doc_id = ?", (doc.id,))])
-        self._mark_findings_stale(actor for actor, _ in pairs)  # type: ignore[attr-defined]
+        self._mark_findings_stale(pairs)  # type: ignore[attr-defined]
         if getattr(self, "_batch_depth", 0):
             self._mark_stale(pairs)
         else:
             self._refresh_stats(pairs)
-            self._refresh_findings(self._stale_actors())  # type: ignore[attr-defined]
+            self._refresh_findings(self._stale_units())  # type: ignore[attr-defined]
         return True
 
     def _mark_stale(self, pairs: Iterable[tuple[str | None, str]]) -> None:
@@ -251,8 +251,9 @@ class Writing(LedgerBase):
                 "INSERT INTO pair_stats SELECT actor, measure, count(*), count(DISTINCT source), "
                 "count(DISTINCT cluster), count(DISTINCT doc_id) FROM claims WHERE current = 1 "
                 "GROUP BY actor, measure")
-            conn.execute("INSERT OR IGNORE INTO findings_stale SELECT DISTINCT coalesce(actor, '') FROM claims")
-            self._refresh_findings(self._stale_actors())  # type: ignore[attr-defined]
+            conn.execute("INSERT OR IGNORE INTO findings_stale(actor, family) "
+                         "SELECT DISTINCT coalesce(actor, ''), '*' FROM claims")
+            self._refresh_findings(self._stale_units())  # type: ignore[attr-defined]
 
     def store(self, doc: Document, claims: list[Claim], summary: IngestSummary) -> None:
         """Add one extracted document and count it in ``summary`` (the one place every ingest path stores).

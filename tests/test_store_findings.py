@@ -1,0 +1,138 @@
+"""Stored findings, kept per (actor, measure family) unit, equal a recount of every claim.
+
+A write recomputes only the units its claims touched (figtrace/store/findings.py);
+these tests hold the stored rows to the pure rules
+(:func:`figtrace.reconcile.rules.check` over every current claim of the ledger)
+after random documents stored one by one and in batches, superseded by new
+versions, reviewed, and after migrating a ledger that kept findings per actor.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from pathlib import Path
+from typing import Any
+
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from figtrace.model import Document
+from figtrace.reconcile.rules import check, measure_family
+from figtrace.reconcile.timeline import build_points
+from figtrace.store import Ledger, db
+from figtrace.store.findings import _COLUMNS, _row
+from figtrace.store.queries import _SELECT_CLAIMS, _row_to_claim
+from figtrace.store.reviews import Review, review_claim
+from figtrace.store.synth import make_claim
+
+ACTORS = ("North Korea", "north korea", "Russia", None)
+MEASURES = ("killed", "wounded", "killed_or_wounded", "deployed", "captured", "missing")
+SOURCES = ("UN", "NIS", "unattributed")
+QUALIFIERS = ("exact", "approx", "more_than", "at_most")
+AS_OFS = (None, "2025-01", "2025-01-10", "2025-02-03", "2025-02", "2025-03-15", "2025-01-01..2025-03-31",
+          "2025-05")
+
+claim_st = st.fixed_dictionaries({
+    "actor": st.sampled_from(ACTORS), "measure": st.sampled_from(MEASURES), "source": st.sampled_from(SOURCES),
+    "value": st.sampled_from((100, 120, 400, 1000, 3000, 9000)), "qualifier": st.sampled_from(QUALIFIERS),
+    "as_of": st.sampled_from(AS_OFS), "scope": st.sampled_from((None, None, "total", "period")),
+    "confidence": st.sampled_from((1.0, 1.0, 0.5)),
+})
+doc_st = st.tuples(st.lists(claim_st, min_size=1, max_size=4), st.integers(0, 3), st.integers(1, 28))
+
+
+def _stored(ledger: Ledger) -> list[tuple[Any, ...]]:
+    cols = ", ".join(_COLUMNS)
+    return sorted(tuple(r) for r in ledger.conn.execute(f"SELECT {cols} FROM findings"))
+
+
+def _recount(ledger: Ledger) -> list[tuple[Any, ...]]:
+    """Every rule over every current claim of the ledger at once."""
+    claims = [_row_to_claim(r) for r in ledger.conn.execute(_SELECT_CLAIMS + " WHERE c.current = 1")]
+    return sorted(_row(f) for f in check(*build_points(claims)))
+
+
+def _document(i: int, claims: list[dict[str, Any]], url: int, day: int) -> tuple[Document, list[Any]]:
+    doc = Document(text=f"Report {i}: " + " ".join(f"{c['value']} {c['measure']}" for c in claims),
+                   name=f"d{i}.txt", url=f"https://example.org/{url}" if url else None,
+                   published=f"2025-0{1 + day % 4}-{day:02d}")
+    return doc, [make_claim(doc.name, **c) for c in claims]
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(batches=st.lists(st.lists(doc_st, min_size=1, max_size=5), min_size=1, max_size=5),
+       in_batch=st.lists(st.booleans(), min_size=5, max_size=5),
+       reviews=st.lists(st.tuples(st.integers(0, 10_000), st.sampled_from(MEASURES), st.sampled_from(ACTORS[:3])),
+                        max_size=3))
+def test_findings_kept_per_unit_equal_a_recount_of_every_claim(tmp_path_factory, batches, in_batch,
+                                                                reviews) -> None:
+    path = tmp_path_factory.mktemp("findings") / "l.db"
+    with Ledger(path) as ledger:
+        i = 0
+        for batch, batched in zip(batches, in_batch, strict=False):
+            items = []
+            for claims, url, day in batch:
+                items.append(_document(i, claims, url, day))
+                i += 1
+            if batched:
+                with ledger.batch():
+                    for item in items:
+                        ledger.add_documents([item])
+            else:
+                for doc, found in items:
+                    ledger.add_document(doc, found)
+            assert _stored(ledger) == _recount(ledger)
+        ids = [r[0] for r in ledger.conn.execute("SELECT id FROM claims ORDER BY id")]
+        for pick, measure, actor in reviews:  # a review moves a claim to another unit
+            review_claim(ledger, ids[pick % len(ids)], Review(measure=measure, actor=actor))
+            assert _stored(ledger) == _recount(ledger)
+        assert ledger.conn.execute("SELECT count(*) FROM findings_stale").fetchone()[0] == 0
+
+
+def test_a_batch_recomputes_only_the_units_it_touched(tmp_path: Path) -> None:
+    with Ledger(tmp_path / "l.db") as ledger:
+        seed = [make_claim("a.txt", actor="Russia", measure=m, source=s, value=v, as_of="2025-02", scope="total")
+                for m, s, v in (("killed", "UN", 100), ("killed", "NIS", 900), ("captured", "UN", 10),
+                                ("captured", "NIS", 90))]
+        ledger.add_document(Document(text="seed", name="a.txt", published="2025-02-03"), seed)
+        read: list[str] = []
+        ledger.conn.set_trace_callback(read.append)
+        with ledger.batch():
+            ledger.add_document(Document(text="later", name="b.txt", published="2025-02-04"),
+                                [make_claim("b.txt", actor="Russia", measure="captured", source="UN", value=12,
+                                            scope="total", as_of="2025-02")])
+        ledger.conn.set_trace_callback(None)
+        unit_reads = [s for s in read if "c.measure IN" in s]
+        assert unit_reads and all("'captured'" in s and "'killed'" not in s for s in unit_reads)
+        assert _stored(ledger) == _recount(ledger)
+        families = {r[0] for r in ledger.conn.execute("SELECT DISTINCT family FROM findings")}
+        assert families == {measure_family("killed"), "captured"}
+
+
+def test_migrating_a_ledger_that_kept_findings_per_actor(tmp_path: Path) -> None:
+    path = tmp_path / "old.db"
+    with Ledger(path) as ledger:
+        for i, (actor, measure, source, value) in enumerate((
+                ("Russia", "killed", "UN", 100), ("Russia", "killed", "NIS", 900), ("Russia", "deployed", "UN", 50),
+                ("Gaza", "captured", "UN", 10), ("Gaza", "captured", "NIS", 90))):
+            doc = Document(text=f"doc {i}", name=f"d{i}.txt", published="2025-02-03")
+            ledger.add_document(doc, [make_claim(doc.name, actor=actor, measure=measure, source=source, value=value,
+                                                 as_of="2025-02")])
+        expected = _stored(ledger)
+    # the older layout: no family column, one stale row per actor
+    conn = sqlite3.connect(path, isolation_level=None)
+    conn.execute("BEGIN")
+    conn.execute("DROP TABLE findings_stale")
+    conn.execute("CREATE TABLE findings_stale (actor TEXT PRIMARY KEY COLLATE NOCASE)")
+    conn.execute("INSERT INTO findings_stale VALUES ('Gaza')")
+    conn.execute("ALTER TABLE findings DROP COLUMN family")
+    conn.execute("DELETE FROM migrations WHERE version = ?", (len(db.MIGRATIONS),))
+    conn.execute(f"PRAGMA user_version = {len(db.MIGRATIONS) - 1}")
+    conn.execute("COMMIT")
+    conn.close()
+    with Ledger(path) as ledger:
+        assert [tuple(r) for r in ledger.conn.execute("SELECT actor, family FROM findings_stale")] == [("Gaza", "*")]
+        assert ledger.stale_actor_count() == 1
+        assert _stored(ledger) == expected  # every stored row names its family
+        assert ledger.refresh_stale_findings() == 1
+        assert _stored(ledger) == expected == _recount(ledger)
