@@ -509,6 +509,18 @@ RULES: tuple[Callable[[list[Point], float], Iterator[_Hit]], ...] = (
 )
 
 
+# -- what a finding reads of a point ---------------------------------------------------
+#: The point fields the rules compare and a finding shows (``published`` only says when for an
+#: undated point): a point that keeps them keeps every finding it is in, but for the claim ids.
+POINT_FIELDS: tuple[str, ...] = ("actor", "measure", "source", "as_of", "value", "low", "high", "qualifier", "item",
+                                 "group", "scope", "confidence", "period_start", "period_end", "cluster")
+
+
+def point_signature(p: Point) -> tuple[Any, ...]:
+    """What of ``p`` the findings depend on (see :data:`POINT_FIELDS`)."""
+    return (*(p.get(k) for k in POINT_FIELDS), None if p.get("as_of") else p.get("published"))
+
+
 # -- grouping -----------------------------------------------------------------------
 def _group_key(actor: Any, item: Any, group: Any, hit: _Hit) -> tuple[str, ...]:
     return (hit.kind, hit.rule, str(actor), str(item), str(group), hit.measure, hit.a["_sc"], hit.window)

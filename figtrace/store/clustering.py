@@ -90,7 +90,8 @@ def _adjacent_clusters(conn: sqlite3.Connection, key: str, start: dt.date, end: 
 
 
 def recluster_claims(conn: sqlite3.Connection, ids: Iterable[int], old_clusters: Iterable[str | None] = ()) -> int:
-    """Bring the clusters up to date after the claims ``ids`` were added or re-keyed; returns rows changed.
+    """Bring the clusters up to date after the claims ``ids`` were added or re-keyed; returns how many
+    other claims changed cluster (0: the stored clusters only gained members or new clusters began).
 
     The claims must already be stored with their current ``ckey`` and merge
     bounds. ``old_clusters`` are the clusters re-keyed claims belonged to
@@ -129,7 +130,8 @@ def recluster_claims(conn: sqlite3.Connection, ids: Iterable[int], old_clusters:
             if i in rows or before != cid:
                 changed.append((cid, i))
     conn.executemany("UPDATE claims SET cluster = ? WHERE id = ?", changed)
-    return sum(1 for cid, i in changed if members[i][3] != cid)
+    # claims other than ``ids`` whose cluster changed: clusters merged, split or renamed
+    return sum(1 for cid, i in changed if i not in rows and members[i][3] != cid)
 
 
 def recluster_all(conn: sqlite3.Connection, *, fill_bounds: bool = False, chunk: int = 20_000) -> int:

@@ -19,7 +19,7 @@ from collections.abc import Iterable
 from typing import Any
 
 from figtrace.model import _num
-from figtrace.reconcile.rules import KINDS, Finding, check, family_measures, measure_family
+from figtrace.reconcile.rules import KINDS, Finding, check, family_measures, measure_family, point_signature
 from figtrace.reconcile.settings import DEFAULT_FACTOR
 from figtrace.reconcile.timeline import build_points
 from figtrace.store import db
@@ -78,6 +78,60 @@ class Findings(LedgerBase):
             "INSERT OR IGNORE INTO findings_stale(actor, family) VALUES (?, ?)",
             {(_actor_key(a), WHOLE_ACTOR if m is None else measure_family(m)) for a, m in units})
 
+    def _note_new_claims(self, ids: list[int], changed: Iterable[tuple[str | None, str | None]], moved: int) -> None:
+        """After a document's claims ``ids`` were stored and clustered: mark stale what their findings need.
+
+        ``changed``: (actor, measure) pairs whose stored claims changed (an older version superseded,
+        reviews applied), always recomputed. A new claim that starts a cluster adds a point, so its
+        unit is recomputed; one that joins a stored cluster leaves every finding as it was when the
+        cluster's point keeps what the rules read (:func:`~figtrace.reconcile.rules.point_signature`),
+        but for the claim ids of the findings that show that cluster, which are rewritten here. When
+        the clustering moved other claims (clusters merged, split or renamed), every unit is recomputed.
+        """
+        units = set(changed)
+        rows = [] if not ids else self.conn.execute(
+            f"SELECT id, actor, measure, cluster FROM claims WHERE id IN ({', '.join('?' * len(ids))})",
+            ids).fetchall()
+        joined: dict[str, set[int]] = {}
+        for r in rows:
+            if moved or r["cluster"] is None:
+                units.add((r["actor"], r["measure"]))
+            else:
+                joined.setdefault(r["cluster"], set()).add(r["id"])
+        patch = []
+        for cid, new in joined.items():
+            members = self._claims_for_rules("c.cluster = ? AND c.current = 1", (cid,))
+            old = [m for m in members if m["id"] not in new]
+            unit = (members[0]["actor"], members[0]["measure"]) if members else None
+            if unit is None:
+                continue  # its claims are not current (a rejected review): ``changed`` names the pair
+            if not old or (point_signature(build_points(old)[0][0]) != point_signature(build_points(members)[0][0])):
+                units.add(unit)
+            else:
+                patch.append((unit, cid))
+        self._mark_findings_stale(units)
+        for (actor, measure), cid in patch:
+            self._patch_claim_ids(_actor_key(actor), measure_family(measure), cid)
+
+    def _patch_claim_ids(self, actor: str, family: str, cid: str) -> None:
+        """Rewrite the claim ids of the stored findings of one unit that show cluster ``cid``
+        (none if the unit is stale: its findings are recomputed when the batch ends)."""
+        if self.conn.execute("SELECT 1 FROM findings_stale WHERE actor = ? AND family IN (?, ?)",
+                             (actor, family, WHOLE_ACTOR)).fetchone():
+            return
+        rows = self.conn.execute("SELECT id, clusters FROM findings WHERE actor = ? AND family = ? AND "
+                                 "instr(clusters, ?) > 0", (actor, family, json.dumps(cid))).fetchall()
+        for r in rows:
+            clusters = json.loads(r["clusters"])
+            if cid not in clusters:
+                continue
+            where, args = self._unit_where(actor, family)
+            marks = ", ".join("?" * len(clusters))
+            ids = sorted(x[0] for x in self.conn.execute(
+                f"SELECT c.id FROM claims c WHERE c.cluster IN ({marks}) AND c.current = 1 AND {where}",
+                (*clusters, *args)))
+            self.conn.execute("UPDATE findings SET claim_ids = ? WHERE id = ?", (json.dumps(ids), r["id"]))
+
     @staticmethod
     def _actor_where(actor: str) -> tuple[str, tuple[str, ...]]:
         # ``c.actor = ?`` reads one range of the actor index (NOCASE, as stale units and stored rows are
@@ -91,19 +145,26 @@ class Findings(LedgerBase):
         rows = self.conn.execute(_SELECT_CLAIMS + f" WHERE c.current = 1 AND {where}", args).fetchall()
         return [_row_to_claim(r) for r in rows]
 
-    def _unit_claims(self, actor: str, family: str) -> list[dict[str, Any]]:
-        """What the rules read of the current claims of one stale unit (one index range per measure)."""
+    def _unit_where(self, actor: str, family: str) -> tuple[str, tuple[str, ...]]:
         where, args = self._actor_where(actor)
         if family != WHOLE_ACTOR:
             measures = family_measures(family)
             where += f" AND c.measure IN ({', '.join('?' * len(measures))})"
             args += tuple(measures)
+        return where, args
+
+    def _claims_for_rules(self, where: str, args: tuple[Any, ...]) -> list[dict[str, Any]]:
         out = []
-        for r in self.conn.execute(_SELECT_FOR_RULES + f" WHERE c.current = 1 AND {where}", args):
+        for r in self.conn.execute(_SELECT_FOR_RULES + f" WHERE {where}", args).fetchall():
             d = dict(r)
             d["value"], d["low"], d["high"] = _num(d["value"]), _num(d["low"]), _num(d["high"])
             out.append(d)
         return out
+
+    def _unit_claims(self, actor: str, family: str) -> list[dict[str, Any]]:
+        """What the rules read of the current claims of one stale unit (one index range per measure)."""
+        where, args = self._unit_where(actor, family)
+        return self._claims_for_rules(f"c.current = 1 AND {where}", args)
 
     def _compute(self, actor: str, factor: float = DEFAULT_FACTOR) -> list[Finding]:
         points, members = build_points(self._actor_claims(actor))

@@ -328,6 +328,19 @@ def _fill_families(conn: Connection) -> None:
         conn.create_function("figtrace_measure_family", 1, None)
 
 
+#: Index choices for a flat ingest (issue 13, bench/bench_ledger.py): ``claims_doc`` repeated the
+#: first column of the ``UNIQUE (doc_id, idx)`` index, which serves every query it served (checked
+#: with EXPLAIN QUERY PLAN), so it only cost a scattered page per stored claim. Stored findings are
+#: reached by unit: the clusters a finding shows are in the index, so the findings of a unit that
+#: show one cluster are found without reading the rows (``findings_actor`` served only reads by
+#: actor, which this index serves as well).
+_UNIT_INDEXES = """
+DROP INDEX claims_doc;
+DROP INDEX findings_actor;
+CREATE INDEX findings_unit ON findings(actor, family, clusters);
+"""
+
+
 MIGRATIONS: tuple[Migration, ...] = (
     Migration("core tables", _CORE),
     Migration("full-text search over quotes", _FTS),
@@ -339,6 +352,7 @@ MIGRATIONS: tuple[Migration, ...] = (
     Migration("stored merge periods for incremental clustering", _MERGE_BOUNDS, _fill_merge_bounds),
     Migration("indexes of the dashboard's whole-ledger views", _VIEW_INDEXES),
     Migration("findings kept per actor and measure family", _FINDING_UNITS, _fill_families),
+    Migration("index choices for a flat ingest", _UNIT_INDEXES),
 )
 
 SCHEMA_VERSION = len(MIGRATIONS)

@@ -171,9 +171,10 @@ class Writing(LedgerBase):
              json.dumps(doc.meta, ensure_ascii=False, default=str) if doc.meta else None),
         )
         pairs = {(r[2 + _CLAIM_COLUMNS.index("actor")], r[2 + _CLAIM_COLUMNS.index("measure")]) for r in rows}
+        changed: set[tuple[Any, Any]] = set()  # pairs whose stored claims changed: their findings are recomputed
         if doc.url and version > 1:
             old = "SELECT id FROM documents WHERE url = ? AND id != ? AND superseded_by IS NULL"
-            pairs |= {(r[0], r[1]) for r in conn.execute(
+            changed |= {(r[0], r[1]) for r in conn.execute(
                 f"SELECT DISTINCT actor, measure FROM claims WHERE doc_id IN ({old})", (doc.url, doc.id))}
             conn.execute(f"UPDATE claims SET current = 0 WHERE doc_id IN ({old})", (doc.url, doc.id))
             conn.execute("UPDATE documents SET superseded_by = ? WHERE url = ? AND id != ? "
@@ -187,10 +188,12 @@ class Writing(LedgerBase):
         conn.executemany(f"INSERT INTO claims({cols}) VALUES ({marks})", rows)
         sources = {r[2 + _CLAIM_COLUMNS.index("source")] for r in rows}
         conn.executemany("INSERT OR IGNORE INTO sources(name) VALUES (?)", [(s,) for s in sources])
-        pairs |= reapply(self, doc.url or doc.name, doc.id)  # reviews outlive re-ingest
-        if rows:  # the new claims join (or bridge) only the clusters their periods reach
-            recluster_claims(conn, [r[0] for r in conn.execute("SELECT id FROM claims WHERE doc_id = ?", (doc.id,))])
-        self._mark_findings_stale(pairs)  # type: ignore[attr-defined]
+        changed |= reapply(self, doc.url or doc.name, doc.id)  # reviews outlive re-ingest
+        pairs |= changed
+        ids = [r[0] for r in conn.execute("SELECT id FROM claims WHERE doc_id = ?", (doc.id,))] if rows else []
+        # the new claims join (or bridge) only the clusters their periods reach
+        moved = recluster_claims(conn, ids) if ids else 0
+        self._note_new_claims(ids, changed, moved)  # type: ignore[attr-defined]
         if getattr(self, "_batch_depth", 0):
             self._mark_stale(pairs)
         else:
