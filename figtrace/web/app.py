@@ -25,8 +25,9 @@ from starlette.routing import Route
 from figtrace.errors import FigtraceError
 from figtrace.report.view import LedgerView
 from figtrace.web import api, pages, review, static_files
+from figtrace.web.answers import MAX_STALE_S, AnswerCache
 from figtrace.web.budget import REQUEST_BUDGET_S, OverBudget, RequestBudget, over_budget_message, watch_connection
-from figtrace.web.charts import ChartWorker
+from figtrace.web.charts import ChartStore, ChartWorker
 from figtrace.web.memo import Memo
 from figtrace.web.params import BadParam
 from figtrace.web.security import ReadOnly, SecurityHeaders
@@ -134,13 +135,16 @@ def _error(request: Request, status: int, message: str) -> Response:
 
 def create_app(db: str | Path | None = None, *, open_ledger: LedgerOpener | None = None,
                allowed_hosts: tuple[str, ...] = LOOPBACK_HOSTS,
-               check_every: float | None = CHECK_EVERY_S, allow_review: bool = False) -> Starlette:
+               check_every: float | None = CHECK_EVERY_S, allow_review: bool = False,
+               stale_answers_s: float = MAX_STALE_S) -> Starlette:
     """The dashboard over the ledger at ``db`` (or whatever ``open_ledger`` yields).
 
     ``allowed_hosts`` are the Host header values accepted; pass ``("*",)``
     only when serving beyond this machine on purpose. ``check_every`` spaces
     the quick checks of a changing file (None: never check). ``allow_review``
     opens the one write the dashboard has: reviews from a claim page.
+    ``stale_answers_s`` is how long a kept answer may be served after the
+    ledger changed (0: only while it is unchanged; see :mod:`figtrace.web.answers`).
     """
     if allow_review and db is None:
         raise ValueError("create_app(allow_review=True) needs the database path to write reviews to")
@@ -166,13 +170,15 @@ def create_app(db: str | Path | None = None, *, open_ledger: LedgerOpener | None
         Middleware(RequestBudget),
         Middleware(ReadOnly, writable=review.REVIEW_PATH if allow_review else None),
         Middleware(TrustedHostMiddleware, allowed_hosts=list(allowed_hosts)),
+        # innermost: a kept answer has passed every guard above
+        Middleware(AnswerCache, version=memo.version, max_stale=stale_answers_s),
     ]
     handlers: dict[Any, Callable[..., Any]] = {
         BadParam: _bad_param, FigtraceError: _figtrace_error, HTTPException: _http_error}
     app = Starlette(routes=routes, middleware=middleware, exception_handlers=handlers)
     app.state.open_ledger = open_ledger
     app.state.memo = memo
-    app.state.charts = ChartWorker()
+    app.state.charts = ChartStore(ChartWorker())
     app.state.db_name = Path(db).name if db is not None else ""
     app.state.db_path = Path(db) if db is not None else None
     app.state.allow_review = allow_review

@@ -26,6 +26,8 @@ import subprocess
 import sys
 import threading
 import time
+from collections import OrderedDict, deque
+from dataclasses import dataclass
 from typing import IO, Any
 
 from figtrace.errors import FigtraceError
@@ -145,3 +147,95 @@ def worker_main() -> None:
             reply = {"error": f"{type(e).__name__}: {e}"}
         out.write(json.dumps(reply).encode() + b"\n")
         out.flush()
+
+
+#: Charts kept by their spec (about 50 KB each; least recently used dropped first).
+MAX_CHARTS = 512
+#: Seconds one chart may take in the worker before it is given up (the next starts on a fresh worker).
+CHART_BUDGET_S = 30.0
+
+
+@dataclass(slots=True)
+class Chart:
+    """A drawn chart: its checked SVG, or why it could not be drawn."""
+
+    svg: str | None
+    error: str | None = None
+
+
+class ChartStore:
+    """Charts by their spec, drawn one after another on a background thread, never twice.
+
+    A page asks for its chart with :meth:`get`. A chart drawn before comes back
+    at once. A new one is queued; the page waits for it only when no other
+    chart is queued or being drawn (a dashboard with one reader always gets its
+    chart inline), otherwise it gets the last chart drawn for the same view
+    (``view``: a pair and its filters), or None, and the chart is drawn
+    behind it. Under load a timeline page used to wait for every chart queued
+    before its own (seconds on a busy worker) with its handler thread.
+    """
+
+    def __init__(self, drawer: Any, keep: int = MAX_CHARTS):
+        self.drawer = drawer  # anything with draw(spec) -> svg: the ChartWorker
+        self.keep = keep
+        self._lock = threading.Lock()
+        self._drawn: OrderedDict[str, Chart] = OrderedDict()
+        self._latest: OrderedDict[Any, Chart] = OrderedDict()
+        self._queue: deque[tuple[str, dict[str, Any], Any]] = deque()
+        self._events: dict[str, threading.Event] = {}
+        self._running = False  # the drawing thread is on (set and cleared under the lock)
+        self._busy = False  # it is drawing a chart
+
+    def get(self, spec: dict[str, Any], view: Any = None, wait: float = CHART_BUDGET_S) -> Chart | None:
+        """The chart of ``spec``; if it is not drawn yet, see the class docstring (None: not drawn yet)."""
+        key = json.dumps(spec, sort_keys=True, default=str)
+        with self._lock:
+            drawn = self._drawn.get(key)
+            if drawn is not None:
+                self._drawn.move_to_end(key)
+                return drawn
+            alone = not self._busy and not self._queue
+            event = self._events.get(key)
+            if event is None:
+                event = self._events[key] = threading.Event()
+                self._queue.append((key, spec, view))
+                if not self._running:
+                    self._running = True
+                    threading.Thread(target=self._draw_queued, daemon=True, name="figtrace-charts").start()
+            fallback = self._latest.get(view) if view is not None else None
+        if alone:
+            event.wait(wait)
+        with self._lock:
+            return self._drawn.get(key) or fallback
+
+    def _draw_queued(self) -> None:
+        while True:
+            with self._lock:
+                if not self._queue:
+                    self._busy = self._running = False
+                    return
+                key, spec, view = self._queue.popleft()
+                self._busy = True
+            token = DEADLINE.set(time.monotonic() + CHART_BUDGET_S)
+            keep = True
+            try:
+                chart = Chart(self.drawer.draw(spec))
+            except OverBudget as e:  # the worker was slow this time: the next page asks again
+                chart, keep = Chart(None, str(e)), False
+            except FigtraceError as e:  # a chart that cannot be drawn: the page says why
+                chart = Chart(None, str(e))
+            except Exception as e:  # the thread must go on with the other charts
+                chart = Chart(None, f"{type(e).__name__}: {e}")
+            finally:
+                DEADLINE.reset(token)
+            with self._lock:
+                if keep:
+                    self._drawn[key] = chart
+                while len(self._drawn) > self.keep:
+                    self._drawn.popitem(last=False)
+                if view is not None and chart.svg is not None:
+                    self._latest[view] = chart
+                    self._latest.move_to_end(view)
+                    while len(self._latest) > self.keep:
+                        self._latest.popitem(last=False)
+                self._events.pop(key).set()

@@ -11,11 +11,16 @@ template; no handler builds HTML itself.
 from __future__ import annotations
 
 import dataclasses
+import time
+from functools import partial
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode
 
-from markupsafe import Markup
+import anyio.to_thread
+from anyio import CapacityLimiter
+from anyio.lowlevel import RunVar
+from markupsafe import Markup, escape
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import HTMLResponse
@@ -27,11 +32,16 @@ from figtrace.report.highlight import context_html
 from figtrace.report.render import environment
 from figtrace.report.view import claim_rows, flagged_first, measure_order, metric_view, sorted_metrics
 from figtrace.store.filters import FilteredLedger, Filters
+from figtrace.web.budget import DEADLINE
+from figtrace.web.charts import CHART_BUDGET_S
 from figtrace.web.paging import Page, link, page_of
 from figtrace.web.params import CLAIM_FILTERS, paging, parse_params, path_id
 
 TEMPLATES = Path(__file__).with_name("templates")
 _env = environment(TEMPLATES)
+# the templates are package files: checking their modification time on every render cost 3% of the
+# server's CPU under load (bench/load_test.py), so each is read and compiled once per server run
+_env.auto_reload = False
 
 
 def render(request: Request, template: str, status: int = 200, **ctx: Any) -> HTMLResponse:
@@ -184,7 +194,51 @@ def pair_version(request: Request, actor: str, measure: str) -> tuple[Any, ...]:
     return version  # type: ignore[no-any-return]
 
 
-def timeline(request: Request) -> HTMLResponse:
+#: Threads for timeline pages, beside the handler threads (``figtrace/web/budget.py``). A page whose
+#: chart is not drawn yet waits for the chart worker; with the pages in the common pool, every handler
+#: thread was seen waiting for charts under load and nothing else was answered (bench/load_test.py).
+CHART_PAGE_THREADS = 3
+_chart_pages: RunVar[CapacityLimiter] = RunVar("figtrace_chart_pages")
+
+
+def _chart_page_limiter() -> CapacityLimiter:
+    """The running event loop's limiter of timeline pages (a limiter belongs to one loop)."""
+    try:
+        return _chart_pages.get()
+    except LookupError:
+        limiter = CapacityLimiter(CHART_PAGE_THREADS)
+        _chart_pages.set(limiter)
+        return limiter
+
+
+async def timeline(request: Request) -> HTMLResponse:
+    """A timeline page, made on the timeline pages' own threads (it may wait for its chart)."""
+    return await anyio.to_thread.run_sync(partial(timeline_page, request), limiter=_chart_page_limiter())
+
+
+#: Where a timeline page's chart goes: the page's tables are rendered once per version of the pair,
+#: the chart (drawn apart, see figtrace/web/charts.py) is put in on every answer.
+CHART_SLOT = "<!--figtrace:chart-->"
+#: In place of a chart still being drawn (the page script puts the chart in when it is ready).
+CHART_PENDING = ('<p class="empty" id="chart-pending">The chart is being drawn and appears here in a moment '
+                 '(or reload the page).</p>')
+
+
+def _chart_html(request: Request, spec: dict[str, Any] | None, view_key: Any) -> tuple[str, bool]:
+    """The chart of ``spec`` as HTML for the page, and whether it is drawn (else a placeholder)."""
+    if spec is None:
+        return "", True
+    deadline = DEADLINE.get()
+    wait = CHART_BUDGET_S if deadline is None else max(0.0, deadline - time.monotonic() - 0.5)
+    chart = request.app.state.charts.get(spec, view_key, wait)
+    if chart is None:
+        return CHART_PENDING, False
+    if chart.svg is None:
+        return f'<p class="empty">The chart could not be drawn: {escape(chart.error or "")}</p>', True
+    return chart.svg, True  # checked by charts.check_svg
+
+
+def timeline_page(request: Request) -> HTMLResponse:
     params = page_filters(request)
     if "actor" not in params or "measure" not in params:
         raise HTTPException(400, "a timeline needs both 'actor' and 'measure'")
@@ -192,28 +246,37 @@ def timeline(request: Request) -> HTMLResponse:
     params["actor"] = Filters.of(actor=params["actor"]).resolved().actor  # any alias: "Nordkorea"
     rest = {k: v for k, v in params.items() if k not in ("actor", "measure")}
 
-    def compute() -> tuple[Any, Markup]:
-        # a chart takes a quarter of a second to draw (a second for a busy pair) and its page's tables
-        # a tenth: drawn and rendered once per version of the pair's claims, then remembered
+    def compute() -> tuple[Any, Markup, dict[str, Any] | None]:
+        # a page's tables take a tenth of a second: rendered once per version of the pair's claims, then
+        # remembered with the chart's spec (the chart is drawn apart, once per spec)
+        specs: list[dict[str, Any]] = []
+
+        def slot(spec: dict[str, Any]) -> str:
+            specs.append(spec)
+            return CHART_SLOT
+
         with _ledger(request) as opened:
             ledger = FilteredLedger(opened, Filters.of(**rest))
-            view = metric_view(ledger, params["actor"], params["measure"], colors=colors,
-                               draw=request.app.state.charts.draw)
+            view = metric_view(ledger, params["actor"], params["measure"], colors=colors, draw=slot)
             if not view.points:
-                return view, Markup("")
+                return view, Markup(""), None
             rows = claim_rows(ledger.claims(actor=view.actor, measure=params["measure"], limit=TIMELINE_CLAIMS))
-        view = dataclasses.replace(view, svg=Markup(view.svg))  # checked by charts.check_svg
+        view = dataclasses.replace(view, svg=Markup(view.svg))
         body = _env.get_template("_timeline_body.html").render(m=view, claims=rows, qs=query_string(params))
-        return view, Markup(body)
+        return view, Markup(body), (specs[0] if specs else None)
 
     key = ("timeline-page", params["actor"], params["measure"], tuple(sorted(rest.items())))
-    view, body = request.app.state.memo.get(
+    view, body, spec = request.app.state.memo.get(
         key, compute, (pair_version(request, params["actor"], params["measure"]), tuple(colors.items())))
     if not view.points:
         raise HTTPException(404, f"no claims for {params['actor']} / {params['measure']}"
                             + (f" ({Filters.of(**rest).describe()})" if rest else ""))
-    return render(request, "timeline.html", title=f"{view.actor}: {view.label}", m=view, body=body,
-                  **_form(request, params, "/timeline"))
+    chart, drawn = _chart_html(request, spec, key)
+    response = render(request, "timeline.html", title=f"{view.actor}: {view.label}", m=view,
+                      body=Markup(str(body).replace(CHART_SLOT, chart)), **_form(request, params, "/timeline"))
+    if not drawn:  # neither kept (figtrace/web/answers.py) nor by the browser: the next answer has the chart
+        response.headers["cache-control"] = "no-store"
+    return response
 
 
 def claims(request: Request) -> HTMLResponse:
