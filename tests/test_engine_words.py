@@ -67,3 +67,39 @@ def test_the_scan_sees_a_word_in_a_pattern_and_not_in_a_docstring(tmp_path: Path
                       'KIND = "explicit"\n'
                       'UNITS = ("km", "mio")\n', encoding="utf-8")
     assert words_in(sample) == ["sample.py:3: 'Uhr'", "sample.py:5: 'km'", "sample.py:5: 'mio'"]
+
+
+#: Where letters outside ASCII may stand in code: sign lists, not alphabets (the apostrophe-like
+#: modifier letter of typographic normalisation; the mojibake signature of a wrong decoding).
+_SIGN_MODULES = {"extract/typography.py", "ingest/decode.py"}
+
+
+def _alphabet_literals() -> list[str]:
+    found = []
+    for folder in ("extract", "clean", "meta"):
+        for path in sorted((ROOT / folder).glob("*.py")):
+            rel = f"{folder}/{path.name}"
+            if rel in _SIGN_MODULES:
+                continue
+            for line, text in _literals(path):
+                letters = sorted({c for c in text if not c.isascii() and c.isalpha()})
+                if letters and (text.startswith(("(?", "[", "^", "\\")) or "[" in text):  # a pattern
+                    found.append(f"{rel}:{line}: {''.join(letters)}")
+    return found
+
+
+def test_patterns_take_letters_from_unicode_not_from_one_alphabet() -> None:
+    """'[A-ZÄÖÜ]' is German: a capital is any upper-case letter (``figtrace.letters``)."""
+    assert _alphabet_literals() == []
+
+
+def test_letter_classes_hold_every_cased_alphabet() -> None:
+    from figtrace.letters import LOWER, UPPER
+
+    upper, lower = re.compile(f"[{UPPER}]"), re.compile(f"[{LOWER}]")
+    for ch in "AZÄÉŁŻДΩ":
+        assert upper.fullmatch(ch) and not lower.fullmatch(ch), ch
+    for ch in "azäßéłżдω":
+        assert lower.fullmatch(ch) and not upper.fullmatch(ch), ch
+    for ch in "1-_ 'ب中":
+        assert not upper.fullmatch(ch) and not lower.fullmatch(ch), ch

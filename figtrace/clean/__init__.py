@@ -15,6 +15,7 @@ from figtrace.clean import lines as L
 from figtrace.clean.cues import Cues, load_cues
 from figtrace.clean.teaser import find_teaser, topic_terms
 from figtrace.lang.dates import date_lexicon
+from figtrace.letters import UPPER
 from figtrace.model import Segment
 
 __all__ = ["load_cues", "segment"]
@@ -24,7 +25,7 @@ LEAD_LONG = 250  # … before the first long paragraph
 BLOCK_MAX = 20  # lines a link list or sources list may run
 CAPTION_MAX = 200  # a line before a credit is its caption only if this short …
 HEADING_MAX = 120
-_INNER_STOP = re.compile(r"[.!?][\"“”’)]?\s+[A-ZÀ-ÖØ-Þ„\"“]")
+_INNER_STOP = re.compile(rf"[.!?][\"“”’)]?\s+[{UPPER}„\"“]")
 
 
 @dataclass(slots=True)

@@ -11,6 +11,7 @@ import re
 
 from figtrace.clean.cues import Cues
 from figtrace.lang.dates import blank_times, date_lexicon
+from figtrace.letters import LOWER, UPPER
 
 CAPTION_MAX = 600  # a caption is one paragraph at most
 SHORT = 150  # a credit, byline or widget line is never longer
@@ -21,7 +22,7 @@ _MD_IMAGE = re.compile(r"^\s*!\[[^\]\n]*\]\([^)\n]*\)\s*$")
 _MD_LINK_LINE = re.compile(r"^\s*\[[^\]\n]+\]\([^)\n]+\)\s*$")
 # possessive quantifiers: "\s*\|?\s*" on a line of spaces would otherwise backtrack quadratically
 _TABLE_RULE = re.compile(r"^\s*+\|?\s*+:?-{3,}+:?\s*+(?:\|\s*+:?-{3,}+:?\s*+)*+\|?\s*+$")
-_TAGS = re.compile(r"^(?:[A-ZÄÖÜ][a-zäöüß]+(?:-[A-ZÄÖÜ]?[a-zäöüß]+)*){3,}$")
+_TAGS = re.compile(rf"^(?:[{UPPER}][{LOWER}]+(?:-[{UPPER}]?[{LOWER}]+)*){{3,}}$")
 _EMAIL = re.compile(r"(?<![\w.+-])[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
 _BULLET = re.compile(r"^\s*(?:[-*•·–▪►>]|\d{1,2}[.)])\s+\S")
 _SINGLE = re.compile(r"^[^\W\d_][\w'’-]*$")

@@ -11,6 +11,8 @@ from __future__ import annotations
 import re
 from collections import Counter
 
+from figtrace.letters import UPPER
+
 #: Calibrated together on the seeds and the fixtures; change them as a set.
 MAX_SHARED = 0.1  # at most this share of the tail's topic words may occur in the story
 MAX_SHARED_FIRST = 0.25  # the tail's first paragraph on its own, so an on-topic line is never pulled in
@@ -19,9 +21,9 @@ MAX_TAIL_SHARE = 0.45  # a teaser is never most of the page
 STEM = 6  # prefix length that joins "Nordkorea" and "nordkoreanische"
 
 #: Capitalised words of Latin scripts; lower-case words never carry a topic here.
-_TOKEN = re.compile(r"(?<![\w-])[A-ZÀ-ÖØ-Þ][\w-]*")
+_TOKEN = re.compile(rf"(?<![\w-])[{UPPER}][\w-]*")
 #: The same words where they open a sentence (after a full stop, colon, dash or the line start).
-_INITIAL = re.compile(r"(?:^|[.!?:;•–—])[\s\"„“”«»'‘’(\[]*([A-ZÀ-ÖØ-Þ][\w-]*)")
+_INITIAL = re.compile(rf"(?:^|[.!?:;•–—])[\s\"„“”«»'‘’(\[]*([{UPPER}][\w-]*)")
 
 
 def topic_terms(line: str, ignore: frozenset[str]) -> set[str]:

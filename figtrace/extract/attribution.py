@@ -20,6 +20,7 @@ from figtrace.extract.speakers import CLAUSE_BREAK, Speaker, _Tok, speaker_reade
 from figtrace.kb import get_kb
 from figtrace.lang import get_lexicon
 from figtrace.lang.phrases import compile_phrases
+from figtrace.letters import UPPER
 
 #: How far (characters) a source may stand from the cue that binds it.
 PREFIX_REACH = 35
@@ -42,7 +43,7 @@ RAW_PENALTY = 5
 #: How far before its saying verb an institution ("the Somali army") may stand.
 INSTITUTION_REACH = 40
 _CAP = r"[^\W\d_][\w'’\-]*"
-_UPPER = r"(?=[A-ZÄÖÜÀ-ÞŁŚŻŹĆŃ])"
+_UPPER = rf"(?=[{UPPER}])"
 _NAME = rf"(?P<n>{_UPPER}{_CAP}(?:[ \u00a0]+{_UPPER}{_CAP}){{1,3}})"
 _NAME_BEFORE = re.compile(rf"{_NAME}[ \u00a0]*,?[ \u00a0]*$")
 _NAME_AFTER = re.compile(rf"[ \u00a0]+(?:[^\W\d_]+[ \u00a0]+){{0,2}}?{_NAME}(?=[\s,.;]|$)")

@@ -36,6 +36,7 @@ from figtrace.extract.typography import normalize_typography
 from figtrace.kb import get_kb
 from figtrace.lang import get_lexicon
 from figtrace.lang.phrases import compile_phrases
+from figtrace.letters import LOWER, UPPER
 from figtrace.model import Claim, Document, Segment
 
 #: Characters after a unit noun in which a country still belongs to the noun
@@ -46,8 +47,8 @@ LEDE = 400
 #: Actor rules that take the side from the context, not the figure's sentence: a lower confidence.
 CONTEXT_ACTOR_RULES = frozenset({"context_before", "context_after", "context_earlier", "context_later", "main_actor"})
 #: A capitalised word joined by a hyphen after or before a side's name: "Israel-Lebanon", "India–Pakistan".
-_SIDE_AFTER = re.compile(r"[-–]([A-Z][\w']+)")
-_SIDE_BEFORE = re.compile(r"(?<![\w\-])([A-Z][\w']+)[-–]$")
+_SIDE_AFTER = re.compile(rf"[-–]([{UPPER}][\w']+)")
+_SIDE_BEFORE = re.compile(rf"(?<![\w\-])([{UPPER}][\w']+)[-–]$")
 #: Characters between a verb of saying and the day of the statement ("said on Wednesday").
 STATEMENT_GAP = 5
 LEDE_WEIGHT = 2
@@ -81,7 +82,7 @@ DOCUMENT_BUDGET = 20.0
 RIGHT_TIME_PENALTY = 2.0
 #: A line opening with capitals and a comma or dash: "KYIV, Ukraine —", "DUBAI, April 29 (Reuters) -".
 _DATELINE = re.compile(
-    r"(?m)^[ \t]*([A-ZÄÖÜ][A-ZÄÖÜ'.\-/ ]{1,40}(?:,[^\n,—–]{0,40})?)"
+    rf"(?m)^[ \t]*([{UPPER}][{UPPER}'.\-/ ]{{1,40}}(?:,[^\n,—–]{{0,40}})?)"
     r"(?=[ \t]*(?:\([^)\n]{0,30}\)[ \t]*)?[—–-][ \t])")
 
 
@@ -89,7 +90,7 @@ _DATELINE = re.compile(
 _CLAUSE_TAIL = re.compile(r"[.!?\n:;,][^.!?\n:;,]*\Z")
 #: A paragraph opening with one place name and a full stop: "Nairobi. Bei einem Luftangriff".
 _PLACE_DATELINE = re.compile(
-    r"(?m)^[ \t]*([A-ZÄÖÜ][a-zäöüß\-]{2,20}(?:/[A-ZÄÖÜ][a-zäöüß\-]{2,20})?)\.(?=[ \t]+[A-ZÄÖÜ])")
+    rf"(?m)^[ \t]*([{UPPER}][{LOWER}\-]{{2,20}}(?:/[{UPPER}][{LOWER}\-]{{2,20}})?)\.(?=[ \t]+[{UPPER}])")
 
 
 @dataclass(slots=True)

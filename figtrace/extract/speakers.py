@@ -28,6 +28,7 @@ from figtrace.extract.numbers import finder as number_finder
 from figtrace.kb import get_kb
 from figtrace.lang import get_lexicon
 from figtrace.lang.phrases import compile_labelled, compile_phrases
+from figtrace.letters import LOWER, UPPER
 
 #: Tokens a noun phrase may span at most: a speaker is named in a few words.
 MAX_TOKENS = 14
@@ -36,7 +37,7 @@ MAX_SKIP = 4
 _TOKEN = re.compile(r"(?:[^\W\d_]\.){2,}|[^\W_](?:[\w'.\-]*\w)?|[^\w\s]")
 #: A clause boundary whatever the language: a semicolon or a spaced dash.
 CLAUSE_BREAK = re.compile(r";|\s[–—]\s")
-_ABBR = re.compile(r"\(\s*([A-Z][A-Za-z0-9/\-.]{1,12})\s*\)")
+_ABBR = re.compile(rf"\(\s*([{UPPER}][{UPPER}{LOWER}0-9/\-.]{{1,12}})\s*\)")
 
 
 @dataclass(frozen=True, slots=True)

@@ -14,7 +14,7 @@ from __future__ import annotations
 import re
 from bisect import bisect_left
 from collections.abc import Iterable, Sequence
-from functools import cached_property, lru_cache
+from functools import cache, cached_property, lru_cache
 
 _WORD_TAIL = r"[\w\-]*"
 
@@ -222,9 +222,16 @@ def _rank(m: re.Match[str]) -> int:
 
 def compile_phrases(phrases: Iterable[str]) -> PhrasePattern | None:
     """One alternation for many entries, longest first so the longest entry wins."""
-    uniq = sorted(set(phrases), key=lambda p: (-len(p), p))
+    uniq = tuple(sorted(set(phrases), key=lambda p: (-len(p), p)))
     if not uniq:
         return None
+    return _compiled(uniq)
+
+
+@cache
+def _compiled(uniq: tuple[str, ...]) -> PhrasePattern:
+    """One pattern per distinct list: readers that ask for the same lexicon list (the attack nouns, a
+    language's months) share it, its compiled groups and its per-text index."""
     return PhrasePattern(uniq)
 
 

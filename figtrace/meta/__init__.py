@@ -18,6 +18,7 @@ import datetime as dt
 import re
 
 from figtrace.lang.dates import DateMention, find_dates, url_dates
+from figtrace.letters import UPPER
 from figtrace.meta.language import detect_language
 from figtrace.meta.outlet import outlet_from_text, outlet_from_url
 from figtrace.model import Document
@@ -99,7 +100,8 @@ def published_from_text(doc: Document, langs: tuple[str, ...] | None = None) -> 
 
 #: A wire dateline: "PORT-AU-PRINCE, January 20, 2025 - …", "KIEW, 16.06.2025 (dpa) – …".
 _DATELINE = re.compile(
-    r"(?m)^[ \t]*[A-ZÄÖÜ][A-ZÄÖÜ .'/\-]{2,40},[ \t]*(?P<d>[^\n]{4,40}?)[ \t]*(?:\([^)\n]{1,30}\)[ \t]*)?[-—–][ \t]")
+    rf"(?m)^[ \t]*[{UPPER}][{UPPER} .'/\-]{{2,40}},[ \t]*(?P<d>[^\n]{{4,40}}?)[ \t]*"
+    r"(?:\([^)\n]{1,30}\)[ \t]*)?[-—–][ \t]")
 #: Characters from the top of a document in which a dateline is looked for.
 DATELINE_WINDOW = 600
 

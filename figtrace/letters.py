@@ -1,0 +1,42 @@
+"""Letter classes for patterns, read from Unicode rather than written out per alphabet.
+
+A pattern that needs "a capital letter" (a dateline in capitals, a sentence's first word, a
+name) must hold for every language with case, not only for the alphabets someone listed
+(``[A-ZÄÖÜ]`` misses "É", "Ł" and all of Cyrillic). Python's ``re`` has no ``\\p{Lu}``, so the
+classes are built once from the character database, as ranges.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+#: Code points scanned: the Basic Multilingual Plane holds every cased alphabet in use.
+_LIMIT = 0x10000
+
+
+def _char(c: int) -> str:
+    ch = chr(c)
+    return ch if ch.isascii() and ch.isalnum() else f"\\u{c:04x}"
+
+
+def _ranges(keep: Callable[[str], bool]) -> str:
+    """The body of a character class (no brackets) holding every code point ``keep`` accepts."""
+    parts: list[str] = []
+    start = prev = -2
+    for c in range(_LIMIT):
+        if not keep(chr(c)):
+            continue
+        if c != prev + 1:
+            if start >= 0:
+                parts.append(_char(start) if start == prev else f"{_char(start)}-{_char(prev)}")
+            start = c
+        prev = c
+    if start >= 0:
+        parts.append(_char(start) if start == prev else f"{_char(start)}-{_char(prev)}")
+    return "".join(parts)
+
+
+#: Every upper-case letter, as the inside of a character class: ``f"[{UPPER}]"``.
+UPPER = _ranges(lambda ch: ch.isalpha() and ch.isupper())
+#: Every lower-case letter, as the inside of a character class.
+LOWER = _ranges(lambda ch: ch.isalpha() and ch.islower())
