@@ -277,7 +277,7 @@ class SourceReader:
                     span = sp.np_after(text, ce, b, skip=True)
                     if span is not None and (sp.caps_nouns or not text[span[1]:b].strip(" \"'”“)")[:1].isalnum()):
                         add(span, 2, ce, word)
-        for cm in sp.cue_noun_words.finditer(text, a, b):
+        for cm in sp.cue_noun_matches(text, a, b):
             t = _Tok(cm.start(), cm.end(), cm.group(0))
             low = t.low
             if low in sp.cue_nouns:

@@ -37,6 +37,7 @@ MAX_SKIP = 4
 _TOKEN = re.compile(r"(?:[^\W\d_]\.){2,}|[^\W_](?:[\w'.\-]*\w)?|[^\w\s]")
 #: A clause boundary whatever the language: a semicolon or a spaced dash.
 CLAUSE_BREAK = re.compile(r";|\s[–—]\s")
+_WORD_CHAR = re.compile(r"[\w\-]")
 _ABBR = re.compile(rf"\(\s*([{UPPER}][{UPPER}{LOWER}0-9/\-.]{{1,12}})\s*\)")
 
 
@@ -117,6 +118,9 @@ class SpeakerReader:
             r"(?i)(?<![\w'.\-])(?:[^\W\d_][\w\-]*?)?(?:" + "|".join(re.escape(n) for n in self.cue_nouns)
             + r")(?![\w'])"
             if self.cue_nouns else "(?!)")
+        # a cue noun anywhere, the cheap test before the pattern above is tried at its word's start
+        self._cue_noun_any = re.compile(
+            r"(?i)(?:" + "|".join(re.escape(n) for n in self.cue_nouns) + ")" if self.cue_nouns else "(?!)")
         self.country_speaker = sp.get("country_speaker", "officials")
         self.titles = compile_phrases(sp.get("titles", []))
         self.media = compile_phrases(sp.get("media", []))
@@ -168,6 +172,23 @@ class SpeakerReader:
         starts = [t.start for t in toks]
         self._token_cache = (text, starts, toks)
         return starts, toks
+
+    def cue_noun_matches(self, text: str, a: int, b: int) -> list[re.Match[str]]:
+        """What ``cue_noun_words.finditer(text, a, b)`` finds, tried only at the start of a word that holds
+        a cue noun: that pattern's lazy compound head is otherwise tried at every word, letter by letter."""
+        out: list[re.Match[str]] = []
+        done = -1
+        for hit in self._cue_noun_any.finditer(text, a, b):
+            start = hit.start()
+            while start > 0 and _WORD_CHAR.match(text, start - 1):
+                start -= 1  # back to the start of the run of word characters and hyphens holding the noun
+            if start <= done or start < a:
+                continue  # a word begun before the window: the pattern cannot start inside it
+            done = start
+            m = self.cue_noun_words.match(text, start, b)
+            if m is not None:
+                out.append(m)
+        return out
 
     def _is_time(self, t: _Tok) -> bool:
         low = t.low
