@@ -99,15 +99,18 @@ def _published_by_point(points: Sequence[dict[str, Any]], claims: Sequence[dict[
 
 
 def metric_view(ledger: LedgerView, actor: str, measure: str, *, colors: dict[str, str] | None = None,
-                n_claims: int = 0, n_sources: int = 0, chart: bool = True,
+                n_claims: int = 0, n_sources: int = 0, chart: bool = True, counted: bool = True,
                 draw: Callable[[dict[str, Any]], str] = render_svg) -> MetricView:
     """The timeline of one metric with its chart (reinforcements drawn on deployed).
 
     ``draw`` turns the chart's spec into checked SVG (the dashboard draws in a
-    worker process, so a chart does not hold up its other requests)."""
+    worker process, so a chart does not hold up its other requests). Without
+    a chart and with ``counted=False`` the pair's claims are not read at all
+    (``n_claims``/``n_sources`` stay as given): the API's timeline shows neither,
+    and reading every claim of a busy pair was most of its time."""
     tl = ledger.timeline(actor, measure)
     points = [dict(p) for p in tl.points]
-    claims = ledger.claims(actor=actor, measure=measure)
+    claims = ledger.claims(actor=actor, measure=measure) if chart or counted else []
     for p in points:
         p["label"] = fmt_claim(p)
     span = dict(tl.span) if tl.span else None

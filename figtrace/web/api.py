@@ -105,7 +105,8 @@ def _timeline(request: Request) -> dict[str, Any]:
 
     def compute() -> Any:
         with _ledger(request) as ledger:
-            return metric_view(FilteredLedger(ledger, Filters.of(**params)), actor, measure, chart=False)
+            return metric_view(FilteredLedger(ledger, Filters.of(**params)), actor, measure, chart=False,
+                               counted=False)
 
     from figtrace.web.pages import pair_version
 
