@@ -177,3 +177,22 @@ def test_every_rule_a_claim_names_is_a_documented_rule() -> None:
     documented = {(f, rule) for f, rules in RULES.items() for rule in rules}
     assert seen <= documented, sorted(seen - documented)
     assert {f for f, _ in seen} == set(RULES)
+
+
+def test_api_json_is_what_the_standard_library_wrote() -> None:
+    """The fast encoder changes no byte: dates, keys that are not strings, other scripts, plain objects."""
+    import dataclasses
+    import datetime as dt
+    import json
+
+    from figtrace.web.api import dumps
+
+    @dataclasses.dataclass
+    class Point:
+        x: int
+
+    content = {"claims": [{"id": 1, "value": 6000.5, "quote": "über 6000 Soldaten – «ок»", "low": None,
+                           "published": dt.date(2025, 6, 17), "at": dt.datetime(2025, 6, 17, 8, 30),
+                           "ok": True, "point": Point(3)}],
+               "by_id": {7: "seven"}, "total": 2**40}
+    assert dumps(content) == json.dumps(content, ensure_ascii=False, default=str, separators=(",", ":")).encode()
