@@ -26,7 +26,7 @@ LABELS = {key for keys in SCHEMA.values() for key in keys} | {
     "units", "teens", "tens", "hundred", "scales", "joiners", "fractions", "weak", "between", "words",
     "hour", "day", "week", "month", "year", "explicit", "relative", "period", "present", "part",
     "digits", "vague", "range", "exact", "approx", "at_least", "more_than", "at_most", "less_than", "up_to",
-    "https", "www",
+    "https", "http", "www",
 }
 #: Regex syntax: group names and references, escapes ("\\u00a0", "\\d"), format fields, inline flags.
 _SYNTAX = re.compile(r"\(\?P<\w+>|\(\?P=\w+\)|\\u[0-9a-fA-F]{4}|\\x[0-9a-fA-F]{2}|\\[a-zA-Z]"

@@ -89,3 +89,38 @@ def test_the_rewritten_scans_still_block_dates_times_and_phones(lang: str, text:
     blocked = [text[s:e] for s, e in time_finder(lang).blocked_spans(text)]
     for piece in found:
         assert piece in blocked, blocked
+
+
+# -- keyword gates: a window without a pattern's words skips it, and nothing else changes -----------
+
+def _words(lang: str) -> list[str]:
+    t = get_lexicon(lang).time
+    keys = ("months", "weekdays", "seasons", "parts_of_year", "period_last", "ago_before", "ago_after",
+            "year_prepositions", "units")
+    return sorted({w for k in keys for w in (t.get(k) or [])})
+
+
+def _gate_text(lang: str) -> st.SearchStrategy[str]:
+    words = _words(lang)
+    piece = st.one_of(
+        st.sampled_from(words), st.sampled_from(words).map(str.upper), st.sampled_from(words).map(str.lower),
+        st.sampled_from(["2024", "15", "3.", "12:30", " ", "  ", ", ", ". ", "\n", "-", "vor", "ago"]),
+        st.sampled_from(["\u0130", "\u0131", "\u017f", "\u212a", "ẞ", "ß"]),  # letters folded unlike lower()
+        st.text(alphabet="abcXYZäü 0123.,", max_size=6))
+    return st.lists(piece, max_size=14).map("".join)
+
+
+@pytest.mark.parametrize("lang", LANGS)
+@settings(max_examples=300, deadline=None)
+@given(data=st.data())
+def test_keyword_gates_change_no_time_expression(lang: str, data: st.DataObject) -> None:
+    tf = time_finder(lang)
+    text = data.draw(_gate_text(lang))
+    a = data.draw(st.integers(0, len(text)))
+    b = data.draw(st.integers(a, len(text)))
+    pub = data.draw(st.sampled_from([None, "2025-06-14", "2025-06", "2025"]))
+    ungated = type(tf).__new__(type(tf))
+    ungated.__dict__.update(tf.__dict__)
+    ungated._possible = lambda text, start, end: {rx for rx, _, _ in tf._needs}  # type: ignore[method-assign]
+    assert tf.find(text, a, b, pub) == ungated.find(text, a, b, pub)
+    assert tf.blocked_spans(text) == ungated.blocked_spans(text)

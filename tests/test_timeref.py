@@ -290,3 +290,14 @@ def test_a_day_in_a_clause_of_its_own_is_not_the_statement_s() -> None:
 def test_since_binds_a_day_a_few_words_on() -> None:
     text = "Strikes since the start of the air campaign on June 13 have killed 310 people."
     assert figtrace.extract(text, lang="en", published="2025-06-24")[0].as_of == "2025-06-13..2025-06-24"
+
+
+@pytest.mark.parametrize(("text", "published", "expected"), [
+    ("last autumn", "2025-06-14", "2024-09..2024-11"),  # said in June: the latest autumn
+    ("last autumn", "2025-10-02", "2024-09..2024-11"),  # said during an autumn: the one before
+    ("last summer", "2025-06-14", "2024-06..2024-08"),
+    ("last winter", "2025-06-14", "2024-12..2025-02"),
+    ("last winter", "2025-01-10", "2023-12..2024-02"),  # a winter that runs over the new year
+])
+def test_last_season_is_the_one_before_only_while_a_season_runs(text: str, published: str, expected: str) -> None:
+    assert period(text, "en", published) == expected

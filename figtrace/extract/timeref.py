@@ -35,6 +35,10 @@ _NUMDATE = re.compile(
     r"\d(?<![\d.]\d)(?:\d{3}-\d{2}-\d{2}|\d?\.\d{1,2}\.(?:\d{4}|\d{2})(?!\d)|\d?/\d{1,2}/\d{2,4})"
 )
 _PHONE = re.compile(r"\+(?<!\w\+)\d[\d\s/()\-]{7,}\d")
+#: What any match of ``_URL`` holds: a scheme, "www.", an e-mail's "@", a Markdown link's "](".
+_URL_SIGNS = ("http", "www.", "@", "](")
+#: Letters the regex engine folds to another letter than ``str.lower`` does (see ``re``'s IGNORECASE).
+_FOLDS_OTHERWISE = re.compile(r"[\u0130\u0131\u017f\u212a]")
 _YEAR = re.compile(r"(1(?<![\d.,]1)9[5-9]\d|2(?<![\d.,]2)0\d\d)(?![\d.,]\d)(?!-(?:0[1-9]|1[0-2])(?![\d\-]))")
 
 
@@ -150,18 +154,51 @@ class TimeFinder:
             rf"\d(?<![\d.,]\d)\d{{0,2}}\.(?=[\s\u00a0]+(?:{lower_alt}(?:{mon})))"
         ) if lex.sentences.get("ordinal_dot") else None
 
+        # The words each keyword-led pattern cannot match without (as it spells them: capitalised month
+        # and weekday names are matched case-sensitively). A window that holds none of them skips the
+        # pattern: those patterns open with a look-behind, which the regex engine tries at every character.
+        cased = lambda ws: tuple(w[:1].upper() + w[1:] for w in ws)  # noqa: E731
+        folded = lambda ws: tuple(w.lower() for w in ws)  # noqa: E731
+        needs = [(self.mdy, cased(self.months), False), (self.my, cased(self.months), False),
+                 (self.weekday, cased(self.weekdays), False), (self.season, folded(self.seasons), True),
+                 (self.part_year, folded(self.parts_year), True),
+                 (self.period_last, folded(t.get("period_last", [])), True),
+                 (self.ago_before, folded(t.get("ago_before", [])), True),
+                 (self.ago_after, folded(t.get("ago_after", [])), True),
+                 (self.year_after, folded(t.get("year_prepositions", [])), True)]
+        self._needs: list[tuple[re.Pattern[str], tuple[str, ...], bool]] = [n for n in needs if n[0] is not None]
+
+    def _possible(self, text: str, start: int, end: int) -> set[re.Pattern[str]]:
+        """The keyword-led patterns that can match in ``text[start:end]``: those whose words it holds.
+
+        Lower-casing stands in for the regex engine's case-insensitive match except for four letters
+        that it folds otherwise ("İ", "ı", "ſ", the Kelvin sign): with one of them, every pattern may.
+        """
+        window = text[start:end]
+        if _FOLDS_OTHERWISE.search(window):
+            return {rx for rx, _, _ in self._needs}
+        low = window.lower()
+        return {rx for rx, words, folded in self._needs if any(w in (low if folded else window) for w in words)}
+
     # -- numbers that are not figures -------------------------------------------
     def blocked_spans(self, text: str) -> list[tuple[int, int]]:
         spans: list[tuple[int, int]] = []
-        for rx in (_URL, self.clock, _NUMDATE, _PHONE, self.dmy, self.mdy):
+        may = self._possible(text, 0, len(text))
+        if any(sign in text for sign in _URL_SIGNS):
+            spans.extend(m.span() for m in _URL.finditer(text))
+        for rx in (self.clock, _NUMDATE, _PHONE, self.dmy):
             spans.extend(m.span() for m in rx.finditer(text))
+        if self.mdy in may:
+            spans.extend(m.span() for m in self.mdy.finditer(text))
         for rx in (self.my, self.season, self.part_year):
+            if rx not in may:
+                continue
             for m in rx.finditer(text):
                 if m.groupdict().get("y"):
                     spans.append(m.span("y"))
         if self.ordinal is not None:
             spans.extend(m.span() for m in self.ordinal.finditer(text))
-        if self.year_after is not None:
+        if self.year_after is not None and self.year_after in may:
             spans.extend(m.span("y") for m in self.year_after.finditer(text))
         spans.sort()
         return spans
@@ -193,7 +230,8 @@ class TimeFinder:
             d = _parse_numdate(m.group(0))
             if d:
                 found.append(TimeExpr(m.start(), m.end(), d.isoformat(), "explicit"))
-        for rx in (self.dmy, self.mdy):
+        may = self._possible(text, start, end)
+        for rx in (self.dmy, self.mdy) if self.mdy in may else (self.dmy,):
             for m in rx.finditer(text, start, end):
                 mo = self.months[m.group("m").lower().rstrip(".")]
                 day = int(m.group("d"))
@@ -203,7 +241,7 @@ class TimeFinder:
                     continue
                 day = min(day, calendar.monthrange(y, mo)[1])
                 found.append(TimeExpr(m.start(), m.end(), f"{y:04d}-{mo:02d}-{day:02d}", "explicit"))
-        for m in self.my.finditer(text, start, end):
+        for m in (self.my.finditer(text, start, end) if self.my in may else ()):
             mo = self.months[m.group("m").lower().rstrip(".")]
             mo2 = self.months[m.group("m2").lower().rstrip(".")] if m.group("m2") else mo
             y = int(m.group("y")) if m.group("y") else _year_for(mo, pub)
@@ -213,19 +251,20 @@ class TimeFinder:
             y1 = y - 1 if mo > mo2 else y
             p = _fmt_month(y1, mo) if mo == mo2 else f"{_fmt_month(y1, mo)}..{_fmt_month(y, mo2)}"
             found.append(TimeExpr(m.start(), m.end(), p, "explicit"))
-        for m in self.part_year.finditer(text, start, end):
+        for m in (self.part_year.finditer(text, start, end) if self.part_year in may else ()):
             a, b = self.parts_year[m.group("part").lower()]
             y = int(m.group("y"))
             found.append(TimeExpr(m.start(), m.end(), f"{_fmt_month(y, a)}..{_fmt_month(y, b)}", "explicit"))
-        for m in self.season.finditer(text, start, end):
+        for m in (self.season.finditer(text, start, end) if self.season in may else ()):
             a, b = self.seasons[m.group("s").lower()]
             if m.group("y"):
                 y = int(m.group("y"))
             elif pub is not None:
                 y = pub.year if pub.month >= a else pub.year - 1
                 lead = text[max(start, m.start() - 16): m.start()].lower().split()
-                if lead and lead[-1] in self.previous and pub.month <= (b if b >= a else b + 12):
-                    y -= 1  # "last autumn" said during the autumn: the one before
+                ongoing = a <= pub.month <= b if a <= b else (pub.month >= a or pub.month <= b)
+                if lead and lead[-1] in self.previous and ongoing:
+                    y -= 1  # "last autumn" said during the autumn: the one before (said in June: the latest)
             else:
                 found.append(TimeExpr(m.start(), m.end(), None, "explicit"))
                 continue
@@ -233,7 +272,7 @@ class TimeFinder:
             found.append(TimeExpr(m.start(), m.end(), f"{_fmt_month(y, a)}..{_fmt_month(y2, b)}", "explicit"))
         for m in _YEAR.finditer(text, start, end):
             found.append(TimeExpr(m.start(), m.end(), m.group(1), "explicit"))
-        for m in self.weekday.finditer(text, start, end):
+        for m in (self.weekday.finditer(text, start, end) if self.weekday in may else ()):
             if day_pub is None:
                 found.append(TimeExpr(m.start(), m.end(), coarse, "relative"))
                 continue
@@ -248,7 +287,7 @@ class TimeFinder:
                     ref = pub if key in ("this_month", "last_month") else day_pub
                 found.append(TimeExpr(m.start(), m.end(), _relative(key, ref) or coarse, "relative"))
         for rx, sign in ((self.period_last, 0), (self.ago_before, 1), (self.ago_after, 1)):
-            if rx is None:
+            if rx is None or rx not in may:
                 continue
             for m in rx.finditer(text, start, end):
                 n = _count(m.groupdict().get("n"), self.lang)
