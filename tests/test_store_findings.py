@@ -171,3 +171,51 @@ def test_a_reprint_joining_a_stored_cluster_only_rewrites_the_claim_ids(tmp_path
             ledger.add_document(dated, [make_claim(dated.name, **{**figures[1], "as_of": None})])
             assert ledger.conn.execute("SELECT count(*) FROM findings_stale").fetchone()[0] == 1
         assert _stored(ledger) == _recount(ledger)
+
+
+point_claim_st = st.fixed_dictionaries({
+    "actor": st.sampled_from(("Russia", "Russia", "Gaza")),
+    "measure": st.sampled_from(("killed", "killed", "wounded", "killed_or_wounded", "deployed", "captured")),
+    "source": st.sampled_from(("UN", "NIS", "WHO", "unattributed")),
+    "value": st.sampled_from((100, 130, 400, 3000, 9000)), "qualifier": st.sampled_from(QUALIFIERS),
+    "as_of": st.sampled_from(AS_OFS), "published": st.sampled_from((None, "2025-01-20", "2025-02-15", "2025-04-02")),
+    "scope": st.sampled_from((None, None, "total", "period", "event")), "confidence": st.sampled_from((1.0, 0.5)),
+})
+
+
+@settings(max_examples=300, deadline=None)
+@given(old=st.lists(point_claim_st, min_size=4, max_size=24), new=st.lists(point_claim_st, min_size=1, max_size=4))
+def test_merging_only_the_pairs_with_new_points_equals_checking_every_point(old, new) -> None:
+    from figtrace.reconcile.rules import update
+
+    claims = []
+    for i, c in enumerate(old + new):  # each claim its own cluster: a point
+        low = None if c["qualifier"] == "at_most" else c["value"]
+        high = None if c["qualifier"] == "more_than" else c["value"]
+        claims.append({**c, "id": i + 1, "cluster": f"k{i + 1}", "doc": f"d{i}", "low": low, "high": high,
+                       "item": None, "group": None, "quote": "q", "figure": str(c["value"]), "start": 0})
+    before = check(*build_points(claims[:len(old)]))
+    points, members = build_points(claims)
+    result = update(points, members, before, {c["cluster"] for c in claims[len(old):]})
+    assert result is not None
+    written, gone = result
+    replaced = {f.key for f in written} | gone
+    merged = [f for f in before if f.key not in replaced] + written
+    assert sorted((_row(f) for f in merged), key=repr) == sorted((_row(f) for f in check(points, members)), key=repr)
+
+
+def test_a_newer_figure_that_closes_a_spread_removes_its_finding() -> None:
+    from figtrace.reconcile.rules import update
+
+    def claim(i: int, source: str, value: int, as_of: str) -> dict[str, Any]:
+        return {"id": i, "cluster": f"k{i}", "doc": f"d{i}", "actor": "Russia", "measure": "killed", "source": source,
+                "value": value, "low": value, "high": value, "qualifier": "exact", "as_of": as_of, "published": None,
+                "scope": None, "confidence": 1.0, "item": None, "group": None, "quote": "q", "figure": str(value),
+                "start": 0}
+
+    old = [claim(1, "UN", 100, "2025-01-05"), claim(2, "NIS", 3000, "2025-01-10")]
+    before = check(*build_points(old))
+    assert [f.rule for f in before] == ["spread"]
+    points, members = build_points([*old, claim(3, "NIS", 120, "2025-01-20")])  # NIS's newest in January
+    written, gone = update(points, members, before, {"k3"}) or ([], set())
+    assert written == [] and gone == {before[0].key} and check(points, members) == []

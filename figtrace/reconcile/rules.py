@@ -53,6 +53,9 @@ from figtrace.reconcile.values import bounds, describe_with_source, format_numbe
 Point = dict[str, Any]
 Members = Mapping[str, list[dict[str, Any]]]
 
+#: Clusters whose points are new since the stored findings: only pairs with one of them are looked at.
+Focus = set[str] | frozenset[str] | None
+
 KINDS: tuple[str, ...] = ("contradiction", "disagreement", "explained")
 #: Reasons an apparent conflict is explained, in words for the reader.
 REASONS: dict[str, str] = {
@@ -222,13 +225,20 @@ def _dated(points: Iterable[Point]) -> list[tuple[Period, Point]]:
     return out
 
 
-def _pairs_within(dated: list[tuple[Period, Point]], max_gap: int) -> Iterator[tuple[Period, Point, Period, Point]]:
-    """Each pair of dated points at most ``max_gap`` days apart (a sweep in start order)."""
+def _pairs_within(dated: list[tuple[Period, Point]], max_gap: int,
+                  focus: Focus = None) -> Iterator[tuple[Period, Point, Period, Point]]:
+    """Each pair of dated points at most ``max_gap`` days apart (a sweep in start order); with ``focus``,
+    only the pairs with a point of a focus cluster."""
     n = len(dated)
+    focused = None if focus is None else [j for j in range(n) if dated[j][1]["cluster"] in focus]
     for i in range(n):
         pa, a = dated[i]
         sa, ea = a["_s"], a["_e"]
-        for j in range(i + 1, n):
+        if focused is None or a["cluster"] in focus:  # type: ignore[operator]
+            later: Iterable[int] = range(i + 1, n)
+        else:
+            later = (j for j in focused if j > i)
+        for j in later:
             pb, b = dated[j]
             if b["_s"] - ea > max_gap:
                 break
@@ -293,7 +303,7 @@ _RELATED = dt.timedelta(days=RELATED_DAYS)
 
 
 # -- rules ----------------------------------------------------------------------------
-def running_total(points: list[Point], factor: float) -> Iterator[_Hit]:
+def running_total(points: list[Point], factor: float, focus: Focus = None) -> Iterator[_Hit]:
     """A source's running total does not fall: its later figure may not be below its earlier one.
 
     Contradiction: the later figure's highest possible value is below the
@@ -309,7 +319,10 @@ def running_total(points: list[Point], factor: float) -> Iterator[_Hit]:
         starts = [pp.start for pp, _ in series]
         for pp, p in series:
             # in start order, the points that begin after this one ends are one suffix
-            for _, q in series[bisect.bisect_right(starts, pp.end):]:
+            later = series[bisect.bisect_right(starts, pp.end):]
+            if focus is not None and p["cluster"] not in focus:
+                later = [t for t in later if t[1]["cluster"] in focus]
+            for _, q in later:
                 if q["_v"] >= p["_v"]:
                     continue
                 lo_p, hi_q = p["_lo"], q["_hi"]
@@ -337,7 +350,7 @@ def running_total(points: list[Point], factor: float) -> Iterator[_Hit]:
                                _say(*head, f", but {why}, so the count need not have fallen."))
 
 
-def measure_hierarchy(points: list[Point], factor: float) -> Iterator[_Hit]:
+def measure_hierarchy(points: list[Point], factor: float, focus: Focus = None) -> Iterator[_Hit]:
     """A part (killed) never exceeds its whole (killed or wounded, deployed) at the same time.
 
     Contradiction: one source's part has a lowest possible value above its
@@ -362,7 +375,10 @@ def measure_hierarchy(points: list[Point], factor: float) -> Iterator[_Hit]:
         for pa, a in parts:
             sa, ea = a["_s"], a["_e"]
             # wholes that start more than RELATED_DAYS after the part ends are too far: a suffix in start order
-            for pb, b in wholes[:bisect.bisect_right(starts, pa.end + _RELATED)]:
+            near = wholes[:bisect.bisect_right(starts, pa.end + _RELATED)]
+            if focus is not None and a["cluster"] not in focus:
+                near = [t for t in near if t[1]["cluster"] in focus]
+            for pb, b in near:
                 if not _same_slot(a, b):
                     continue
                 gap = _gap(sa, ea, b["_s"], b["_e"])
@@ -390,7 +406,7 @@ def measure_hierarchy(points: list[Point], factor: float) -> Iterator[_Hit]:
                                                    "so the smaller figure does not contradict the larger one."))
 
 
-def lower_bound(points: list[Point], factor: float) -> Iterator[_Hit]:
+def lower_bound(points: list[Point], factor: float, focus: Focus = None) -> Iterator[_Hit]:
     """A lower bound ("over 6,000") conflicts only with a smaller upper bound for the same thing and time.
 
     Contradiction: another figure of the same measure, not dated before the
@@ -403,7 +419,7 @@ def lower_bound(points: list[Point], factor: float) -> Iterator[_Hit]:
         dated = _dated(pts)
         if not any(p["_qc"] == "lower" for _, p in dated):
             continue  # only a lower bound can be the first of a pair
-        for pa, a, pb, b in _pairs_within(dated, CLOSE_DAYS):
+        for pa, a, pb, b in _pairs_within(dated, CLOSE_DAYS, focus):
             if a["_qc"] != "lower" and b["_qc"] != "lower":
                 continue
             if max(pa.days, pb.days) > SPREAD_MAX_DAYS:
@@ -434,7 +450,8 @@ def lower_bound(points: list[Point], factor: float) -> Iterator[_Hit]:
                                     f"{'at the same time' if gap == 0 else f'{gap} days away'} is smaller."))
 
 
-def spread(points: list[Point], factor: float) -> Iterator[_Hit]:
+def spread(points: list[Point], factor: float, focus: Focus = None,
+           touched: list[tuple[str, str, str]] | None = None) -> Iterator[_Hit]:
     """Sources that differ about the same thing at the same time, once per group as a spread.
 
     Per measure, scope slot and calendar month, each source's newest closed
@@ -455,7 +472,13 @@ def spread(points: list[Point], factor: float) -> Iterator[_Hit]:
             key = (slot, p["_mo"], (pp.start, pp.end) if slot != "total" else None)
             source = str(p.get("source") or "unattributed")
             windows[key][source] = (pp, p)  # _dated is in time order: the newest stays
-        for (_slot, month, span), by_source in windows.items():
+        for (slot, month, span), by_source in windows.items():
+            if focus is not None:
+                # a window changes only where a focus point is a source's newest figure in it
+                if not any(p["cluster"] in focus for _, p in by_source.values()):
+                    continue
+                if touched is not None:
+                    touched.append((measure, slot, month if span is None else f"{span[0]}..{span[1]}"))
             if len(by_source) < 2:
                 continue
             latest = [p for _, p in by_source.values()]
@@ -475,7 +498,7 @@ def spread(points: list[Point], factor: float) -> Iterator[_Hit]:
                         "clusters": [p["cluster"] for p in latest]})
 
 
-def nested_periods(points: list[Point], factor: float) -> Iterator[_Hit]:
+def nested_periods(points: list[Point], factor: float, focus: Focus = None) -> Iterator[_Hit]:
     """A count over a period never exceeds the count over a period that contains it (a day's ≤ its month's).
 
     Only counts that say they are over a period (scope ``period``) and only
@@ -490,6 +513,8 @@ def nested_periods(points: list[Point], factor: float) -> Iterator[_Hit]:
             for pb, b in counts:
                 if a is b or not (pb.start <= pa.start and pa.end <= pb.end) or pa == pb:
                     continue  # only a strictly nested period
+                if focus is not None and a["cluster"] not in focus and b["cluster"] not in focus:
+                    continue
                 lo_a, hi_b = a["_lo"], b["_hi"]
                 if lo_a <= hi_b:
                     continue
@@ -530,42 +555,150 @@ def _claims_of(pts: Iterable[Point], members: Members) -> list[dict[str, Any]]:
     return [c for p in pts for c in members.get(p["cluster"], [])]
 
 
-def check(points: list[Point], members: Members, factor: float = DEFAULT_FACTOR) -> list[Finding]:
-    """Every rule over the points, one finding per group: contradictions, then disagreements, then explained."""
+def _check_factor(factor: float) -> None:
     if factor <= 1:
         from figtrace.errors import FigtraceError
 
         raise FigtraceError(f"--factor must be greater than 1, got {factor:g}")
+
+
+def _hits(prepared: list[Point], factor: float, focus: Focus = None,
+          touched: list[tuple[str, ...]] | None = None) -> dict[tuple[str, ...], list[_Hit]]:
+    """Every rule's hits by group; with ``focus``, only those with a focus point (and in ``touched`` the
+    group keys of the spread windows a focus point is in, whose one hit is the whole group)."""
     groups: dict[tuple[str, ...], list[_Hit]] = defaultdict(list)
-    for (actor, item, group), pts in _by(_prepared(points), "actor", "item", "group").items():
+    for (actor, item, group), pts in _by(prepared, "actor", "item", "group").items():
+        windows: list[tuple[str, str, str]] = []
         for rule in RULES:
-            for hit in rule(pts, factor):
+            found = (spread(pts, factor, focus, windows) if rule is spread  # type: ignore[call-arg]
+                     else rule(pts, factor, focus))  # type: ignore[call-arg]
+            for hit in found:
                 groups[_group_key(actor, item, group, hit)].append(hit)
-    contradicted = {frozenset((h.a["cluster"], h.b["cluster"]))
-                    for k, hs in groups.items() if k[0] == "contradiction" for h in hs}
+        if touched is not None:
+            touched += [("disagreement", "spread", str(actor), str(item), str(group), *w) for w in windows]
+    return groups
+
+
+def _pair_key(h: _Hit) -> frozenset[str]:
+    return frozenset((h.a["cluster"], h.b["cluster"]))
+
+
+def _best_key(h: _Hit) -> tuple[Any, ...]:
+    return (h.strength, h.a["cluster"], h.b["cluster"])
+
+
+def _gkey(key: tuple[str, ...]) -> str:
+    return hashlib.sha1("|".join(key).encode()).hexdigest()[:16]
+
+
+def _finding(key: tuple[str, ...], best: _Hit, n_hits: int, members: Members) -> Finding:
+    """A group's finding: its strongest pair (``best``) and how many pairs it has in all."""
+    pair = (best.a, best.b)
+    claims = _claims_of(pair, members)
+    text = best.text()
+    if n_hits > 1:
+        text += f" ({n_hits - 1} more such pair{'s' if n_hits > 2 else ''} in this group.)"
+    return Finding(
+        rule=best.rule, status="explained" if best.kind == "explained" else "flagged", explanation=text,
+        clusters=[p["cluster"] for p in pair], claims=claims, actor=best.a.get("actor"), kind=best.kind,
+        reason=best.reason, measure=best.measure, item=best.a.get("item"), group=best.a.get("group"),
+        scope=best.a.get("scope") or best.b.get("scope"), window=best.window, n_more=n_hits - 1,
+        strength=round(min(best.strength, 1e9), 3), spread=best.spread, key=_gkey(key),
+        claim_ids=sorted({int(c["id"]) for c in claims if c.get("id") is not None}),
+    )
+
+
+def check(points: list[Point], members: Members, factor: float = DEFAULT_FACTOR) -> list[Finding]:
+    """Every rule over the points, one finding per group: contradictions, then disagreements, then explained."""
+    _check_factor(factor)
+    groups = _hits(_prepared(points), factor)
+    contradicted = {_pair_key(h) for k, hs in groups.items() if k[0] == "contradiction" for h in hs}
     findings: list[Finding] = []
     for key, hits in groups.items():
         if key[0] == "disagreement":
-            hits = [h for h in hits if frozenset((h.a["cluster"], h.b["cluster"])) not in contradicted]
+            hits = [h for h in hits if _pair_key(h) not in contradicted]
             if not hits:
                 continue  # the same pair is already a contradiction: say it once
-        best = max(hits, key=lambda h: (h.strength, h.a["cluster"], h.b["cluster"]))
-        pair = (best.a, best.b)
-        claims = _claims_of(pair, members)
-        text = best.text()
-        if len(hits) > 1:
-            text += f" ({len(hits) - 1} more such pair{'s' if len(hits) > 2 else ''} in this group.)"
-        findings.append(Finding(
-            rule=best.rule, status="explained" if best.kind == "explained" else "flagged", explanation=text,
-            clusters=[p["cluster"] for p in pair], claims=claims, actor=best.a.get("actor"), kind=best.kind,
-            reason=best.reason, measure=best.measure, item=best.a.get("item"), group=best.a.get("group"),
-            scope=best.a.get("scope") or best.b.get("scope"), window=best.window, n_more=len(hits) - 1,
-            strength=round(min(best.strength, 1e9), 3), spread=best.spread,
-            key=hashlib.sha1("|".join(key).encode()).hexdigest()[:16],
-            claim_ids=sorted({int(c["id"]) for c in claims if c.get("id") is not None}),
-        ))
+        findings.append(_finding(key, max(hits, key=_best_key), len(hits), members))
     findings.sort(key=finding_order)
     return findings
+
+
+def update(points: list[Point], members: Members, stored: Iterable[Finding], new: set[str],
+           factor: float = DEFAULT_FACTOR) -> tuple[list[Finding], set[str]] | None:
+    """The findings of ``points`` from those ``stored`` for them without the points of the ``new`` clusters.
+
+    Equal to :func:`check` over all the points, provided the other points are as they were when
+    ``stored`` was computed (:func:`point_signature`): only pairs with a new point are compared. A
+    group's new pairs are counted with its stored ones and its strongest pair is the stronger of the
+    two; a spread window with a new point is worked out again whole. Returns the findings to write
+    (each replaces the stored one of its key) and the keys of stored findings that are gone, or None
+    when ``stored`` does not fit the points (then recompute with :func:`check`).
+    """
+    _check_factor(factor)
+    prepared = _prepared(points)
+    by_cluster = {p["cluster"]: p for p in prepared}
+    focus = {c for c in new if c in by_cluster}
+    by_key = {f.key: f for f in stored}
+    touched: list[tuple[str, ...]] = []
+    groups = _hits(prepared, factor, focus, touched) if focus else {}
+    # a pair is a contradiction or not whatever else is stored: pairs with a new point are all here
+    contradicted = {_pair_key(h) for k, hs in groups.items() if k[0] == "contradiction" for h in hs}
+    out: list[Finding] = []
+    gone: set[str] = set()
+    windows = set(touched)
+    for key, hits in groups.items():
+        if key in windows:
+            continue
+        if key[0] == "disagreement":
+            hits = [h for h in hits if _pair_key(h) not in contradicted]
+            if not hits:
+                continue
+        best = max(hits, key=_best_key)
+        old = by_key.get(_gkey(key))
+        n_hits = len(hits)
+        if old is not None:
+            old_best = _stored_best(old, key, by_cluster, factor)
+            if old_best is None:
+                return None
+            n_hits += old.n_more + 1
+            best = max(best, old_best, key=_best_key)
+        out.append(_finding(key, best, n_hits, members))
+    for key in windows:
+        hits = groups.get(key, [])
+        if hits and _contradicted(hits[0], factor):
+            hits = []
+        if hits:
+            out.append(_finding(key, hits[0], 1, members))
+        elif _gkey(key) in by_key:
+            gone.add(_gkey(key))
+    return out, gone
+
+
+def _pair_hits(a: Point, b: Point, factor: float) -> Iterator[tuple[tuple[str, ...], _Hit]]:
+    """Every hit of the two points alone, with its group key (the pairwise rules need nothing else)."""
+    for rule in RULES:
+        if rule is spread:
+            continue
+        for hit in rule([a, b], factor):
+            yield _group_key(a.get("actor"), a.get("item"), a.get("group"), hit), hit
+
+
+def _stored_best(old: Finding, key: tuple[str, ...], by_cluster: dict[str, Point], factor: float) -> _Hit | None:
+    """The hit of a stored finding's strongest pair, worked out again (its strength is stored rounded)."""
+    if len(old.clusters) != 2 or not all(c in by_cluster for c in old.clusters):
+        return None
+    a, b = by_cluster[old.clusters[0]], by_cluster[old.clusters[1]]
+    for k, hit in _pair_hits(a, b, factor):
+        if k == key and (hit.a["cluster"], hit.b["cluster"]) == (old.clusters[0], old.clusters[1]):
+            return hit
+    return None
+
+
+def _contradicted(hit: _Hit, factor: float) -> bool:
+    """Whether the pair of a spread hit is a contradiction of some rule (then the spread is not said)."""
+    pair = _pair_key(hit)
+    return any(h.kind == "contradiction" and _pair_key(h) == pair for _, h in _pair_hits(hit.a, hit.b, factor))
 
 
 def finding_order(f: Finding | Mapping[str, Any]) -> tuple[Any, ...]:

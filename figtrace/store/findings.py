@@ -19,7 +19,15 @@ from collections.abc import Iterable
 from typing import Any
 
 from figtrace.model import _num
-from figtrace.reconcile.rules import KINDS, Finding, check, family_measures, measure_family, point_signature
+from figtrace.reconcile.rules import (
+    KINDS,
+    Finding,
+    check,
+    family_measures,
+    measure_family,
+    point_signature,
+    update,
+)
 from figtrace.reconcile.settings import DEFAULT_FACTOR
 from figtrace.reconcile.timeline import build_points
 from figtrace.store import db
@@ -73,20 +81,40 @@ class Findings(LedgerBase):
 
     # -- writing (inside the writer's transaction) ------------------------------------
     def _mark_findings_stale(self, units: Iterable[tuple[str | None, str | None]]) -> None:
-        """Mark (actor, measure) units stale: the measure's family, or the whole actor for None."""
+        """Mark (actor, measure) units stale, to recompute whole: the measure's family, or the whole actor for None."""
         self.conn.executemany(
-            "INSERT OR IGNORE INTO findings_stale(actor, family) VALUES (?, ?)",
+            "INSERT INTO findings_stale(actor, family) VALUES (?, ?) "
+            "ON CONFLICT (actor, family) DO UPDATE SET new_clusters = NULL",
             {(_actor_key(a), WHOLE_ACTOR if m is None else measure_family(m)) for a, m in units})
+
+    def _new_clusters(self, actor: str, family: str) -> list[str] | None:
+        """A stale unit's new clusters ([] if it is not stale, None if it is recomputed whole)."""
+        row = self.conn.execute("SELECT new_clusters FROM findings_stale WHERE actor = ? AND family IN (?, ?) "
+                                "ORDER BY family = ? DESC", (actor, family, WHOLE_ACTOR, WHOLE_ACTOR)).fetchone()
+        if row is None:
+            return []
+        return None if row[0] is None else list(json.loads(row[0]))
+
+    def _mark_new_clusters(self, unit: tuple[str | None, str | None], clusters: set[str]) -> None:
+        """A unit gained points (new clusters): its findings are brought up to date by comparing only them."""
+        actor, family = _actor_key(unit[0]), measure_family(unit[1])
+        known = self._new_clusters(actor, family)
+        if known is None:
+            return  # recomputed whole anyway
+        self.conn.execute("INSERT OR REPLACE INTO findings_stale(actor, family, new_clusters) VALUES (?, ?, ?)",
+                          (actor, family, json.dumps(sorted(set(known) | clusters))))
 
     def _note_new_claims(self, ids: list[int], changed: Iterable[tuple[str | None, str | None]], moved: int) -> None:
         """After a document's claims ``ids`` were stored and clustered: mark stale what their findings need.
 
         ``changed``: (actor, measure) pairs whose stored claims changed (an older version superseded,
-        reviews applied), always recomputed. A new claim that starts a cluster adds a point, so its
-        unit is recomputed; one that joins a stored cluster leaves every finding as it was when the
-        cluster's point keeps what the rules read (:func:`~figtrace.reconcile.rules.point_signature`),
-        but for the claim ids of the findings that show that cluster, which are rewritten here. When
-        the clustering moved other claims (clusters merged, split or renamed), every unit is recomputed.
+        reviews applied), always recomputed. A new claim that starts a cluster adds a point: its unit
+        is noted with that cluster, and when the batch ends only pairs with the new points are
+        compared (:func:`~figtrace.reconcile.rules.update`). One that joins a stored cluster leaves
+        every finding as it was when the cluster's point keeps what the rules read
+        (:func:`~figtrace.reconcile.rules.point_signature`), but for the claim ids of the findings
+        that show that cluster, which are rewritten here; else its unit is recomputed. When the
+        clustering moved other claims (clusters merged, split or renamed), every unit is recomputed.
         """
         units = set(changed)
         rows = [] if not ids else self.conn.execute(
@@ -98,27 +126,32 @@ class Findings(LedgerBase):
                 units.add((r["actor"], r["measure"]))
             else:
                 joined.setdefault(r["cluster"], set()).add(r["id"])
-        patch = []
+        patch, started = [], []
         for cid, new in joined.items():
             members = self._claims_for_rules("c.cluster = ? AND c.current = 1", (cid,))
             old = [m for m in members if m["id"] not in new]
             unit = (members[0]["actor"], members[0]["measure"]) if members else None
             if unit is None:
                 continue  # its claims are not current (a rejected review): ``changed`` names the pair
-            if not old or (point_signature(build_points(old)[0][0]) != point_signature(build_points(members)[0][0])):
+            if not old:
+                started.append((unit, cid))
+            elif point_signature(build_points(old)[0][0]) != point_signature(build_points(members)[0][0]):
                 units.add(unit)
             else:
                 patch.append((unit, cid))
         self._mark_findings_stale(units)
+        for unit, cid in started:
+            self._mark_new_clusters(unit, {cid})
         for (actor, measure), cid in patch:
-            self._patch_claim_ids(_actor_key(actor), measure_family(measure), cid)
+            key, family = _actor_key(actor), measure_family(measure)
+            known = self._new_clusters(key, family)
+            if known is None or cid in known:
+                continue  # recomputed whole, or a point new since the stored findings: compared at the end
+            self._patch_claim_ids(key, family, cid)
 
     def _patch_claim_ids(self, actor: str, family: str, cid: str) -> None:
         """Rewrite the claim ids of the stored findings of one unit that show cluster ``cid``
-        (none if the unit is stale: its findings are recomputed when the batch ends)."""
-        if self.conn.execute("SELECT 1 FROM findings_stale WHERE actor = ? AND family IN (?, ?)",
-                             (actor, family, WHOLE_ACTOR)).fetchone():
-            return
+        """
         rows = self.conn.execute("SELECT id, clusters FROM findings WHERE actor = ? AND family = ? AND "
                                  "instr(clusters, ?) > 0", (actor, family, json.dumps(cid))).fetchall()
         for r in rows:
@@ -170,26 +203,42 @@ class Findings(LedgerBase):
         points, members = build_points(self._actor_claims(actor))
         return check(points, members, factor)
 
-    def _refresh_findings(self, units: Iterable[tuple[str, str]]) -> None:
-        """Recompute the findings of stale (actor, family) units (call inside a write transaction)."""
+    def _refresh_findings(self, units: Iterable[tuple[str, ...]]) -> None:
+        """Bring the findings of stale units up to date (call inside a write transaction).
+
+        A unit is (actor, family, new clusters as JSON or None): with new clusters, only pairs with
+        their points are compared and merged into the stored findings; else the unit is recomputed.
+        """
         conn = self.conn
         units = list(units)
-        whole = {a.casefold() for a, f in units if f == WHOLE_ACTOR}
+        whole = {u[0].casefold() for u in units if u[1] == WHOLE_ACTOR}
         insert = f"INSERT INTO findings({', '.join(_COLUMNS)}) VALUES ({', '.join('?' * len(_COLUMNS))})"
-        for actor, family in units:
+        for actor, family, *rest in units:
+            new = rest[0] if rest else None
             if family != WHOLE_ACTOR and actor.casefold() in whole:
                 conn.execute("DELETE FROM findings_stale WHERE actor = ? AND family = ?", (actor, family))
                 continue  # recomputed with its whole actor
-            if family == WHOLE_ACTOR:
-                conn.execute("DELETE FROM findings WHERE actor = ?", (actor,))
-            else:
-                conn.execute("DELETE FROM findings WHERE actor = ? AND family = ?", (actor, family))
             points, members = build_points(self._unit_claims(actor, family))
-            conn.executemany(insert, [_row(f) for f in check(points, members)])
+            result = None
+            if new is not None and family != WHOLE_ACTOR:
+                stored = self._read_findings("SELECT * FROM findings WHERE actor = ? AND family = ?", [actor, family])
+                result = update(points, members, stored, set(json.loads(new)))
+            if result is not None:
+                found, gone = result
+                conn.executemany("DELETE FROM findings WHERE actor = ? AND family = ? AND gkey = ?",
+                                 [(actor, family, k) for k in {f.key for f in found} | gone])
+            else:
+                found = check(points, members)
+                if family == WHOLE_ACTOR:
+                    conn.execute("DELETE FROM findings WHERE actor = ?", (actor,))
+                else:
+                    conn.execute("DELETE FROM findings WHERE actor = ? AND family = ?", (actor, family))
+            conn.executemany(insert, [_row(f) for f in found])
             conn.execute("DELETE FROM findings_stale WHERE actor = ? AND family = ?", (actor, family))
 
-    def _stale_units(self) -> list[tuple[str, str]]:
-        return [(r[0], r[1]) for r in self.conn.execute("SELECT actor, family FROM findings_stale ORDER BY 1, 2")]
+    def _stale_units(self) -> list[tuple[str, str, str | None]]:
+        return [(r[0], r[1], r[2]) for r in self.conn.execute(
+            "SELECT actor, family, new_clusters FROM findings_stale ORDER BY 1, 2")]
 
     def _stale_actors(self) -> list[str]:
         return [r[0] for r in self.conn.execute("SELECT DISTINCT actor FROM findings_stale ORDER BY actor")]

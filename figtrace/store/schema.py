@@ -341,6 +341,14 @@ CREATE INDEX findings_unit ON findings(actor, family, clusters);
 """
 
 
+#: A stale unit that only gained points (claims that began new clusters) names them, so the end of a
+#: batch compares only the pairs with a new point and merges them into the stored findings
+#: (figtrace.reconcile.rules.update); NULL: recompute the unit whole (what every older row means).
+_NEW_POINTS = """
+ALTER TABLE findings_stale ADD COLUMN new_clusters TEXT;
+"""
+
+
 MIGRATIONS: tuple[Migration, ...] = (
     Migration("core tables", _CORE),
     Migration("full-text search over quotes", _FTS),
@@ -353,6 +361,7 @@ MIGRATIONS: tuple[Migration, ...] = (
     Migration("indexes of the dashboard's whole-ledger views", _VIEW_INDEXES),
     Migration("findings kept per actor and measure family", _FINDING_UNITS, _fill_families),
     Migration("index choices for a flat ingest", _UNIT_INDEXES),
+    Migration("stale findings units name their new points", _NEW_POINTS),
 )
 
 SCHEMA_VERSION = len(MIGRATIONS)
