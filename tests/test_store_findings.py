@@ -204,15 +204,31 @@ def test_merging_only_the_pairs_with_new_points_equals_checking_every_point(old,
     assert sorted((_row(f) for f in merged), key=repr) == sorted((_row(f) for f in check(points, members)), key=repr)
 
 
+def _point_claim(i: int, source: str, value: int, as_of: str) -> dict[str, Any]:
+    return {"id": i, "cluster": f"k{i}", "doc": f"d{i}", "actor": "Russia", "measure": "killed", "source": source,
+            "value": value, "low": value, "high": value, "qualifier": "exact", "as_of": as_of, "published": None,
+            "scope": None, "confidence": 1.0, "item": None, "group": None, "quote": "q", "figure": str(value),
+            "start": 0}
+
+
+def test_an_older_figure_of_a_source_in_a_spread_window_reworks_the_window() -> None:
+    from figtrace.reconcile.rules import update
+
+    claim = _point_claim
+    old = [claim(1, "WHO", 500, "2025-01-02"), claim(2, "UN", 100, "2025-01-05"), claim(3, "NIS", 3000, "2025-01-10")]
+    before = check(*build_points(old))
+    # NIS's newest figure stays, but NIS is now the first source met in the window: the listed order changes
+    points, members = build_points([*old, claim(4, "NIS", 2900, "2025-01-01")])
+    written, gone = update(points, members, before, {"k4"}) or ([], set())
+    merged = [f for f in before if f.key not in {f.key for f in written} | gone] + written
+    assert [_row(f) for f in merged] == [_row(f) for f in check(points, members)]
+    assert merged[0].spread is not None and merged[0].spread["clusters"][0] == "k3"
+
+
 def test_a_newer_figure_that_closes_a_spread_removes_its_finding() -> None:
     from figtrace.reconcile.rules import update
 
-    def claim(i: int, source: str, value: int, as_of: str) -> dict[str, Any]:
-        return {"id": i, "cluster": f"k{i}", "doc": f"d{i}", "actor": "Russia", "measure": "killed", "source": source,
-                "value": value, "low": value, "high": value, "qualifier": "exact", "as_of": as_of, "published": None,
-                "scope": None, "confidence": 1.0, "item": None, "group": None, "quote": "q", "figure": str(value),
-                "start": 0}
-
+    claim = _point_claim
     old = [claim(1, "UN", 100, "2025-01-05"), claim(2, "NIS", 3000, "2025-01-10")]
     before = check(*build_points(old))
     assert [f.rule for f in before] == ["spread"]

@@ -462,6 +462,7 @@ def spread(points: list[Point], factor: float, focus: Focus = None,
     """
     for (measure,), pts in _by(points, "measure").items():
         windows: dict[tuple[Any, ...], dict[str, tuple[Period, Point]]] = defaultdict(dict)
+        with_focus: set[tuple[Any, ...]] = set()
         cumulative = measure in CUMULATIVE_MEASURES
         for pp, p in _dated(pts):
             if pp.days > SPREAD_MAX_DAYS or p["_hi"] == float("inf"):
@@ -472,10 +473,13 @@ def spread(points: list[Point], factor: float, focus: Focus = None,
             key = (slot, p["_mo"], (pp.start, pp.end) if slot != "total" else None)
             source = str(p.get("source") or "unattributed")
             windows[key][source] = (pp, p)  # _dated is in time order: the newest stays
+            if focus is not None and p["cluster"] in focus:
+                with_focus.add(key)
         for (slot, month, span), by_source in windows.items():
             if focus is not None:
-                # a window changes only where a focus point is a source's newest figure in it
-                if not any(p["cluster"] in focus for _, p in by_source.values()):
+                # a window without a focus point is as it was (with one, even an older figure of a source
+                # changes the order its sources are listed and ties broken in)
+                if (slot, month, span) not in with_focus:
                     continue
                 if touched is not None:
                     touched.append((measure, slot, month if span is None else f"{span[0]}..{span[1]}"))
