@@ -40,3 +40,8 @@ def _ranges(keep: Callable[[str], bool]) -> str:
 UPPER = _ranges(lambda ch: ch.isalpha() and ch.isupper())
 #: Every lower-case letter, as the inside of a character class.
 LOWER = _ranges(lambda ch: ch.isalpha() and ch.islower())
+
+#: Letters that ``re``'s case-insensitive matching folds to another letter than ``str.lower`` does
+#: (dotted and dotless i, long s, the Kelvin sign): a text holding one cannot be tested for a word
+#: with ``word in text.lower()`` in place of the regex engine.
+FOLDED_OTHERWISE = "\\u0130\\u0131\\u017f\\u212a"

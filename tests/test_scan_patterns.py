@@ -124,3 +124,22 @@ def test_keyword_gates_change_no_time_expression(lang: str, data: st.DataObject)
     ungated._possible = lambda text, start, end: {rx for rx, _, _ in tf._needs}  # type: ignore[method-assign]
     assert tf.find(text, a, b, pub) == ungated.find(text, a, b, pub)
     assert tf.blocked_spans(text) == ungated.blocked_spans(text)
+
+
+@pytest.mark.parametrize("lang", LANGS)
+@settings(max_examples=300, deadline=None)
+@given(data=st.data())
+def test_cue_nouns_found_by_substring_as_by_their_pattern(lang: str, data: st.DataObject) -> None:
+    from figtrace.extract.speakers import speaker_reader
+
+    sp = speaker_reader(lang)
+    nouns = sorted(sp.cue_nouns)
+    piece = st.one_of(st.sampled_from(nouns), st.sampled_from(nouns).map(str.upper),
+                      st.sampled_from(nouns).map(str.title),
+                      st.sampled_from(["UN-", "Behörden", "army ", " ", "'s", "'", ".", "-", "\n", "İ", "ſ", "K"]),
+                      st.text(alphabet="abSOZäß -.'", max_size=5))
+    text = data.draw(st.lists(piece, max_size=12).map("".join))
+    a = data.draw(st.integers(0, len(text)))
+    b = data.draw(st.integers(a, len(text)))
+    assert [m.span() for m in sp.cue_noun_matches(text, a, b)] == \
+        [m.span() for m in sp.cue_noun_words.finditer(text, a, b)]

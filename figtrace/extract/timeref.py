@@ -19,6 +19,7 @@ from functools import cache
 from figtrace.extract.spans import drop_overlaps
 from figtrace.lang import get_lexicon
 from figtrace.lang.phrases import compile_phrases
+from figtrace.letters import FOLDED_OTHERWISE
 from figtrace.periods import Precision, iso_at, precise_date
 
 #: "seit … <date>": how far before a date (characters, words) its "since" may stand.
@@ -37,8 +38,7 @@ _NUMDATE = re.compile(
 _PHONE = re.compile(r"\+(?<!\w\+)\d[\d\s/()\-]{7,}\d")
 #: What any match of ``_URL`` holds: a scheme, "www.", an e-mail's "@", a Markdown link's "](".
 _URL_SIGNS = ("http", "www.", "@", "](")
-#: Letters the regex engine folds to another letter than ``str.lower`` does (see ``re``'s IGNORECASE).
-_FOLDS_OTHERWISE = re.compile(r"[\u0130\u0131\u017f\u212a]")
+_FOLDS_OTHERWISE = re.compile(f"[{FOLDED_OTHERWISE}]")
 _YEAR = re.compile(r"(1(?<![\d.,]1)9[5-9]\d|2(?<![\d.,]2)0\d\d)(?![\d.,]\d)(?!-(?:0[1-9]|1[0-2])(?![\d\-]))")
 
 
