@@ -248,10 +248,10 @@ def ingest_lines(ing: dict[str, Any]) -> list[str]:
         f"| CPU with the batch's share of the closing recount | {e['all_cpu_ms']:.2f} ms | {f['all_cpu_ms']:.2f} ms "
         f"| {ing['all_ratio']:.2f}× | ≤ 1.3×: {'met' if ing['all_ratio'] <= 1.3 else '**missed**'} |",
         "",
-        f"Findings units (actor, measure family) left to recompute at the close: {e['stale_units']:,} (empty) and "
+        f"Findings units (actor, measure family) stale at the close: {e['stale_units']:,} (empty) and "
         f"{f['stale_units']:,} ({f['claims_before']:,} claims); the documents touched {f['pairs']:,} actor/measure "
         "pairs. A claim that joins a stored cluster without changing its point only rewrites the claim ids of the "
-        "findings that show it.",
+        "findings that show it; a unit that only gained points compares only the pairs with a new point.",
         "",
         f"Clusters of the {ing['keys']:,} merge keys the documents touched ({ing['key_claims']:,} claims) "
         f"equal clustering them from scratch: {'yes' if ing['same_clusters'] else '**NO**'}.",
