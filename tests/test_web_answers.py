@@ -159,6 +159,17 @@ def test_a_page_waits_for_its_chart_only_when_no_other_chart_is_ahead() -> None:
     assert drawer.drawn == ["a", "b", "c", "a2"]
 
 
+def test_charts_waiting_to_be_drawn_are_bounded() -> None:
+    from figtrace.web.charts import MAX_QUEUED
+
+    drawer = _GatedDrawer()
+    store = ChartStore(drawer)
+    for n in range(MAX_QUEUED * 3):
+        assert store.get({"n": str(n)}, view=n, wait=0) is None
+    assert len(store._queue) <= MAX_QUEUED
+    drawer.gate.set()
+
+
 def test_a_timeline_whose_chart_is_being_drawn_answers_at_once_and_is_not_kept(tmp_path: Path) -> None:
     from conftest_browser import build_ledger
 

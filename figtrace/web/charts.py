@@ -151,6 +151,9 @@ def worker_main() -> None:
 
 #: Charts kept by their spec (about 50 KB each; least recently used dropped first).
 MAX_CHARTS = 512
+#: Charts waiting to be drawn at most; beyond, a page gets no chart this time (requests for many new
+#: charts at once must not queue minutes of drawing behind them).
+MAX_QUEUED = 32
 #: Seconds one chart may take in the worker before it is given up (the next starts on a fresh worker).
 CHART_BUDGET_S = 30.0
 
@@ -196,13 +199,15 @@ class ChartStore:
                 return drawn
             alone = not self._busy and not self._queue
             event = self._events.get(key)
+            fallback = self._latest.get(view) if view is not None else None
+            if event is None and len(self._queue) >= MAX_QUEUED:
+                return fallback  # enough work queued: asked again later (the page script asks again)
             if event is None:
                 event = self._events[key] = threading.Event()
                 self._queue.append((key, spec, view))
                 if not self._running:
                     self._running = True
                     threading.Thread(target=self._draw_queued, daemon=True, name="figtrace-charts").start()
-            fallback = self._latest.get(view) if view is not None else None
         if alone:
             event.wait(wait)
         with self._lock:
