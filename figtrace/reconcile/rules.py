@@ -246,6 +246,15 @@ def _pairs_within(dated: list[tuple[Period, Point]], max_gap: int,
                 yield pa, a, pb, b
 
 
+def _focused(dated: list[tuple[Period, Point]],
+             focus: Focus) -> tuple[list[tuple[Period, Point]], list[dt.date]] | None:
+    """The focus points of a start-ordered list, in its order, with their starts (None without a focus)."""
+    if focus is None:
+        return None
+    mine = [t for t in dated if t[1]["cluster"] in focus]
+    return mine, [pp.start for pp, _ in mine]
+
+
 def _gap(sa: int, ea: int, sb: int, eb: int) -> int:
     """:meth:`Period.gap_days` on day numbers: 0 when the periods overlap or touch."""
     return max(0, sb - ea, sa - eb)
@@ -317,11 +326,15 @@ def running_total(points: list[Point], factor: float, focus: Focus = None) -> It
             continue  # an outlet's own figures across articles are no one source's series
         series = _dated(p for p in pts if p["_sc"] == "total")
         starts = [pp.start for pp, _ in series]
+        mine = _focused(series, focus)
+        if mine is not None and not mine[0]:
+            continue
         for pp, p in series:
             # in start order, the points that begin after this one ends are one suffix
-            later = series[bisect.bisect_right(starts, pp.end):]
-            if focus is not None and p["cluster"] not in focus:
-                later = [t for t in later if t[1]["cluster"] in focus]
+            if mine is None or p["cluster"] in focus:  # type: ignore[operator]
+                later = series[bisect.bisect_right(starts, pp.end):]
+            else:
+                later = mine[0][bisect.bisect_right(mine[1], pp.end):]
             for _, q in later:
                 if q["_v"] >= p["_v"]:
                     continue
@@ -369,15 +382,19 @@ def measure_hierarchy(points: list[Point], factor: float, focus: Focus = None) -
         if not parts or not wholes:
             continue
         starts = [pb.start for pb, _ in wholes]
+        mine = _focused(wholes, focus)
+        if mine is not None and not mine[0] and not any(a["cluster"] in focus for _, a in parts):  # type: ignore[operator]
+            continue
         part_w, whole_w = part.replace("_", " "), whole.replace("_", " ")
         label = f"{part}<{whole}"
         confusable = (part, whole) in CONFUSABLE
         for pa, a in parts:
             sa, ea = a["_s"], a["_e"]
             # wholes that start more than RELATED_DAYS after the part ends are too far: a suffix in start order
-            near = wholes[:bisect.bisect_right(starts, pa.end + _RELATED)]
-            if focus is not None and a["cluster"] not in focus:
-                near = [t for t in near if t[1]["cluster"] in focus]
+            if mine is None or a["cluster"] in focus:  # type: ignore[operator]
+                near = wholes[:bisect.bisect_right(starts, pa.end + _RELATED)]
+            else:
+                near = mine[0][:bisect.bisect_right(mine[1], pa.end + _RELATED)]
             for pb, b in near:
                 if not _same_slot(a, b):
                     continue
