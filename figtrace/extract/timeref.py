@@ -166,7 +166,8 @@ class TimeFinder:
                  (self.ago_before, folded(t.get("ago_before", [])), True),
                  (self.ago_after, folded(t.get("ago_after", [])), True),
                  (self.year_after, folded(t.get("year_prepositions", [])), True)]
-        self._needs: list[tuple[re.Pattern[str], tuple[str, ...], bool]] = [n for n in needs if n[0] is not None]
+        self._needs: list[tuple[re.Pattern[str], tuple[str, ...], bool]] = [
+            (rx, _shortest(words), fold) for rx, words, fold in needs if rx is not None]
 
     def _possible(self, text: str, start: int, end: int) -> set[re.Pattern[str]]:
         """The keyword-led patterns that can match in ``text[start:end]``: those whose words it holds.
@@ -178,7 +179,16 @@ class TimeFinder:
         if _FOLDS_OTHERWISE.search(window):
             return {rx for rx, _, _ in self._needs}
         low = window.lower()
-        return {rx for rx, words, folded in self._needs if any(w in (low if folded else window) for w in words)}
+        seen: dict[tuple[str, ...], bool] = {}  # the month names serve two patterns: tested once
+        may = set()
+        for rx, words, folded in self._needs:
+            found = seen.get(words)
+            if found is None:
+                hay = low if folded else window
+                found = seen[words] = any(w in hay for w in words)
+            if found:
+                may.add(rx)
+        return may
 
     # -- numbers that are not figures -------------------------------------------
     def blocked_spans(self, text: str) -> list[tuple[int, int]]:
@@ -323,6 +333,13 @@ class TimeFinder:
             else:
                 out.append(t)
         return out
+
+
+def _shortest(words: tuple[str, ...]) -> tuple[str, ...]:
+    """The words that hold no other of the list: a text holds one of the list iff it holds one of
+    these ("Jan" stands for "Januar" too)."""
+    return tuple(w for w in sorted(set(words), key=len)
+                 if w and not any(o != w and o in w for o in words if o))
 
 
 def _alt(words, cap: bool | None) -> str:  # type: ignore[no-untyped-def]
