@@ -65,11 +65,25 @@ class Speaker:
     bare: str | None = None  # a function named without its country ("das Gesundheitsministerium")
 
 
-@dataclass(frozen=True, slots=True)
 class _Tok:
-    start: int
-    end: int
-    text: str
+    """A word or sign of a phrase: a plain slotted class, since a document makes hundreds of them
+    (a frozen dataclass sets each field through ``object.__setattr__``)."""
+
+    __slots__ = ("end", "start", "text")
+
+    def __init__(self, start: int, end: int, text: str):
+        self.start = start
+        self.end = end
+        self.text = text
+
+    def __repr__(self) -> str:
+        return f"_Tok({self.start}, {self.end}, {self.text!r})"
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, _Tok) and (self.start, self.end, self.text) == (other.start, other.end, other.text)
+
+    def __hash__(self) -> int:
+        return hash((self.start, self.end, self.text))
 
     @property
     def low(self) -> str:
