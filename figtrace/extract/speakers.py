@@ -136,7 +136,7 @@ class SpeakerReader:
         self.cue_noun_tail = re.compile(
             "(?:" + "|".join(re.escape(n) for n in sorted(self.cue_nouns, key=len, reverse=True)) + ")$"
             if self.cue_nouns else "(?!)")
-        self._token_cache: tuple[str, list[int], list[_Tok]] | None = None
+        self._token_cache: tuple[str, list[int], list[int], list[_Tok | None]] | None = None
         self._name_cache: tuple[str | None, dict[tuple[int, int, str | None], Speaker | None]] = (None, {})
         # words that are, or end in, a cue noun ("Angaben", "Behördenangaben"): found in one pass
         self.cue_noun_words = re.compile(
@@ -180,23 +180,34 @@ class SpeakerReader:
 
     # -- tokens ---------------------------------------------------------------
     def tokens(self, text: str, a: int, b: int) -> list[_Tok]:
-        """The tokens of ``text[a:b]``; a document is tokenised once and sliced, since phrases are read often."""
-        starts, toks = self._document_tokens(text)
+        """The tokens of ``text[a:b]``; a document is tokenised once and sliced, since phrases are read often.
+
+        A token object is made the first time a phrase asks for it: most of a document's words are
+        never part of a speaker phrase."""
+        starts, ends, toks = self._document_tokens(text)
         i = bisect_left(starts, a)
         j = bisect_left(starts, b)
-        if (i > 0 and toks[i - 1].end > a) or (j > i and toks[j - 1].end > b):
+        if (i > 0 and ends[i - 1] > a) or (j > i and ends[j - 1] > b):
             # a boundary inside a word ("Behörden|angaben"): read this stretch on its own
             return [_Tok(m.start(), m.end(), m.group(0)) for m in _TOKEN.finditer(text, a, b)]
-        return toks[i:j]
+        out = toks[i:j]
+        if not all(out):
+            for k in range(i, j):
+                if toks[k] is None:
+                    toks[k] = _Tok(starts[k], ends[k], text[starts[k]: ends[k]])
+            out = toks[i:j]
+        return out  # type: ignore[return-value]
 
-    def _document_tokens(self, text: str) -> tuple[list[int], list[_Tok]]:
+    def _document_tokens(self, text: str) -> tuple[list[int], list[int], list[_Tok | None]]:
         cached = self._token_cache
         if cached is not None and cached[0] is text:
-            return cached[1], cached[2]
-        toks = [_Tok(m.start(), m.end(), m.group(0)) for m in _TOKEN.finditer(text)]
-        starts = [t.start for t in toks]
-        self._token_cache = (text, starts, toks)
-        return starts, toks
+            return cached[1], cached[2], cached[3]
+        spans = [m.span() for m in _TOKEN.finditer(text)]
+        starts = [st for st, _ in spans]
+        ends = [en for _, en in spans]
+        toks: list[_Tok | None] = [None] * len(spans)
+        self._token_cache = (text, starts, ends, toks)
+        return starts, ends, toks
 
     def cue_noun_matches(self, text: str, a: int, b: int) -> list[re.Match[str]]:
         """What ``cue_noun_words.finditer(text, a, b)`` finds, tried only at the start of a word that holds
