@@ -159,7 +159,8 @@ class TimeFinder:
         # pattern: those patterns open with a look-behind, which the regex engine tries at every character.
         cased = lambda ws: tuple(w[:1].upper() + w[1:] for w in ws)  # noqa: E731
         folded = lambda ws: tuple(w.lower() for w in ws)  # noqa: E731
-        needs = [(self.mdy, cased(self.months), False), (self.my, cased(self.months), False),
+        needs = [(self.dmy, cased(self.months), False), (self.mdy, cased(self.months), False),
+                 (self.my, cased(self.months), False),
                  (self.weekday, cased(self.weekdays), False), (self.season, folded(self.seasons), True),
                  (self.part_year, folded(self.parts_year), True),
                  (self.period_last, folded(t.get("period_last", [])), True),
@@ -196,10 +197,11 @@ class TimeFinder:
         may = self._possible(text, 0, len(text))
         if any(sign in text for sign in _URL_SIGNS):
             spans.extend(m.span() for m in _URL.finditer(text))
-        for rx in (self.clock, _NUMDATE, _PHONE, self.dmy):
+        for rx in (self.clock, _NUMDATE, _PHONE):
             spans.extend(m.span() for m in rx.finditer(text))
-        if self.mdy in may:
-            spans.extend(m.span() for m in self.mdy.finditer(text))
+        for rx in (self.dmy, self.mdy):
+            if rx in may:
+                spans.extend(m.span() for m in rx.finditer(text))
         for rx in (self.my, self.season, self.part_year):
             if rx not in may:
                 continue
@@ -241,7 +243,7 @@ class TimeFinder:
             if d:
                 found.append(TimeExpr(m.start(), m.end(), d.isoformat(), "explicit"))
         may = self._possible(text, start, end)
-        for rx in (self.dmy, self.mdy) if self.mdy in may else (self.dmy,):
+        for rx in (self.dmy, self.mdy) if self.mdy in may else ():
             for m in rx.finditer(text, start, end):
                 mo = self.months[m.group("m").lower().rstrip(".")]
                 day = int(m.group("d"))
