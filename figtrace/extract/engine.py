@@ -222,13 +222,10 @@ class _DocContext:
         kb = get_kb()
         self.actor_m = kb.matcher("actors", lang)
         self.place_m = kb.matcher("places", lang)
-        self.place_actor = {name: e.attrs.get("actor") for name, e in kb.places.items()}
-        self.victims_only = {name for name, e in kb.places.items() if e.attrs.get("victims_only")}
+        self.place_actor, self.victims_only, self.source_side = _kb_sides()
         self.loc_preps = self.frames.loc_preps
         (self.side, self.attack, self.own, self.victims, self.attribution_nouns,
          self.genitive) = _side_patterns(lang)
-        self.source_side = {n: e.attrs["side"] for n, e in kb.sources.items() if "side" in e.attrs}
-        self.source_side.update({n: e.attrs["side"] for n, e in kb.metonyms.items() if "side" in e.attrs})
         self.blocked = self.times.blocked_spans(text)
         # "KYIV, Ukraine —", "CAIRO/JERUSALEM —": where the reporter filed from, not a side in the story
         self.datelines = [m.span(1) for rx in (_DATELINE, _PLACE_DATELINE) for m in rx.finditer(text)]
@@ -1027,6 +1024,18 @@ def _force_patterns(lang: str) -> tuple[Any, Any, Any, Any, Any]:
     return (compile_phrases(fr.get("force_nouns", [])), compile_phrases(fr.get("downed_cues", [])),
             compile_phrases(fr.get("agent_prepositions", [])), compile_phrases(fr.get("state_personnel", [])),
             compile_phrases(fr.get("target_nouns", [])))
+
+
+@cache
+def _kb_sides() -> tuple[dict[str, str | None], frozenset[str], dict[str, str]]:
+    """Each place's side, the places that only ever name victims, each known source's side: read from
+    the knowledge base once, not per document (the engine only reads them)."""
+    kb = get_kb()
+    place_actor = {name: e.attrs.get("actor") for name, e in kb.places.items()}
+    victims_only = frozenset(name for name, e in kb.places.items() if e.attrs.get("victims_only"))
+    source_side = {n: e.attrs["side"] for n, e in kb.sources.items() if "side" in e.attrs}
+    source_side.update({n: e.attrs["side"] for n, e in kb.metonyms.items() if "side" in e.attrs})
+    return place_actor, victims_only, source_side
 
 
 @cache
