@@ -235,3 +235,21 @@ def test_a_newer_figure_that_closes_a_spread_removes_its_finding() -> None:
     points, members = build_points([*old, claim(3, "NIS", 120, "2025-01-20")])  # NIS's newest in January
     written, gone = update(points, members, before, {"k3"}) or ([], set())
     assert written == [] and gone == {before[0].key} and check(points, members) == []
+
+
+@settings(max_examples=200, deadline=None)
+@given(old=st.lists(point_claim_st, min_size=2, max_size=16), extra=point_claim_st)
+def test_a_point_no_rule_compares_changes_no_finding(old, extra) -> None:
+    from figtrace.reconcile.rules import can_conflict
+    from figtrace.reconcile.settings import CUMULATIVE_MEASURES, HIERARCHY
+
+    assert {m for pair in HIERARCHY for m in pair} <= CUMULATIVE_MEASURES  # what can_conflict relies on
+    claims = []
+    for i, c in enumerate([*old, extra]):
+        low = None if c["qualifier"] == "at_most" else c["value"]
+        high = None if c["qualifier"] == "more_than" else c["value"]
+        claims.append({**c, "id": i + 1, "cluster": f"k{i + 1}", "doc": f"d{i}", "low": low, "high": high,
+                       "item": None, "group": None, "quote": "q", "figure": str(c["value"]), "start": 0})
+    points, members = build_points(claims)
+    if not can_conflict(next(p for p in points if p["cluster"] == f"k{len(claims)}")):
+        assert [_row(f) for f in check(points, members)] == [_row(f) for f in check(*build_points(claims[:-1]))]

@@ -562,6 +562,16 @@ POINT_FIELDS: tuple[str, ...] = ("actor", "measure", "source", "as_of", "value",
                                  "group", "scope", "confidence", "period_start", "period_end", "cluster")
 
 
+def can_conflict(p: Point) -> bool:
+    """Whether any rule compares ``p`` with another point.
+
+    A count that may fall (not in CUMULATIVE_MEASURES, so outside the hierarchy too)
+    and does not say what it counts (no scope) is compared with nothing: such a new
+    point leaves every finding as it was.
+    """
+    return p.get("measure") in CUMULATIVE_MEASURES or p.get("scope") is not None
+
+
 def point_signature(p: Point) -> tuple[Any, ...]:
     """What of ``p`` the findings depend on (see :data:`POINT_FIELDS`)."""
     return (*(p.get(k) for k in POINT_FIELDS), None if p.get("as_of") else p.get("published"))

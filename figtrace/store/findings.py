@@ -22,6 +22,7 @@ from figtrace.model import _num
 from figtrace.reconcile.rules import (
     KINDS,
     Finding,
+    can_conflict,
     check,
     family_measures,
     measure_family,
@@ -134,7 +135,8 @@ class Findings(LedgerBase):
             if unit is None:
                 continue  # its claims are not current (a rejected review): ``changed`` names the pair
             if not old:
-                started.append((unit, cid))
+                if can_conflict(build_points(members)[0][0]):
+                    started.append((unit, cid))  # else a point no rule compares: nothing to do
             elif point_signature(build_points(old)[0][0]) != point_signature(build_points(members)[0][0]):
                 units.add(unit)
             else:
