@@ -11,7 +11,8 @@ from typing import Any
 TARGET_TEXT_PER_S = 500
 TARGET_HTML_RATIO = 1.3
 TARGET_MEMORY_MB = 500
-OTHER_RESULTS = (("ledger.md", "Ledger (bench/bench_ledger.py)"), ("html.md", "HTML path (bench/bench_html.py)"),
+OTHER_RESULTS = (("history.md", "Before and after, by issue (measured by hand)"),
+                 ("ledger.md", "Ledger (bench/bench_ledger.py)"), ("html.md", "HTML path (bench/bench_html.py)"),
                  ("scale.md", "Scale-out (bench/bench_scale.py)"), ("report.md", "Report (bench/bench_report.py)"),
                  ("web.md", "Web server (bench/bench_web.py)"),
                  ("load.md", "Dashboard under load (bench/load_test.py)"),
