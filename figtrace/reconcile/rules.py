@@ -593,21 +593,67 @@ def _check_factor(factor: float) -> None:
         raise FigtraceError(f"--factor must be greater than 1, got {factor:g}")
 
 
+class _Tally:
+    """A group's pairs as a finding needs them: how many, and the strongest (the first of equals).
+
+    Only disagreements keep their pairs, since a pair that is also a contradiction is said once, as
+    the contradiction, and that is known only when every rule has run; other groups keep a count and
+    their strongest pair, so a unit of thousands of points does not hold millions of pairs."""
+
+    __slots__ = ("best", "best_key", "n")
+
+    def __init__(self) -> None:
+        self.n = 0
+        self.best: _Hit | None = None
+        self.best_key: tuple[Any, ...] | None = None
+
+    def add(self, hit: _Hit) -> None:
+        self.n += 1
+        key = _best_key(hit)
+        if self.best_key is None or key > self.best_key:
+            self.best, self.best_key = hit, key
+
+
+Groups = dict[tuple[str, ...], "_Tally | list[_Hit]"]
+
+
 def _hits(prepared: list[Point], factor: float, focus: Focus = None,
-          touched: list[tuple[str, ...]] | None = None) -> dict[tuple[str, ...], list[_Hit]]:
-    """Every rule's hits by group; with ``focus``, only those with a focus point (and in ``touched`` the
-    group keys of the spread windows a focus point is in, whose one hit is the whole group)."""
-    groups: dict[tuple[str, ...], list[_Hit]] = defaultdict(list)
+          touched: list[tuple[str, ...]] | None = None) -> tuple[Groups, set[frozenset[str]]]:
+    """Every rule's hits by group, and the pairs that are contradictions; with ``focus``, only hits with a
+    focus point (and in ``touched`` the group keys of the spread windows a focus point is in, whose one
+    hit is the whole group). A disagreement group keeps its hits, any other group a tally."""
+    groups: Groups = {}
+    contradicted: set[frozenset[str]] = set()
     for (actor, item, group), pts in _by(prepared, "actor", "item", "group").items():
         windows: list[tuple[str, str, str]] = []
         for rule in RULES:
             found = (spread(pts, factor, focus, windows) if rule is spread  # type: ignore[call-arg]
                      else rule(pts, factor, focus))  # type: ignore[call-arg]
             for hit in found:
-                groups[_group_key(actor, item, group, hit)].append(hit)
+                key = _group_key(actor, item, group, hit)
+                held = groups.get(key)
+                if held is None:
+                    held = groups[key] = [] if key[0] == "disagreement" else _Tally()
+                if isinstance(held, list):
+                    held.append(hit)
+                else:
+                    held.add(hit)
+                if hit.kind == "contradiction":
+                    contradicted.add(_pair_key(hit))
         if touched is not None:
             touched += [("disagreement", "spread", str(actor), str(item), str(group), *w) for w in windows]
-    return groups
+    return groups, contradicted
+
+
+def _said(key: tuple[str, ...], held: _Tally | list[_Hit],
+          contradicted: set[frozenset[str]]) -> tuple[_Hit, int] | None:
+    """A group's strongest pair and its number of pairs, leaving out disagreements that are contradictions."""
+    if isinstance(held, _Tally):
+        return (held.best, held.n) if held.best is not None else None
+    hits = [h for h in held if _pair_key(h) not in contradicted]
+    if not hits:
+        return None  # the same pair is already a contradiction: say it once
+    return max(hits, key=_best_key), len(hits)
 
 
 def _pair_key(h: _Hit) -> frozenset[str]:
@@ -642,15 +688,12 @@ def _finding(key: tuple[str, ...], best: _Hit, n_hits: int, members: Members) ->
 def check(points: list[Point], members: Members, factor: float = DEFAULT_FACTOR) -> list[Finding]:
     """Every rule over the points, one finding per group: contradictions, then disagreements, then explained."""
     _check_factor(factor)
-    groups = _hits(_prepared(points), factor)
-    contradicted = {_pair_key(h) for k, hs in groups.items() if k[0] == "contradiction" for h in hs}
+    groups, contradicted = _hits(_prepared(points), factor)
     findings: list[Finding] = []
-    for key, hits in groups.items():
-        if key[0] == "disagreement":
-            hits = [h for h in hits if _pair_key(h) not in contradicted]
-            if not hits:
-                continue  # the same pair is already a contradiction: say it once
-        findings.append(_finding(key, max(hits, key=_best_key), len(hits), members))
+    for key, held in groups.items():
+        said = _said(key, held, contradicted)
+        if said is not None:
+            findings.append(_finding(key, said[0], said[1], members))
     findings.sort(key=finding_order)
     return findings
 
@@ -672,22 +715,19 @@ def update(points: list[Point], members: Members, stored: Iterable[Finding], new
     focus = {c for c in new if c in by_cluster}
     by_key = {f.key: f for f in stored}
     touched: list[tuple[str, ...]] = []
-    groups = _hits(prepared, factor, focus, touched) if focus else {}
     # a pair is a contradiction or not whatever else is stored: pairs with a new point are all here
-    contradicted = {_pair_key(h) for k, hs in groups.items() if k[0] == "contradiction" for h in hs}
+    groups, contradicted = _hits(prepared, factor, focus, touched) if focus else ({}, set())
     out: list[Finding] = []
     gone: set[str] = set()
     windows = set(touched)
-    for key, hits in groups.items():
+    for key, held in groups.items():
         if key in windows:
             continue
-        if key[0] == "disagreement":
-            hits = [h for h in hits if _pair_key(h) not in contradicted]
-            if not hits:
-                continue
-        best = max(hits, key=_best_key)
+        said = _said(key, held, contradicted)
+        if said is None:
+            continue
+        best, n_hits = said
         old = by_key.get(_gkey(key))
-        n_hits = len(hits)
         if old is not None:
             old_best = _stored_best(old, key, by_cluster, factor)
             if old_best is None:
@@ -696,7 +736,8 @@ def update(points: list[Point], members: Members, stored: Iterable[Finding], new
             best = max(best, old_best, key=_best_key)
         out.append(_finding(key, best, n_hits, members))
     for key in windows:
-        hits = groups.get(key, [])
+        held = groups.get(key, [])
+        hits = held if isinstance(held, list) else ([held.best] if held.best is not None else [])
         if hits and _contradicted(hits[0], factor):
             hits = []
         if hits:
