@@ -596,9 +596,8 @@ def _check_factor(factor: float) -> None:
 class _Tally:
     """A group's pairs as a finding needs them: how many, and the strongest (the first of equals).
 
-    Only disagreements keep their pairs, since a pair that is also a contradiction is said once, as
-    the contradiction, and that is known only when every rule has run; other groups keep a count and
-    their strongest pair, so a unit of thousands of points does not hold millions of pairs."""
+    Only a spread window keeps its pairs; every other group keeps a count and its strongest pair,
+    so a unit of thousands of points does not hold millions of pairs."""
 
     __slots__ = ("best", "best_key", "n")
 
@@ -619,27 +618,58 @@ Groups = dict[tuple[str, ...], "_Tally | list[_Hit]"]
 
 def _hits(prepared: list[Point], factor: float, focus: Focus = None,
           touched: list[tuple[str, ...]] | None = None) -> tuple[Groups, set[frozenset[str]]]:
-    """Every rule's hits by group, and the pairs that are contradictions; with ``focus``, only hits with a
-    focus point (and in ``touched`` the group keys of the spread windows a focus point is in, whose one
-    hit is the whole group). A disagreement group keeps its hits, any other group a tally."""
+    """Every rule's hits by group, and the spread pairs that are contradictions; with ``focus``, only hits
+    with a focus point (and in ``touched`` the group keys of the spread windows a focus point is in,
+    whose one hit is the whole group). A spread window keeps its hits, any other group a tally.
+
+    A disagreement is not said for a pair that is also a contradiction, which is known only once every
+    rule has run: so the rules that disagree run a second time, after the contradictions of their
+    points are known (as numbers, one per pair), instead of keeping every disagreeing pair meanwhile."""
     groups: Groups = {}
     contradicted: set[frozenset[str]] = set()
     for (actor, item, group), pts in _by(prepared, "actor", "item", "group").items():
+        at = {p["cluster"]: i for i, p in enumerate(pts)}
+        size = len(pts)
+
+        def pair(hit: _Hit, at: dict[str, int] = at, size: int = size) -> int:
+            i, j = at[hit.a["cluster"]], at[hit.b["cluster"]]
+            return i * size + j if i < j else j * size + i
+
         windows: list[tuple[str, str, str]] = []
+        contra: set[int] = set()
+        again: list[Callable[..., Any]] = []
+        spread_hits: list[_Hit] = []
         for rule in RULES:
             found = (spread(pts, factor, focus, windows) if rule is spread  # type: ignore[call-arg]
                      else rule(pts, factor, focus))  # type: ignore[call-arg]
+            deferred = False
             for hit in found:
+                if hit.kind == "contradiction":
+                    contra.add(pair(hit))
+                key = _group_key(actor, item, group, hit)
+                if key[0] == "disagreement" and rule is not spread:
+                    deferred = True  # counted in the second run, once the contradictions are known
+                    continue
+                held = groups.get(key)
+                if held is None:
+                    held = groups[key] = [] if key[0] == "disagreement" else _Tally()  # a spread window
+                if isinstance(held, list):
+                    held.append(hit)
+                    spread_hits.append(hit)
+                else:
+                    held.add(hit)
+            if deferred:
+                again.append(rule)
+        for rule in again:
+            for hit in rule(pts, factor, focus):
+                if hit.kind != "disagreement" or pair(hit) in contra:
+                    continue
                 key = _group_key(actor, item, group, hit)
                 held = groups.get(key)
                 if held is None:
-                    held = groups[key] = [] if key[0] == "disagreement" else _Tally()
-                if isinstance(held, list):
-                    held.append(hit)
-                else:
-                    held.add(hit)
-                if hit.kind == "contradiction":
-                    contradicted.add(_pair_key(hit))
+                    held = groups[key] = _Tally()
+                held.add(hit)  # type: ignore[union-attr]
+        contradicted.update(_pair_key(h) for h in spread_hits if pair(h) in contra)
         if touched is not None:
             touched += [("disagreement", "spread", str(actor), str(item), str(group), *w) for w in windows]
     return groups, contradicted
