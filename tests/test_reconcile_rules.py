@@ -334,3 +334,17 @@ def test_timeline_point_lists_every_document_of_its_cluster():
     assert p["docs"] == ["early.txt", "late.txt"]
     assert p["as_of"] == "2025-02-10"  # the most precise as-of represents the cluster
     assert p["claim_ids"] == sorted([a["id"], b["id"]])
+
+
+@pytest.mark.parametrize("bitmap_pairs", [0, 1 << 29])
+def test_contradicted_pairs_are_held_the_same_as_bits_or_as_numbers(monkeypatch, bitmap_pairs: int) -> None:
+    from figtrace.reconcile import rules
+
+    monkeypatch.setattr(rules, "BITMAP_PAIRS", bitmap_pairs)
+    held = rules._PairSet(50)
+    assert 7 not in held  # nothing held yet, nothing allocated
+    marked = {0, 7, 8, 51, 2499, 1234}
+    for k in marked:
+        held.add(k)
+    assert (held.bits is None) == (bitmap_pairs == 0)
+    assert {k for k in range(2500) if k in held} == marked

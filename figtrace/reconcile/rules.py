@@ -636,7 +636,7 @@ def _hits(prepared: list[Point], factor: float, focus: Focus = None,
             return i * size + j if i < j else j * size + i
 
         windows: list[tuple[str, str, str]] = []
-        contra: set[int] = set()
+        contra = _PairSet(size)
         again: list[Callable[..., Any]] = []
         spread_hits: list[_Hit] = []
         for rule in RULES:
@@ -673,6 +673,40 @@ def _hits(prepared: list[Point], factor: float, focus: Focus = None,
         if touched is not None:
             touched += [("disagreement", "spread", str(actor), str(item), str(group), *w) for w in windows]
     return groups, contradicted
+
+
+#: Up to this many possible pairs (64 MiB of bits) a unit marks its contradicted pairs in a bitmap.
+BITMAP_PAIRS = 1 << 29
+
+
+class _PairSet:
+    """The pairs of a unit's points (numbered ``i * size + j``) that are contradictions.
+
+    One bit per possible pair while that is small (a unit of 5,000 points: 3 MB, where a set of a few
+    million numbers took hundreds of MB), else a set of the numbers."""
+
+    __slots__ = ("bits", "numbers", "size")
+
+    def __init__(self, size: int):
+        self.size = size
+        self.bits: bytearray | None = None
+        self.numbers: set[int] | None = None
+
+    def add(self, k: int) -> None:
+        if self.bits is None and self.numbers is None:
+            if self.size * self.size <= BITMAP_PAIRS:
+                self.bits = bytearray((self.size * self.size + 7) // 8)
+            else:
+                self.numbers = set()
+        if self.bits is not None:
+            self.bits[k >> 3] |= 1 << (k & 7)
+        else:
+            self.numbers.add(k)  # type: ignore[union-attr]
+
+    def __contains__(self, k: int) -> bool:
+        if self.bits is not None:
+            return bool(self.bits[k >> 3] >> (k & 7) & 1)
+        return self.numbers is not None and k in self.numbers
 
 
 def _said(key: tuple[str, ...], held: _Tally | list[_Hit],
