@@ -199,8 +199,8 @@ def _after_last(mem: dict[str, Any]) -> str:
     return (f" The peak came after the last article: {last['peak_mb']:.0f} MB while the articles were read "
             f"(at {last['seconds']:.0f} s), {mem['peak_mb']:.0f} MB during the batch's closing recount of "
             f"findings (the run took {mem['seconds']:.0f} s in all), which rebuilds each touched unit (an "
-            "actor's measure family) whole; the unit's set of contradicted pairs grows with the square of its "
-            "points.")
+            "actor's measure family) whole: in memory it holds a count and the strongest pair per group and "
+            "one bit per contradicted pair; in time it still compares every pair of the unit's points.")
 
 
 def gaps(r: dict[str, Any]) -> list[str]:
