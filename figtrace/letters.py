@@ -8,6 +8,7 @@ classes are built once from the character database, as ranges.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 
 #: Code points scanned: the Basic Multilingual Plane holds every cased alphabet in use.
@@ -42,6 +43,6 @@ UPPER = _ranges(lambda ch: ch.isalpha() and ch.isupper())
 LOWER = _ranges(lambda ch: ch.isalpha() and ch.islower())
 
 #: Letters that ``re``'s case-insensitive matching folds to another letter than ``str.lower`` does
-#: (dotted and dotless i, long s, the Kelvin sign): a text holding one cannot be tested for a word
-#: with ``word in text.lower()`` in place of the regex engine.
-FOLDED_OTHERWISE = "\\u0130\\u0131\\u017f\\u212a"
+#: (dotted and dotless i, long s, the Kelvin sign): a text where this finds one cannot be tested for
+#: a word with ``word in text.lower()`` in place of the regex engine.
+FOLDS_OTHERWISE = re.compile("[\\u0130\\u0131\\u017f\\u212a]")

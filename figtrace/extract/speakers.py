@@ -28,7 +28,7 @@ from figtrace.extract.numbers import finder as number_finder
 from figtrace.kb import get_kb
 from figtrace.lang import get_lexicon
 from figtrace.lang.phrases import compile_labelled, compile_phrases
-from figtrace.letters import FOLDED_OTHERWISE, LOWER, UPPER
+from figtrace.letters import FOLDS_OTHERWISE, LOWER, UPPER
 
 #: Tokens a noun phrase may span at most: a speaker is named in a few words.
 MAX_TOKENS = 14
@@ -38,7 +38,7 @@ _TOKEN = re.compile(r"(?:[^\W\d_]\.){2,}|[^\W_](?:[\w'.\-]*\w)?|[^\w\s]")
 #: A clause boundary whatever the language: a semicolon or a spaced dash.
 CLAUSE_BREAK = re.compile(r";|\s[–—]\s")
 _WORD_CHAR = re.compile(r"[\w\-]")
-_FOLDS_OTHERWISE = re.compile(f"[{FOLDED_OTHERWISE}]")
+_ABBR = re.compile(rf"\(\s*([{UPPER}][{UPPER}{LOWER}0-9/\-.]{{1,12}})\s*\)")
 
 
 def _occurrences(text: str, word: str) -> list[int]:
@@ -48,8 +48,6 @@ def _occurrences(text: str, word: str) -> list[int]:
         found.append(i)
         i = text.find(word, i + 1)
     return found
-
-_ABBR = re.compile(rf"\(\s*([{UPPER}][{UPPER}{LOWER}0-9/\-.]{{1,12}})\s*\)")
 
 
 @dataclass(frozen=True, slots=True)
@@ -216,7 +214,7 @@ class SpeakerReader:
         done = -1
         window = text[a:b]
         low = window.lower()
-        if len(low) != len(window) or _FOLDS_OTHERWISE.search(window):
+        if len(low) != len(window) or FOLDS_OTHERWISE.search(window):
             hits = [h.start() for h in self._cue_noun_any.finditer(text, a, b)]
         else:  # substring search in C, far cheaper than a case-insensitive alternation tried at every character
             hits = sorted(a + i for noun in self.cue_nouns if noun in low for i in _occurrences(low, noun))

@@ -19,7 +19,7 @@ from functools import cache
 from figtrace.extract.spans import drop_overlaps
 from figtrace.lang import get_lexicon
 from figtrace.lang.phrases import compile_phrases
-from figtrace.letters import FOLDED_OTHERWISE
+from figtrace.letters import FOLDS_OTHERWISE
 from figtrace.periods import Precision, iso_at, precise_date
 
 #: "seit … <date>": how far before a date (characters, words) its "since" may stand.
@@ -38,7 +38,6 @@ _NUMDATE = re.compile(
 _PHONE = re.compile(r"\+(?<!\w\+)\d[\d\s/()\-]{7,}\d")
 #: What any match of ``_URL`` holds: a scheme, "www.", an e-mail's "@", a Markdown link's "](".
 _URL_SIGNS = ("http", "www.", "@", "](")
-_FOLDS_OTHERWISE = re.compile(f"[{FOLDED_OTHERWISE}]")
 _YEAR = re.compile(r"(1(?<![\d.,]1)9[5-9]\d|2(?<![\d.,]2)0\d\d)(?![\d.,]\d)(?!-(?:0[1-9]|1[0-2])(?![\d\-]))")
 
 
@@ -167,8 +166,14 @@ class TimeFinder:
                  (self.ago_before, folded(t.get("ago_before", [])), True),
                  (self.ago_after, folded(t.get("ago_after", [])), True),
                  (self.year_after, folded(t.get("year_prepositions", [])), True)]
-        self._needs: list[tuple[re.Pattern[str], tuple[str, ...], bool]] = [
-            (rx, _shortest(words), fold) for rx, words, fold in needs if rx is not None]
+        # one test per word list: the month names serve three patterns
+        by_words: dict[tuple[tuple[str, ...], bool], set[re.Pattern[str]]] = {}
+        for rx, words, fold in needs:
+            if rx is not None:
+                by_words.setdefault((_shortest(words), fold), set()).add(rx)
+        self._needs = [(words, fold, frozenset(rxs)) for (words, fold), rxs in by_words.items()]
+        #: Every keyword-led pattern: what may match where the words cannot be tested.
+        self._gated = frozenset(rx for _, _, rxs in self._needs for rx in rxs)
 
     def _possible(self, text: str, start: int, end: int) -> set[re.Pattern[str]]:
         """The keyword-led patterns that can match in ``text[start:end]``: those whose words it holds.
@@ -177,18 +182,14 @@ class TimeFinder:
         that it folds otherwise ("İ", "ı", "ſ", the Kelvin sign): with one of them, every pattern may.
         """
         window = text[start:end]
-        if _FOLDS_OTHERWISE.search(window):
-            return {rx for rx, _, _ in self._needs}
+        if FOLDS_OTHERWISE.search(window):
+            return set(self._gated)
         low = window.lower()
-        seen: dict[tuple[str, ...], bool] = {}  # the month names serve two patterns: tested once
-        may = set()
-        for rx, words, folded in self._needs:
-            found = seen.get(words)
-            if found is None:
-                hay = low if folded else window
-                found = seen[words] = any(w in hay for w in words)
-            if found:
-                may.add(rx)
+        may: set[re.Pattern[str]] = set()
+        for words, folded, rxs in self._needs:
+            hay = low if folded else window
+            if any(w in hay for w in words):
+                may |= rxs
         return may
 
     # -- numbers that are not figures -------------------------------------------
@@ -243,7 +244,7 @@ class TimeFinder:
             if d:
                 found.append(TimeExpr(m.start(), m.end(), d.isoformat(), "explicit"))
         may = self._possible(text, start, end)
-        for rx in (self.dmy, self.mdy) if self.mdy in may else ():
+        for rx in [r for r in (self.dmy, self.mdy) if r in may]:
             for m in rx.finditer(text, start, end):
                 mo = self.months[m.group("m").lower().rstrip(".")]
                 day = int(m.group("d"))

@@ -709,8 +709,7 @@ class _PairSet:
         return self.numbers is not None and k in self.numbers
 
 
-def _said(key: tuple[str, ...], held: _Tally | list[_Hit],
-          contradicted: set[frozenset[str]]) -> tuple[_Hit, int] | None:
+def _said(held: _Tally | list[_Hit], contradicted: set[frozenset[str]]) -> tuple[_Hit, int] | None:
     """A group's strongest pair and its number of pairs, leaving out disagreements that are contradictions."""
     if isinstance(held, _Tally):
         return (held.best, held.n) if held.best is not None else None
@@ -755,7 +754,7 @@ def check(points: list[Point], members: Members, factor: float = DEFAULT_FACTOR)
     groups, contradicted = _hits(_prepared(points), factor)
     findings: list[Finding] = []
     for key, held in groups.items():
-        said = _said(key, held, contradicted)
+        said = _said(held, contradicted)
         if said is not None:
             findings.append(_finding(key, said[0], said[1], members))
     findings.sort(key=finding_order)
@@ -787,7 +786,7 @@ def update(points: list[Point], members: Members, stored: Iterable[Finding], new
     for key, held in groups.items():
         if key in windows:
             continue
-        said = _said(key, held, contradicted)
+        said = _said(held, contradicted)
         if said is None:
             continue
         best, n_hits = said
