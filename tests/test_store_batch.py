@@ -28,23 +28,36 @@ def _doc(i: int) -> tuple[Document, list[Claim]]:
     return doc, [claim]
 
 
-def test_a_batch_marks_pairs_stale_and_recounts_them_at_the_end(tmp_path: Path) -> None:
+def test_a_batch_counts_new_claims_as_they_come_and_recounts_changed_pairs_at_the_end(tmp_path: Path) -> None:
     with Ledger(tmp_path / "l.db") as ledger:
         with ledger.batch():
             for i in range(6):
                 ledger.add_document(*_doc(i))
+            # new documents only add: their counts are kept current, not marked stale
+            rows = ledger.conn.execute("SELECT n_claims, n_sources, n_clusters, n_documents FROM pair_stats")
+            assert [tuple(r) for r in rows] == [(6, 2, 6, 6)]
+            # a newer version of a stored article changes stored claims: the pair is recounted at the end
+            doc, claims = _doc(7)
+            first = Document(text=doc.text, name="v1.txt", url="https://example.org/a", published="2025-06-01")
+            second = Document(text=doc.text + " Neu.", name="v2.txt", url="https://example.org/a",
+                              published="2025-06-02")
+            ledger.add_document(first, [claims[0]])
+            ledger.add_document(second, [claims[0]])
             stale = ledger.conn.execute("SELECT n_claims FROM pair_stats").fetchall()
             assert [r[0] for r in stale] == [-1]
             # read while stale: counted on the fly, never -1
             (m,) = ledger.metrics()
-            assert (m["n_claims"], m["n_sources"]) == (6, 2)
-        assert tuple(ledger.conn.execute("SELECT n_claims, n_sources FROM pair_stats").fetchone()) == (6, 2)
+            assert (m["n_claims"], m["n_sources"]) == (7, 2)
+        assert tuple(ledger.conn.execute("SELECT n_claims, n_sources FROM pair_stats").fetchone()) == (7, 2)
 
 
 def test_stale_rows_left_by_a_killed_batch_are_recounted_by_the_next_writer(tmp_path: Path) -> None:
     with Ledger(tmp_path / "l.db") as ledger:
         ledger._batch_depth = 1  # as if the process died inside a batch
-        ledger.add_document(*_doc(1))
+        doc, claims = _doc(1)
+        for n in (1, 2):  # a second version of one article: the pair is left stale
+            ledger.add_document(Document(text=f"{doc.text} v{n}", name=f"v{n}.txt", url="https://example.org/a",
+                                         published="2025-06-01"), claims)
     with Ledger(tmp_path / "l.db") as ledger:
         assert ledger.conn.execute("SELECT n_claims FROM pair_stats").fetchone()[0] == -1
         with ledger.batch():

@@ -52,6 +52,19 @@ def _recount(ledger: Ledger) -> list[tuple[Any, ...]]:
     return sorted((_row(f) for f in check(*build_points(claims))), key=repr)
 
 
+def _overview(ledger: Ledger) -> tuple[list[tuple[Any, ...]], list[tuple[Any, ...]]]:
+    """The stored overview rows and a recount of every current claim (pairs compared as NOCASE does)."""
+    def fold(x: Any) -> Any:
+        return None if x is None else x.translate(str.maketrans("ABCDEFGHIJKLMNOPQRSTUVWXYZ",
+                                                                "abcdefghijklmnopqrstuvwxyz"))
+    stored = sorted(((fold(r[0]), fold(r[1]), *r[2:]) for r in ledger.conn.execute(
+        "SELECT actor, measure, n_claims, n_sources, n_clusters, n_documents FROM pair_stats")), key=repr)
+    recount = sorted(((fold(r[0]), fold(r[1]), *r[2:]) for r in ledger.conn.execute(
+        "SELECT actor, measure, count(*), count(DISTINCT source), count(DISTINCT cluster), count(DISTINCT doc_id) "
+        "FROM claims WHERE current = 1 GROUP BY actor, measure")), key=repr)
+    return stored, recount
+
+
 def _document(i: int, claims: list[dict[str, Any]], url: int, day: int) -> tuple[Document, list[Any]]:
     doc = Document(text=f"Report {i}: " + " ".join(f"{c['value']} {c['measure']}" for c in claims),
                    name=f"d{i}.txt", url=f"https://example.org/{url}" if url else None,
@@ -83,16 +96,22 @@ def test_findings_kept_per_unit_equal_a_recount_of_every_claim(tmp_path_factory,
                 for doc, found in items:
                     ledger.add_document(doc, found)
             assert _stored(ledger) == _recount(ledger)
+            stored_counts, recounted = _overview(ledger)
+            assert stored_counts == recounted
         stored = [claims for batch in batches for claims, _, _ in batch]
         for pick, day in reprints:  # another outlet prints a stored document's figures: they join its clusters
             with ledger.batch():
                 ledger.add_documents([_document(i, stored[pick % len(stored)], 0, day)])
             i += 1
             assert _stored(ledger) == _recount(ledger)
+            stored_counts, recounted = _overview(ledger)
+            assert stored_counts == recounted
         ids = [r[0] for r in ledger.conn.execute("SELECT id FROM claims ORDER BY id")]
         for pick, measure, actor in reviews:  # a review moves a claim to another unit
             review_claim(ledger, ids[pick % len(ids)], Review(measure=measure, actor=actor))
             assert _stored(ledger) == _recount(ledger)
+            stored_counts, recounted = _overview(ledger)
+            assert stored_counts == recounted
         assert ledger.conn.execute("SELECT count(*) FROM findings_stale").fetchone()[0] == 0
 
 

@@ -89,9 +89,11 @@ def _adjacent_clusters(conn: sqlite3.Connection, key: str, start: dt.date, end: 
         bound, strict = first, True
 
 
-def recluster_claims(conn: sqlite3.Connection, ids: Iterable[int], old_clusters: Iterable[str | None] = ()) -> int:
-    """Bring the clusters up to date after the claims ``ids`` were added or re-keyed; returns how many
-    other claims changed cluster (0: the stored clusters only gained members or new clusters began).
+def recluster_claims(conn: sqlite3.Connection, ids: Iterable[int],
+                     old_clusters: Iterable[str | None] = ()) -> list[int]:
+    """Bring the clusters up to date after the claims ``ids`` were added or re-keyed; returns the other
+    claims whose cluster changed (none: the stored clusters only gained members or new clusters began),
+    so a caller redoes what depends on those claims' clusters and nothing else.
 
     The claims must already be stored with their current ``ckey`` and merge
     bounds. ``old_clusters`` are the clusters re-keyed claims belonged to
@@ -100,7 +102,7 @@ def recluster_claims(conn: sqlite3.Connection, ids: Iterable[int], old_clusters:
     """
     ids = list(ids)
     if not ids:
-        return 0
+        return []
     rows: dict[int, tuple[str, str | None, str | None, str | None]] = {}
     for chunk in range(0, len(ids), 500):
         part = ids[chunk:chunk + 500]
@@ -131,7 +133,7 @@ def recluster_claims(conn: sqlite3.Connection, ids: Iterable[int], old_clusters:
                 changed.append((cid, i))
     conn.executemany("UPDATE claims SET cluster = ? WHERE id = ?", changed)
     # claims other than ``ids`` whose cluster changed: clusters merged, split or renamed
-    return sum(1 for cid, i in changed if i not in rows and members[i][3] != cid)
+    return [i for cid, i in changed if i not in rows and members[i][3] != cid]
 
 
 def recluster_all(conn: sqlite3.Connection, *, fill_bounds: bool = False, chunk: int = 20_000) -> int:

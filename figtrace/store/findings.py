@@ -105,25 +105,27 @@ class Findings(LedgerBase):
         self.conn.execute("INSERT OR REPLACE INTO findings_stale(actor, family, new_clusters) VALUES (?, ?, ?)",
                           (actor, family, json.dumps(sorted(set(known) | clusters))))
 
-    def _note_new_claims(self, ids: list[int], changed: Iterable[tuple[str | None, str | None]], moved: int) -> None:
+    def _note_new_claims(self, ids: list[int], changed: Iterable[tuple[str | None, str | None]]) -> None:
         """After a document's claims ``ids`` were stored and clustered: mark stale what their findings need.
 
         ``changed``: (actor, measure) pairs whose stored claims changed (an older version superseded,
-        reviews applied), always recomputed. A new claim that starts a cluster adds a point: its unit
+        reviews applied, clusters merged or renamed), always recomputed, and only those: no rule
+        compares two units, so a document of five claims where one bridged two clusters recomputes
+        one unit, not five. A new claim that starts a cluster adds a point: its unit
         is noted with that cluster, and when the batch ends only pairs with the new points are
         compared (:func:`~figtrace.reconcile.rules.update`). One that joins a stored cluster leaves
         every finding as it was when the cluster's point keeps what the rules read
         (:func:`~figtrace.reconcile.rules.point_signature`), but for the claim ids of the findings
-        that show that cluster, which are rewritten here; else its unit is recomputed. When the
-        clustering moved other claims (clusters merged, split or renamed), every unit is recomputed.
+        that show that cluster, which are rewritten here; else its unit is recomputed.
         """
         units = set(changed)
+        whole = {(_actor_key(a).casefold(), measure_family(m)) for a, m in units}
         rows = [] if not ids else self.conn.execute(
             f"SELECT id, actor, measure, cluster FROM claims WHERE id IN ({', '.join('?' * len(ids))})",
             ids).fetchall()
         joined: dict[str, set[int]] = {}
         for r in rows:
-            if moved or r["cluster"] is None:
+            if r["cluster"] is None or (_actor_key(r["actor"]).casefold(), measure_family(r["measure"])) in whole:
                 units.add((r["actor"], r["measure"]))
             else:
                 joined.setdefault(r["cluster"], set()).add(r["id"])

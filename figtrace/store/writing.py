@@ -101,6 +101,32 @@ def check_claims(doc: Document, claims: list[Claim]) -> None:
         _check_claim(doc, i, c)
 
 
+#: What a new document adds to the overview row of one (actor, measure) pair: its current claims there,
+#: and the sources and clusters among them that no other current claim of the pair has. Comparisons
+#: with the columns use their collations (actor, measure and source NOCASE), as the recount's GROUP BY
+#: and count(DISTINCT) do. A source is probed in the timeline index (actor, measure, current, source, ...,
+#: id: the document's own claims are told apart by id, without reading a row), a cluster by its members
+#: (the rows the clustering has just read).
+_NEW_COUNTS = """
+SELECT count(*),
+       count(DISTINCT (CASE WHEN NOT EXISTS (
+           SELECT 1 FROM claims o WHERE o.actor IS :a AND o.measure = :m AND o.current = 1
+           AND o.source = n.source AND o.id NOT IN (SELECT value FROM json_each(:ids))) THEN n.source END)
+           COLLATE NOCASE),
+       count(DISTINCT CASE WHEN NOT EXISTS (
+           SELECT 1 FROM claims o WHERE o.cluster = n.cluster AND o.actor IS :a AND o.measure = :m
+           AND o.current = 1 AND o.id NOT IN (SELECT value FROM json_each(:ids))) THEN n.cluster END)
+FROM claims n WHERE n.doc_id = :doc AND n.actor IS :a AND n.measure = :m AND n.current = 1
+"""
+
+_ASCII_LOWER = str.maketrans("ABCDEFGHIJKLMNOPQRSTUVWXYZ", "abcdefghijklmnopqrstuvwxyz")
+
+
+def _fold(pair: tuple[Any, Any]) -> tuple[Any, Any]:
+    """An (actor, measure) pair as SQLite's NOCASE compares it (ASCII letters only), for one overview row."""
+    return tuple(None if x is None else str(x).translate(_ASCII_LOWER) for x in pair)  # type: ignore[return-value]
+
+
 #: Write-ahead log pages between checkpoints during a batch (16,384 pages of 4 KiB: a 64 MiB log at most).
 BATCH_CHECKPOINT_PAGES = 16_384
 
@@ -193,17 +219,55 @@ class Writing(LedgerBase):
         sources = {r[2 + _CLAIM_COLUMNS.index("source")] for r in rows}
         conn.executemany("INSERT OR IGNORE INTO sources(name) VALUES (?)", [(s,) for s in sources])
         changed |= reapply(self, doc.url or doc.name, doc.id)  # reviews outlive re-ingest
-        pairs |= changed
         ids = [r[0] for r in conn.execute("SELECT id FROM claims WHERE doc_id = ?", (doc.id,))] if rows else []
         # the new claims join (or bridge) only the clusters their periods reach
-        moved = recluster_claims(conn, ids) if ids else 0
-        self._note_new_claims(ids, changed, moved)  # type: ignore[attr-defined]
-        if getattr(self, "_batch_depth", 0):
-            self._mark_stale(pairs)
-        else:
-            self._refresh_stats(pairs)
+        moved = recluster_claims(conn, ids) if ids else []
+        for chunk in range(0, len(moved), 500):  # clusters merged or renamed: their pairs' cluster counts change
+            part = moved[chunk:chunk + 500]
+            changed |= {(r[0], r[1]) for r in conn.execute(
+                f"SELECT DISTINCT actor, measure FROM claims WHERE id IN ({', '.join('?' * len(part))})", part)}
+        self._note_new_claims(ids, changed)  # type: ignore[attr-defined]
+        self._count_new(doc.id, ids, pairs, changed)
+        if not getattr(self, "_batch_depth", 0):
             self._refresh_findings(self._stale_units())  # type: ignore[attr-defined]
         return True
+
+    def _count_new(self, doc_id: str, ids: list[int], pairs: set[tuple[Any, Any]],
+                   changed: set[tuple[Any, Any]]) -> None:
+        """Bring the overview rows of a new document's pairs up to date.
+
+        A pair whose stored claims did not change only gains: its new claims, this document, and each
+        source and cluster of the new claims that none of its other current claims has (one probe of
+        the timeline index per new claim, on the pages its insert just wrote). Recounting the pair
+        instead read every claim of it, which grows with the ledger (issue 13). A pair whose stored
+        claims changed (a superseded version, a review, clusters merged or renamed) is recounted:
+        at once, or in a batch marked stale and recounted when the batch ends.
+        """
+        conn = self.conn
+        recount = {_fold(p) for p in changed}
+        done: set[tuple[Any, Any]] = set()
+        own = json.dumps(ids)
+        for pair in pairs:
+            key = _fold(pair)
+            if key in recount or key in done:
+                continue
+            done.add(key)
+            actor, measure = pair
+            n, sources, clusters = conn.execute(
+                _NEW_COUNTS, {"doc": doc_id, "ids": own, "a": actor, "m": measure}).fetchone()
+            if not n:
+                continue
+            updated = conn.execute(
+                "UPDATE pair_stats SET n_claims = n_claims + ?, n_sources = n_sources + ?, "
+                "n_clusters = n_clusters + ?, n_documents = n_documents + 1 "
+                "WHERE actor IS ? AND measure = ? AND n_claims >= 0", (n, sources, clusters, actor, measure)).rowcount
+            if not updated and conn.execute("SELECT 1 FROM pair_stats WHERE actor IS ? AND measure = ?",
+                                            (actor, measure)).fetchone() is None:  # a new pair (else: stale)
+                conn.execute("INSERT INTO pair_stats VALUES (?, ?, ?, ?, ?, 1)", (actor, measure, n, sources, clusters))
+        if getattr(self, "_batch_depth", 0):
+            self._mark_stale(changed)
+        else:
+            self._refresh_stats(changed)
 
     def _mark_stale(self, pairs: Iterable[tuple[str | None, str]]) -> None:
         """In a batch, only mark the pairs a document touched (n_claims = -1), in its own transaction.
