@@ -274,6 +274,7 @@ def _hierarchy_pairs() -> list[tuple[str, str]]:
 
 
 _HIERARCHY_PAIRS = _hierarchy_pairs()
+_HIERARCHY_MEASURES = frozenset(m for pair in _HIERARCHY_PAIRS for m in pair)
 
 
 def _families() -> dict[str, str]:
@@ -376,9 +377,10 @@ def measure_hierarchy(points: list[Point], factor: float, focus: Focus = None) -
     two sources a factor apart on the CONFUSABLE pairs, the smaller counting
     the part.
     """
-    by_measure = _by(points, "measure")
+    # each measure's points in time order, sorted once: a measure is in several pairs of the hierarchy
+    dated = {m: _dated(pts) for (m,), pts in _by(points, "measure").items() if m in _HIERARCHY_MEASURES}
     for part, whole in _HIERARCHY_PAIRS:
-        parts, wholes = _dated(by_measure.get((part,), [])), _dated(by_measure.get((whole,), []))
+        parts, wholes = dated.get(part), dated.get(whole)
         if not parts or not wholes:
             continue
         starts = [pb.start for pb, _ in wholes]
@@ -761,8 +763,8 @@ def check(points: list[Point], members: Members, factor: float = DEFAULT_FACTOR)
     return findings
 
 
-def update(points: list[Point], members: Members, stored: Iterable[Finding], new: set[str],
-           factor: float = DEFAULT_FACTOR) -> tuple[list[Finding], set[str]] | None:
+def update(points: list[Point], members: Members, stored: Iterable[Finding] | Callable[[set[str]], Iterable[Finding]],
+           new: set[str], factor: float = DEFAULT_FACTOR) -> tuple[list[Finding], set[str]] | None:
     """The findings of ``points`` from those ``stored`` for them without the points of the ``new`` clusters.
 
     Equal to :func:`check` over all the points, provided the other points are as they were when
@@ -770,19 +772,23 @@ def update(points: list[Point], members: Members, stored: Iterable[Finding], new
     group's new pairs are counted with its stored ones and its strongest pair is the stronger of the
     two; a spread window with a new point is worked out again whole. Returns the findings to write
     (each replaces the stored one of its key) and the keys of stored findings that are gone, or None
-    when ``stored`` does not fit the points (then recompute with :func:`check`).
+    when ``stored`` does not fit the points (then recompute with :func:`check`). ``stored`` may be a
+    function from group keys (``Finding.key``) to the stored findings of those keys: only the groups
+    with a new pair are read (a unit of a large ledger holds many more).
     """
     _check_factor(factor)
     prepared = _prepared(points)
     by_cluster = {p["cluster"]: p for p in prepared}
     focus = {c for c in new if c in by_cluster}
-    by_key = {f.key: f for f in stored}
     touched: list[tuple[str, ...]] = []
     # a pair is a contradiction or not whatever else is stored: pairs with a new point are all here
     groups, contradicted = _hits(prepared, factor, focus, touched) if focus else ({}, set())
     out: list[Finding] = []
     gone: set[str] = set()
     windows = set(touched)
+    if callable(stored):
+        stored = stored({_gkey(k) for k in groups} | {_gkey(k) for k in windows})
+    by_key = {f.key: f for f in stored}
     for key, held in groups.items():
         if key in windows:
             continue
