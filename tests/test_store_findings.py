@@ -21,7 +21,7 @@ from figtrace.model import Document
 from figtrace.reconcile.rules import check, measure_family
 from figtrace.reconcile.timeline import build_points
 from figtrace.store import Ledger
-from figtrace.store.findings import _COLUMNS, _row
+from figtrace.store.findings import _COLUMNS, _SELECT_FOR_RULES, _row
 from figtrace.store.queries import _SELECT_CLAIMS, _row_to_claim
 from figtrace.store.reviews import Review, review_claim
 from figtrace.store.synth import make_claim
@@ -133,6 +133,15 @@ def test_a_batch_recomputes_only_the_units_it_touched(tmp_path: Path) -> None:
         assert _stored(ledger) == _recount(ledger)
         families = {r[0] for r in ledger.conn.execute("SELECT DISTINCT family FROM findings")}
         assert families == {measure_family("killed"), "captured"}
+
+
+def test_a_unit_is_read_from_the_timeline_index_alone(tmp_path: Path) -> None:
+    """The closing recount reads every claim of a touched unit: one index range, no row per claim."""
+    with Ledger(tmp_path / "l.db") as ledger:
+        where, args = ledger._unit_where("Russia", measure_family("killed"))
+        plan = " ".join(r[3] for r in ledger.conn.execute(
+            "EXPLAIN QUERY PLAN " + _SELECT_FOR_RULES + f" WHERE c.current = 1 AND {where}", args))
+        assert "COVERING INDEX claims_timeline" in plan, plan
 
 
 def test_migrating_a_ledger_that_kept_findings_per_actor(tmp_path: Path) -> None:
