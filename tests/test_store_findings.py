@@ -62,6 +62,11 @@ def _overview(ledger: Ledger) -> tuple[list[tuple[Any, ...]], list[tuple[Any, ..
     recount = sorted(((fold(r[0]), fold(r[1]), *r[2:]) for r in ledger.conn.execute(
         "SELECT actor, measure, count(*), count(DISTINCT source), count(DISTINCT cluster), count(DISTINCT doc_id) "
         "FROM claims WHERE current = 1 GROUP BY actor, measure")), key=repr)
+    # each source's claims and documents, counted as they are written
+    stored += sorted(tuple(r) for r in ledger.conn.execute("SELECT name, n_claims, n_documents FROM sources"))
+    recount += sorted(tuple(r) for r in ledger.conn.execute(
+        "SELECT s.name, count(c.id), count(DISTINCT c.doc_id) FROM sources s "
+        "LEFT JOIN claims c ON c.source = s.name AND c.current = 1 GROUP BY s.name"))
     return stored, recount
 
 
@@ -164,6 +169,10 @@ def test_migrating_a_ledger_that_kept_findings_per_actor(tmp_path: Path) -> None
     conn.execute("CREATE TABLE findings_stale (actor TEXT PRIMARY KEY COLLATE NOCASE)")
     conn.execute("INSERT INTO findings_stale VALUES ('Gaza')")
     conn.execute("ALTER TABLE findings DROP COLUMN family")
+    conn.execute("ALTER TABLE sources DROP COLUMN n_claims")
+    conn.execute("ALTER TABLE sources DROP COLUMN n_documents")
+    conn.execute("DROP INDEX claims_source")
+    conn.execute("CREATE INDEX claims_source_docs ON claims(source, current, doc_id)")
     conn.execute("DELETE FROM migrations WHERE version > 9")
     conn.execute("PRAGMA user_version = 9")
     conn.execute("COMMIT")
@@ -174,6 +183,10 @@ def test_migrating_a_ledger_that_kept_findings_per_actor(tmp_path: Path) -> None
         assert _stored(ledger) == expected  # every stored row names its family
         assert ledger.refresh_stale_findings() == 1
         assert _stored(ledger) == expected == _recount(ledger)
+        stored_counts, recounted = _overview(ledger)  # the sources' counts are filled by the migration
+        assert stored_counts == recounted
+        assert {r["name"]: (r["n_claims"], r["n_documents"]) for r in ledger.sources()} == {"UN": (3, 3),
+                                                                                           "NIS": (2, 2)}
         indexes = {r[0] for r in ledger.conn.execute("SELECT name FROM sqlite_master WHERE type = 'index'")}
         assert "findings_unit" in indexes and not {"claims_doc", "findings_actor"} & indexes
 
@@ -281,3 +294,29 @@ def test_a_point_no_rule_compares_changes_no_finding(old, extra) -> None:
     points, members = build_points(claims)
     if not can_conflict(next(p for p in points if p["cluster"] == f"k{len(claims)}")):
         assert [_row(f) for f in check(points, members)] == [_row(f) for f in check(*build_points(claims[:-1]))]
+
+
+def test_source_counts_follow_reviews_rejections_and_new_versions(tmp_path: Path) -> None:
+    """Each source's claims and documents are counted as they are written; every change moves them exactly."""
+    def counts(ledger: Ledger) -> dict[str, tuple[int, int]]:
+        stored_counts, recounted = _overview(ledger)
+        assert stored_counts == recounted
+        return {r["name"]: (r["n_claims"], r["n_documents"]) for r in ledger.sources() if r["n_claims"]}
+
+    with Ledger(tmp_path / "l.db") as ledger:
+        first = Document(text="v1", name="a.txt", url="https://example.org/a", published="2025-02-03")
+        found = [make_claim("a.txt", source=s, value=v) for s, v in (("UN", 1), ("UN", 2), ("NIS", 3))]
+        ledger.add_document(first, found)
+        ledger.add_document(Document(text="b", name="b.txt", published="2025-02-04"),
+                            [make_claim("b.txt", source="un", value=4)])
+        assert counts(ledger) == {"UN": (3, 2), "NIS": (1, 1)}  # "un" is the source "UN", as NOCASE compares
+        ids = {c["figure"]: c["id"] for c in ledger.claims()}
+        review_claim(ledger, ids["3"], Review(source="Ukrainian armed forces"))
+        assert counts(ledger) == {"UN": (3, 2), "Ukrainian armed forces": (1, 1)}
+        review_claim(ledger, ids["1"], Review(reject=True))
+        assert counts(ledger) == {"UN": (2, 2), "Ukrainian armed forces": (1, 1)}
+        with ledger.batch():  # a newer version of the article: the old one's claims leave, the reviews come back
+            second = Document(text="v2", name="a.txt", url="https://example.org/a", published="2025-02-05")
+            ledger.add_document(second, [make_claim("a.txt", source=s, value=v)
+                                         for s, v in (("UN", 1), ("UN", 2), ("NIS", 3), ("NIS", 5))])
+        assert counts(ledger) == {"UN": (2, 2), "Ukrainian armed forces": (1, 1), "NIS": (1, 1)}

@@ -119,11 +119,13 @@ def _apply(ledger: Ledger, row: sqlite3.Row | dict[str, Any], values: dict[str, 
     new = {**{k: row[k] for k in ("qualifier", "value", "low", "high", "item")}, "group": row["grp"], **values}
     ckey = claim_key(new)
     current = 0 if rejected or row["superseded_by"] else 1
+    conn.execute("INSERT OR IGNORE INTO sources(name) VALUES (?)", (values["source"],))
+    before = ledger._source_snapshot([row["doc_id"]])
     conn.execute("UPDATE claims SET source = ?, measure = ?, actor = ?, ckey = ?, reviewed = ?, rejected = ?, "
                  "current = ? WHERE id = ?",
                  (values["source"], values["measure"], values["actor"], ckey, int(reviewed), int(rejected),
                   current, row["id"]))
-    conn.execute("INSERT OR IGNORE INTO sources(name) VALUES (?)", (values["source"],))
+    ledger._count_sources(before, ledger._source_snapshot([row["doc_id"]]))
     if ckey != row["ckey"]:  # it leaves its cluster (which may split) and joins those of its new key
         recluster_claims(conn, [row["id"]])
     ledger._refresh_stats({(row["actor"], row["measure"]), (values["actor"], values["measure"])})

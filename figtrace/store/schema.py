@@ -362,6 +362,23 @@ CREATE INDEX claims_timeline ON claims(
 """
 
 
+#: Each source's claims and documents are counted as they are written (``sources.n_claims``,
+#: ``sources.n_documents``, current claims only), as ``pair_stats`` counts pairs, so the index by source
+#: no longer carries the document: ``(source, current, doc_id)`` put every new claim on a page of its own
+#: (document ids are hashes), ``(source, current)`` puts it at the end of its source's range, next to the
+#: claims before it (0.35 ms less per document at 1,000,000 claims, bench/bench_ledger.py). The counts
+#: are filled from the old index before it goes.
+_SOURCE_COUNTS = """
+ALTER TABLE sources ADD COLUMN n_claims INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE sources ADD COLUMN n_documents INTEGER NOT NULL DEFAULT 0;
+UPDATE sources SET
+    n_claims = (SELECT count(*) FROM claims c WHERE c.source = sources.name AND c.current = 1),
+    n_documents = (SELECT count(DISTINCT c.doc_id) FROM claims c WHERE c.source = sources.name AND c.current = 1);
+DROP INDEX claims_source_docs;
+CREATE INDEX claims_source ON claims(source, current);
+"""
+
+
 MIGRATIONS: tuple[Migration, ...] = (
     Migration("core tables", _CORE),
     Migration("full-text search over quotes", _FTS),
@@ -376,6 +393,7 @@ MIGRATIONS: tuple[Migration, ...] = (
     Migration("index choices for a flat ingest", _UNIT_INDEXES),
     Migration("stale findings units name their new points", _NEW_POINTS),
     Migration("timeline index covers what the consistency rules read", _RULES_COVERED),
+    Migration("claims and documents counted per source", _SOURCE_COUNTS),
 )
 
 SCHEMA_VERSION = len(MIGRATIONS)

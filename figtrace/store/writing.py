@@ -185,6 +185,37 @@ class Writing(LedgerBase):
         d["m_start"], d["m_end"] = merge_bounds(c.as_of, doc.published)
         return (doc.id, idx, *(d[k] for k in _CLAIM_COLUMNS))
 
+    def _source_snapshot(self, doc_ids: Iterable[str]) -> dict[tuple[str, str], int]:
+        """Current claims per (document, source) of some documents, sources folded as NOCASE compares them."""
+        out: dict[tuple[str, str], int] = {}
+        ids = list(doc_ids)
+        for chunk in range(0, len(ids), 500):
+            part = ids[chunk:chunk + 500]
+            for doc_id, source, n in self.conn.execute(
+                    f"SELECT doc_id, source, count(*) FROM claims WHERE doc_id IN ({', '.join('?' * len(part))}) "
+                    "AND current = 1 GROUP BY doc_id, source", part):
+                key = (doc_id, str(source).translate(_ASCII_LOWER))
+                out[key] = out.get(key, 0) + n
+        return out
+
+    def _count_sources(self, before: dict[tuple[str, str], int], after: dict[tuple[str, str], int]) -> None:
+        """Move the per-source counts by what changed between two snapshots of the same documents.
+
+        A source gains or loses the claims that became or stopped being current under it, and a
+        document when it got its first current claim of the source or lost its last one: exact, and
+        touching only the documents that changed (counting a source afresh reads all its claims).
+        """
+        delta: dict[str, list[int]] = {}
+        for key in before.keys() | after.keys():
+            b, a = before.get(key, 0), after.get(key, 0)
+            if a == b:
+                continue
+            d = delta.setdefault(key[1], [0, 0])
+            d[0] += a - b
+            d[1] += (a > 0) - (b > 0)
+        self.conn.executemany("UPDATE sources SET n_claims = n_claims + ?, n_documents = n_documents + ? "
+                              "WHERE name = ?", [(n, docs, source) for source, (n, docs) in delta.items()])
+
     def _insert(self, doc: Document, rows: list[tuple[Any, ...]]) -> bool:
         conn = self.conn
         if conn.execute("SELECT 1 FROM documents WHERE id = ?", (doc.id,)).fetchone():
@@ -202,8 +233,12 @@ class Writing(LedgerBase):
         )
         pairs = {(r[2 + _CLAIM_COLUMNS.index("actor")], r[2 + _CLAIM_COLUMNS.index("measure")]) for r in rows}
         changed: set[tuple[Any, Any]] = set()  # pairs whose stored claims changed: their findings are recomputed
+        versions: list[str] = []  # older versions of the article, whose claims stop being current
         if doc.url and version > 1:
             old = "SELECT id FROM documents WHERE url = ? AND id != ? AND superseded_by IS NULL"
+            versions = [r[0] for r in conn.execute(old, (doc.url, doc.id))]
+        before = self._source_snapshot(versions)
+        if versions:
             changed |= {(r[0], r[1]) for r in conn.execute(
                 f"SELECT DISTINCT actor, measure FROM claims WHERE doc_id IN ({old})", (doc.url, doc.id))}
             conn.execute(f"UPDATE claims SET current = 0 WHERE doc_id IN ({old})", (doc.url, doc.id))
@@ -219,6 +254,7 @@ class Writing(LedgerBase):
         sources = {r[2 + _CLAIM_COLUMNS.index("source")] for r in rows}
         conn.executemany("INSERT OR IGNORE INTO sources(name) VALUES (?)", [(s,) for s in sources])
         changed |= reapply(self, doc.url or doc.name, doc.id)  # reviews outlive re-ingest
+        self._count_sources(before, self._source_snapshot([*versions, doc.id]))
         ids = [r[0] for r in conn.execute("SELECT id FROM claims WHERE doc_id = ?", (doc.id,))] if rows else []
         # the new claims join (or bridge) only the clusters their periods reach
         moved = recluster_claims(conn, ids) if ids else []
@@ -338,6 +374,11 @@ class Writing(LedgerBase):
                 "INSERT INTO pair_stats SELECT actor, measure, count(*), count(DISTINCT source), "
                 "count(DISTINCT cluster), count(DISTINCT doc_id) FROM claims WHERE current = 1 "
                 "GROUP BY actor, measure")
+            conn.execute("UPDATE sources SET n_claims = 0, n_documents = 0")
+            conn.executemany(
+                "UPDATE sources SET n_claims = ?, n_documents = ? WHERE name = ?",
+                [(r[1], r[2], r[0]) for r in conn.execute(
+                    "SELECT source, count(*), count(DISTINCT doc_id) FROM claims WHERE current = 1 GROUP BY source")])
             conn.execute("INSERT OR IGNORE INTO findings_stale(actor, family) "
                          "SELECT DISTINCT coalesce(actor, ''), '*' FROM claims")
             self._refresh_findings(self._stale_units())  # type: ignore[attr-defined]
