@@ -93,6 +93,17 @@ class SourceReader:
                                        if self.separable else "(?!)")
         self.metonyms = kb.matcher("metonyms", lang)
         self.kinds = {name: e.attrs.get("kind", "") for name, e in kb.sources.items()}
+        self._cue_names: dict[str, bool] = {}
+
+    def _names_cue(self, name: str) -> bool:
+        """'UN-Angaben': a source's name that holds an attribution cue; asked per sentence of the
+        same few names, so the answer is kept per name."""
+        held = self._cue_names.get(name)
+        if held is None:
+            if len(self._cue_names) > 4096:
+                self._cue_names.clear()
+            held = self._cue_names[name] = bool(self.prefix and self.prefix.search(name.replace("-", " ")))
+        return held
 
     def mentions(self, text: str, start: int, end: int) -> list[tuple[int, int, str]]:
         return [(m.start(), m.end(), self.sources.label(m)) for m in self.sources.finditer(text, start, end)]
@@ -119,7 +130,7 @@ class SourceReader:
                 return Attribution(name, s_, e_, ":")
         for s_, e_, name in known:
             # "nach UN-Angaben", "according to Israeli tallies": the name carries its own cue
-            if self.prefix is not None and self.prefix.search(text[s_:e_].replace("-", " ")):
+            if self._names_cue(text[s_:e_]):
                 return Attribution(name, s_, e_, text[s_:e_])
         opened = self._open(text, a, b, cues)
         if opened is None or opened.kind in WEAK_KINDS:

@@ -322,13 +322,12 @@ class TimeFinder:
             return found
         out = []
         for t in found:
-            lead = text[max(0, t.start - SINCE_REACH): t.start]
             m = None
-            for m2 in self.since.finditer(lead):
+            for m2 in self.since.finditer(text, max(0, t.start - SINCE_REACH), t.start):
                 m = m2
-            between = lead[m.end():].split() if m else []
-            if t.kind == "explicit" and t.period and m and len(between) <= SINCE_WORDS and not re.search(
-                    r"[,;.]", lead[m.end():]):
+            gap = text[m.end(): t.start] if m else ""
+            if t.kind == "explicit" and t.period and m and len(gap.split()) <= SINCE_WORDS and not re.search(
+                    r"[,;.]", gap):
                 # "seit Kriegsbeginn im Oktober 2023", "since the war began in October 2023"
                 begin = t.period.split("..")[0]
                 end = pub.iso if pub else None

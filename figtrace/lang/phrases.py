@@ -129,8 +129,8 @@ class PhrasePattern:
         self.keys_by_len: dict[int, set[str]] = {}
         for k in by_key:
             self.keys_by_len.setdefault(len(k), set()).add(k)
-        self._cache: dict[int, tuple[str, list[int]]] = {}
-        self._big: tuple[str, list[int]] | None = None
+        self._cache: dict[int, _Seen] = {}
+        self._big: _Seen | None = None
         # entries that start with a sign ("%", "€", "-jährige") are few: scan for them directly
         self.odd = re.compile(boundary("(?:" + "|".join(alts[i] for i in odd) + ")")) if odd else None
 
@@ -151,57 +151,91 @@ class PhrasePattern:
                 best = m
         return best
 
-    def _candidates(self, text: str) -> list[int]:
-        """Word starts where some entry may begin: the text's prefixes met with the entries' keys."""
+    def _state(self, text: str) -> _Seen:
+        """The text's candidate word starts and the matches already worked out there."""
         big = self._big
-        if big is not None and big[0] is text:
-            return big[1]
-        cached = self._cache.get(id(text))
-        if cached is not None and cached[0] is text:
-            return cached[1]
+        if big is not None and big.text is text:
+            return big
+        seen = self._cache.get(id(text))
+        if seen is not None and seen.text is text:
+            return seen
         index = _token_index(text)
         found: set[int] = set()
         for k, keys in self.keys_by_len.items():
             by_prefix = index[k]
             for key in keys.intersection(by_prefix):
                 found.update(by_prefix[key])
-        cand = sorted(found)
+        seen = _Seen(text, sorted(found))
         if len(text) >= BIG_TEXT:  # a document: kept apart, so sentences never push it out
-            self._big = (text, cand)
-            return cand
+            self._big = seen
+            return seen
         if len(self._cache) > 8:
             self._cache.clear()
-        self._cache[id(text)] = (text, cand)
-        return cand
+        self._cache[id(text)] = seen
+        return seen
 
-    def finditer(self, text: str, pos: int = 0, endpos: int | None = None):  # type: ignore[no-untyped-def]
-        endpos = len(text) if endpos is None else endpos
-        cand = self._candidates(text)
-        found: list[re.Match[str]] = []
-        last = -1
+    def _candidates(self, text: str) -> list[int]:
+        """Word starts where some entry may begin: the text's prefixes met with the entries' keys."""
+        return self._state(text).cand
+
+    def _scan(self, text: str, pos: int, endpos: int | None, first: bool) -> list[re.Match[str]]:
+        """Leftmost non-overlapping matches in ``text[pos:endpos]`` (only the first when ``first``).
+
+        The engine asks about the same document many times, window by window, so the match at each
+        word start is kept per text. A window's end changes a match only when the match runs past it
+        or the end cuts a word (then the boundary check sees the cut, not the word): only then is the
+        match worked out again for the window.
+        """
+        size = len(text)
+        if endpos is None or endpos > size:
+            endpos = size
+        seen = self._state(text)
+        cand = seen.cand
         i = bisect_left(cand, pos)
         n = len(cand)
-        while i < n and cand[i] < endpos:
-            start = cand[i]
-            if start >= last:
-                m = self._at(text, start, text[start: start + KEY_LEN].lower()[:KEY_LEN], endpos)
+        found: list[re.Match[str]] = []
+        if i < n and cand[i] < endpos:
+            memo = seen.memo if endpos == size or not _WORDISH.match(text, endpos) else None
+            last = -1
+            while i < n:
+                start = cand[i]
+                if start >= endpos:
+                    break
+                i += 1
+                if start < last:
+                    continue
+                if memo is None:
+                    m = self._at(text, start, text[start: start + KEY_LEN].lower()[:KEY_LEN], endpos)
+                else:
+                    m = memo.get(start, _UNSEEN)
+                    if m is _UNSEEN:
+                        m = memo[start] = self._at(text, start, text[start: start + KEY_LEN].lower()[:KEY_LEN],
+                                                   size)
+                    if m is not None and m.end() > endpos:
+                        m = self._at(text, start, text[start: start + KEY_LEN].lower()[:KEY_LEN], endpos)
                 if m:
                     found.append(m)
+                    if first and self.odd is None:
+                        return found
                     last = m.end()
-            i += 1
         if self.odd is not None:
-            extra = list(self.odd.finditer(text, pos, endpos))
-            if extra:
-                merged = sorted(found + extra, key=lambda m: (m.start(), _rank(m)))
+            extra = self.odd.search(text, pos, endpos) if first else None
+            extra_all = ([extra] if extra else []) if first else list(self.odd.finditer(text, pos, endpos))
+            if extra_all:
+                merged = sorted(found + extra_all, key=lambda m: (m.start(), _rank(m)))
                 found, last = [], -1
                 for m in merged:
                     if m.start() >= last:
                         found.append(m)
                         last = m.end()
-        return iter(found)
+        return found[:1] if first else found
+
+    def finditer(self, text: str, pos: int = 0, endpos: int | None = None):  # type: ignore[no-untyped-def]
+        return iter(self._scan(text, pos, endpos, False))
 
     def search(self, text: str, pos: int = 0, endpos: int | None = None) -> re.Match[str] | None:
-        return next(self.finditer(text, pos, endpos), None)
+        found = self._scan(text, pos, endpos, True)
+        return found[0] if found else None
 
     def match(self, text: str, pos: int = 0, endpos: int | None = None) -> re.Match[str] | None:
         endpos = len(text) if endpos is None else endpos
@@ -214,6 +248,23 @@ class PhrasePattern:
 
     def fullmatch(self, text: str, pos: int = 0, endpos: int | None = None) -> re.Match[str] | None:
         return self.regex.fullmatch(text, pos, len(text) if endpos is None else endpos)
+
+
+#: A window end that cuts no word: the boundary check after a match sees the same there as in the whole text.
+_WORDISH = re.compile(r"[\w\-]")
+_UNSEEN = object()
+
+
+class _Seen:
+    """One text as a pattern has met it: where entries may begin, and the match found at each start
+    (``None``: none) when the window reaches the text's end."""
+
+    __slots__ = ("cand", "memo", "text")
+
+    def __init__(self, text: str, cand: list[int]):
+        self.text = text
+        self.cand = cand
+        self.memo: dict[int, re.Match[str] | None] = {}
 
 
 def _rank(m: re.Match[str]) -> int:
