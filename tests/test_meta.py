@@ -166,6 +166,51 @@ def test_detect_language():
     )
 
 
+_GERMAN = ("Nach Angaben der Behörden wurden bei dem Angriff auf die Stadt mindestens zwölf Menschen getötet. "
+           "Die Armee teilte mit, dass sie die Lage unter Kontrolle habe, und kündigte eine Untersuchung an. "
+           "Es sei der schwerste Angriff auf die Region seit dem Beginn des Jahres, hieß es aus der Verwaltung.")
+_ENGLISH = ("At least twelve people were killed in the attack on the city, the authorities said on Monday. "
+            "The army said that it had the situation under control and that an inquiry had been opened. "
+            "It was the heaviest attack on the region since the start of the year, according to officials.")
+
+
+@pytest.mark.parametrize("text, code", [(_GERMAN, "de"), (_ENGLISH, "en")])
+def test_function_words_decide_a_plain_text_as_the_identifier_would(text, code):
+    from figtrace.lang import available_languages
+    from figtrace.meta.language import _by_function_words, _identifier
+
+    langs = tuple(available_languages())
+    assert _by_function_words(text, langs) == code
+    assert _identifier(langs).classify(text)[0] == code
+    assert detect_language(text) == code
+
+
+def test_function_words_leave_mixed_and_short_texts_to_the_identifier():
+    from figtrace.lang import available_languages
+    from figtrace.meta.language import _by_function_words
+
+    langs = tuple(available_languages())
+    half = _GERMAN[:160] + " " + _ENGLISH[:160]  # a quote in the other language: no clear lead
+    assert _by_function_words(half, langs) is None
+    assert _by_function_words("Die Armee und der Staat", langs) is None  # too few to tell
+    assert detect_language(half) in ("de", "en")
+
+
+def test_a_language_without_function_words_turns_the_count_off(lang_root):
+    from figtrace.meta.language import _by_function_words, _function_words
+
+    for code, words in (("aa", '["alpha", "beta"]'), ("bb", None)):
+        (lang_root / code).mkdir()
+        (lang_root / code / "sentences.toml").write_text(
+            f"function_words = {words}\n" if words else "abbreviations = []\n", encoding="utf-8")
+    _function_words.cache_clear()
+    try:
+        assert _by_function_words("alpha beta " * 20, ("aa", "bb")) is None  # no count can speak for "bb"
+        assert _by_function_words("alpha beta " * 20, ("aa",)) == "aa"
+    finally:
+        _function_words.cache_clear()
+
+
 def test_bad_date_lexicon_lists_every_problem(lang_root):
     (lang_root / "xx").mkdir()
     (lang_root / "xx" / "dates.toml").write_text(

@@ -62,7 +62,7 @@ SCHEMA: dict[str, dict[str, str]] = {
         "units": "map_str", "present": "strs", "since": "strs", "year_prepositions": "strs", "previous": "strs",
         "day_suffixes": "strs", "clock_words": "strs",
     },
-    "sentences": {"abbreviations": "strs", "ordinal_dot": "bool", "lowercase_letters": "str"},
+    "sentences": {"abbreviations": "strs", "ordinal_dot": "bool", "lowercase_letters": "str", "function_words": "strs"},
     "speakers": {
         "determiners": "strs", "connectors": "strs", "stop": "strs", "adverbials": "strs",
         "clause_openers": "strs", "learn_verbs": "strs", "learn_from": "strs", "relay_cues": "strs",

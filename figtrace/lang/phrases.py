@@ -163,7 +163,7 @@ class PhrasePattern:
         found: set[int] = set()
         for k, keys in self.keys_by_len.items():
             by_prefix = index[k]
-            for key in keys.intersection(by_prefix):
+            for key in by_prefix.keys() & keys:  # walks the smaller side: a short lexicon or a short text
                 found.update(by_prefix[key])
         seen = _Seen(text, sorted(found))
         if len(text) >= BIG_TEXT:  # a document: kept apart, so sentences never push it out

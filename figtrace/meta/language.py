@@ -103,5 +103,56 @@ def detect_language(text: str, default: str | None = None) -> str:
     sample = text[:SAMPLE]
     if not langs or len(_LETTER.findall(sample, 0, 400)) < MIN_LETTERS:
         return fallback
+    plain = _by_function_words(sample, langs)
+    if plain is not None:
+        return plain
     code, _prob = _identifier(langs).classify(sample)
     return code if code in langs else fallback
+
+
+#: A language wins on its function words alone with at least this many in the sample ...
+FUNCTION_WORDS_MIN = 12
+#: ... and this many times as many as any other language's.
+FUNCTION_WORDS_LEAD = 6
+_WORD = re.compile(r"[^\W\d_]+")
+
+
+def _by_function_words(sample: str, langs: tuple[str, ...]) -> str | None:
+    """The language whose function words ("der", "und"; "the", "of") fill the sample, when one does
+    by a wide margin; None leaves the choice to the statistical identifier.
+
+    Classifying costs about a millisecond per text (a byte-by-byte automaton in Python), as much as
+    extracting a short article. Nearly every news text is plainly one language: a count of its
+    commonest words settles it, and the identifier is kept for the mixed, short or unlisted ones.
+    """
+    table = _function_words(langs)
+    if table is None:
+        return None
+    counts = dict.fromkeys(langs, 0)
+    for word in _WORD.findall(sample.lower()):
+        code = table.get(word)
+        if code is not None:
+            counts[code] += 1
+    ranked = sorted(counts.items(), key=lambda kv: -kv[1])
+    best, n = ranked[0]
+    second = ranked[1][1] if len(ranked) > 1 else 0
+    return best if n >= FUNCTION_WORDS_MIN and n >= FUNCTION_WORDS_LEAD * second else None
+
+
+@lru_cache(maxsize=4)
+def _function_words(langs: tuple[str, ...]) -> dict[str, str] | None:
+    """Each language's function words (``sentences.toml``), those of two languages left out;
+    None when a language lists none (then no count can speak for it)."""
+    from figtrace.lang import load_toml
+
+    owner: dict[str, str] = {}
+    shared: set[str] = set()
+    for code in langs:
+        words = load_toml(code, "sentences.toml").get("function_words")
+        if not isinstance(words, list) or not words:
+            return None
+        for w in {str(w).lower() for w in words}:
+            if w in owner and owner[w] != code:
+                shared.add(w)
+            owner[w] = code
+    return {w: c for w, c in owner.items() if w not in shared}
