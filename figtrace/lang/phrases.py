@@ -87,10 +87,28 @@ def _small_token_index(text: str) -> dict[int, dict[str, list[int]]]:
 
 
 def _build_index(text: str) -> dict[int, dict[str, list[int]]]:
+    lowered = text.lower()
+    if len(lowered) != len(text) or "\u03a3" in text:
+        return _build_index_by_word(text)  # "İ".lower() is two characters; a capital sigma lowers by context
+    longest: dict[str, list[int]] = {}
+    for tm in _TOKEN.finditer(text):
+        st = tm.start()
+        # (a word at the text's very end may give a shorter key: no entry's key of this length meets it)
+        longest.setdefault(lowered[st: st + KEY_LEN], []).append(st)
+    index: dict[int, dict[str, list[int]]] = {KEY_LEN: longest}
+    for k in range(KEY_LEN - 1, 0, -1):  # shorter prefixes: the longer ones' starts, grouped
+        shorter: dict[str, list[int]] = {}
+        for key, starts in index[k + 1].items():
+            shorter.setdefault(key[:k], []).extend(starts)
+        index[k] = shorter
+    return index
+
+
+def _build_index_by_word(text: str) -> dict[int, dict[str, list[int]]]:
     index: dict[int, dict[str, list[int]]] = {k: {} for k in range(1, KEY_LEN + 1)}
     for tm in _TOKEN.finditer(text):
         st = tm.start()
-        low = text[st: st + KEY_LEN].lower()[:KEY_LEN]  # "İ".lower() is two characters
+        low = text[st: st + KEY_LEN].lower()[:KEY_LEN]
         for k in range(1, len(low) + 1):
             index[k].setdefault(low[:k], []).append(st)
     return index
