@@ -99,7 +99,7 @@ class _Sent:
     actors: list[tuple[int, int, str, bool]] = field(default_factory=list)  # start, end, name, after a location prep
     places: list[tuple[int, int, str, str | None]] = field(default_factory=list)  # start, end, place, actor
     sources: list[tuple[int, int, str]] = field(default_factory=list)
-    times: list[TimeExpr] = field(default_factory=list)
+    times: list[TimeExpr] | None = None  # read when a figure asks (its own sentence's, or a neighbour's)
     own: Attribution | None = None
     att: Attribution | None = None
     att_from: int | None = None  # index of the sentence the source came from
@@ -404,7 +404,7 @@ class _DocContext:
                 ms = [x for x in ms if not self._counts_speakers(x, st.own)]
             if not ms:
                 continue
-            st.times = self.times.find(text, st.s.start, st.s.end, published, inferred)
+            self._times_of(st, published, inferred)
             prev: tuple[Mention, Frame] | None = None
             frames: list[Frame] = []
             for k, m in enumerate(ms):
@@ -880,13 +880,20 @@ class _DocContext:
             return sents[j].places[-1][2]
         return None
 
+    def _times_of(self, st: _Sent, published: Published | None, inferred: bool) -> list[TimeExpr]:
+        """A sentence's time expressions, read once: a sentence with none was read again for every
+        figure after it that looked back for the story's time."""
+        if st.times is None:
+            st.times = self.times.find(self.text, st.s.start, st.s.end, published, inferred)
+        return st.times
+
     def _as_of(self, sents: list[_Sent], i: int, m: Mention, published: Published | None,
                inferred: bool, figures: list[tuple[int, int]]) -> tuple[str | None, str, str]:
         """The as-of of figure ``m``, the id of the rule that gave it (``model.RULES["as_of"]``) and why."""
         st = sents[i]
         best: tuple[float, TimeExpr] | None = None
         present: TimeExpr | None = None
-        for t in st.times:
+        for t in self._times_of(st, published, inferred):
             if (t.start < m.end and m.start < t.end) or any(a < t.end and t.start < b for a, b in figures):
                 continue  # "rund 2000 Soldaten": a figure, not the year 2000
             if t.kind == "present":
@@ -906,7 +913,8 @@ class _DocContext:
             return best[1].period, "time", f"{self.text[best[1].start:best[1].end]!r}"
         if present is not None and present.period:
             return present.period, "present", f"{self.text[present.start:present.end]!r} → publication date"
-        own_day = next((t for t in st.times if t.period and t.kind in ("relative", "explicit") and _is_day(t.period)
+        times = self._times_of(st, published, inferred)
+        own_day = next((t for t in times if t.period and t.kind in ("relative", "explicit") and _is_day(t.period)
                         and not any(a < t.end and t.start < b for a, b in figures) and self._statement_time(t)),
                        None)
         if own_day is not None:
@@ -915,19 +923,13 @@ class _DocContext:
             return own_day.period, "statement_day", \
                 f"the day of the statement: {self.text[own_day.start:own_day.end]!r}"
         if st.att_from is not None and st.att_from != i:
-            src = sents[st.att_from]
-            if not src.times:
-                src.times = self.times.find(self.text, src.s.start, src.s.end, published, inferred)
-            for t in src.times:
+            for t in self._times_of(sents[st.att_from], published, inferred):
                 if t.period:
                     return t.period, "source_time", f"the time of the source's statement: {self.text[t.start:t.end]!r}"
         for j in range(i - 1, max(-1, i - CONTEXT_TIME_SENTENCES - 1), -1):
             # "On Monday, 70 were killed. … 27 died in Homs.": the story's event time runs on
-            prev = sents[j]
-            if not prev.times:
-                prev.times = self.times.find(self.text, prev.s.start, prev.s.end, published, inferred)
-            event = next((t for t in prev.times if t.period and t.kind in ("relative", "explicit")
-                          and _is_day(t.period)), None)
+            event = next((t for t in self._times_of(sents[j], published, inferred)
+                          if t.period and t.kind in ("relative", "explicit") and _is_day(t.period)), None)
             if event is not None:
                 return event.period, "story_time", f"the story's time just before: {self.text[event.start:event.end]!r}"
         if published is not None:
