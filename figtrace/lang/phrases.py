@@ -147,6 +147,7 @@ class PhrasePattern:
         self.keys_by_len: dict[int, set[str]] = {}
         for k in by_key:
             self.keys_by_len.setdefault(len(k), set()).add(k)
+        self._tries_by_low: dict[str, tuple[re.Pattern[str], ...]] = {}
         self._cache: dict[int, _Seen] = {}
         self._big: _Seen | None = None
         # entries that start with a sign ("%", "€", "-jährige") are few: scan for them directly
@@ -156,14 +157,28 @@ class PhrasePattern:
     def regex(self) -> re.Pattern[str]:
         return re.compile(self.pattern)
 
+    def _tries(self, low: str) -> tuple[re.Pattern[str], ...]:
+        """The groups whose key begins a word starting with ``low`` (its lowered first letters), worked
+        out once per such start: a group is compiled when a text first needs it."""
+        tries = self._tries_by_low.get(low)
+        if tries is None:
+            found = []
+            for k in self.lens:
+                rx = self.groups.get(low[:k])
+                if rx is None:
+                    continue
+                if isinstance(rx, str):
+                    rx = self.groups[low[:k]] = re.compile(rx)
+                found.append(rx)
+            tries = self._tries_by_low[low] = tuple(found)
+        return tries
+
     def _at(self, text: str, pos: int, low: str, endpos: int) -> re.Match[str] | None:
+        tries = self._tries(low)
+        if len(tries) == 1:
+            return tries[0].match(text, pos, endpos)
         best: re.Match[str] | None = None
-        for k in self.lens:
-            rx = self.groups.get(low[:k])
-            if rx is None:
-                continue
-            if isinstance(rx, str):
-                rx = self.groups[low[:k]] = re.compile(rx)
+        for rx in tries:
             m = rx.match(text, pos, endpos)
             if m and (best is None or _rank(m) < _rank(best)):
                 best = m
