@@ -644,9 +644,13 @@ class SpeakerReader:
         after an article or adjective ("der armenischen Hauptstadt Eriwan").
         """
         toks = self.tokens(text, s, e)
-        covered = self._covered(text, s, e)
+        covered: list[tuple[int, int]] = []
+        read = False
 
         def entity(t: _Tok) -> bool:
+            nonlocal covered, read
+            if not read:  # read only for a phrase with a run of capitalised words ("officials" has none)
+                covered, read = self._covered(text, s, e), True
             return any(a <= t.start and t.end <= b for a, b in covered) or t.low in self.cue_nouns \
                 or self._is_time(t)
 
@@ -670,9 +674,10 @@ class SpeakerReader:
             # "Observatory for Human Rights": a run joined to others is part of an organisation's name
             joined = (prev is not None and prev.low in self.name_joiners and prev.low not in self.det) or (
                 nxt is not None and nxt.low in self.name_joiners and j + 1 < len(toks) and toks[j + 1].cap)
-            titled = cut > 0 and self._title(text, run[cut - 1])
-            counted = self.caps_nouns and bool(name) and bool(self.numbers.find(text, name[0].start, name[-1].end))
-            if opened and not joined and not counted and (2 <= len(name) <= 4 or (len(name) == 1 and titled)):
+            titled = len(name) == 1 and cut > 0 and self._title(text, run[cut - 1])
+            # (where nouns are capitalised, a run with a number in it counts something: no name; asked last)
+            if opened and not joined and (2 <= len(name) <= 4 or titled) and not (
+                    self.caps_nouns and self.numbers.find(text, name[0].start, name[-1].end)):
                 return name[0].start, name[-1].end, text[name[0].start: name[-1].end]
             i = j
         return None
