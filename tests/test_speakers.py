@@ -7,12 +7,14 @@ its relays), never the explanation text.
 from __future__ import annotations
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 import figtrace
 from figtrace.extract.attribution import source_reader
 from figtrace.extract.speakers import speaker_reader
 from figtrace.extract.timeref import Published
-from figtrace.extract.typography import normalize_typography
+from figtrace.extract.typography import _PLAIN, normalize_typography
 
 
 def own(text: str, lang: str):  # type: ignore[no-untyped-def]
@@ -109,6 +111,16 @@ def test_typography_keeps_offsets() -> None:
     plain = normalize_typography(text)
     assert len(plain) == len(text)
     assert plain == "\"Zitat\" – Lebanon's health ministry"
+
+
+_ODD = "".join(chr(k) for k in _PLAIN) + "\u00ad"
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(alphabet=st.sampled_from(_ODD + "aü '\"-x\n"), max_size=60) | st.text(max_size=60))
+def test_typography_is_one_character_for_one(text: str) -> None:
+    # each odd character becomes its plain form, as one table lookup per character would make it
+    assert normalize_typography(text) == text.translate(_PLAIN).replace("\u00ad", "-")
 
 
 @pytest.mark.parametrize(("value", "iso", "precision"), [
