@@ -91,15 +91,25 @@ def _build_index(text: str) -> dict[int, dict[str, list[int]]]:
     if len(lowered) != len(text) or "\u03a3" in text:
         return _build_index_by_word(text)  # "İ".lower() is two characters; a capital sigma lowers by context
     longest: dict[str, list[int]] = {}
+    held = longest.get
     for tm in _TOKEN.finditer(text):
         st = tm.start()
         # (a word at the text's very end may give a shorter key: no entry's key of this length meets it)
-        longest.setdefault(lowered[st: st + KEY_LEN], []).append(st)
+        key = lowered[st: st + KEY_LEN]
+        starts = held(key)
+        if starts is None:
+            longest[key] = [st]
+        else:
+            starts.append(st)
     index: dict[int, dict[str, list[int]]] = {KEY_LEN: longest}
     for k in range(KEY_LEN - 1, 0, -1):  # shorter prefixes: the longer ones' starts, grouped
         shorter: dict[str, list[int]] = {}
         for key, starts in index[k + 1].items():
-            shorter.setdefault(key[:k], []).extend(starts)
+            group = shorter.get(key[:k])
+            if group is None:
+                shorter[key[:k]] = list(starts)
+            else:
+                group.extend(starts)
         index[k] = shorter
     return index
 
