@@ -18,6 +18,7 @@ from hypothesis import strategies as st
 from figtrace.extract.numbers import finder
 from figtrace.extract.timeref import _NUMDATE, _PHONE, _YEAR, _alt, time_finder
 from figtrace.lang import get_lexicon
+from figtrace.letters import UPPER
 
 LANGS = ("de", "en")
 
@@ -143,3 +144,39 @@ def test_cue_nouns_found_by_substring_as_by_their_pattern(lang: str, data: st.Da
     b = data.draw(st.integers(a, len(text)))
     assert [m.span() for m in sp.cue_noun_matches(text, a, b)] == \
         [m.span() for m in sp.cue_noun_words.finditer(text, a, b)]
+
+
+# -- reading and cleaning: scans that begin with the character they need, then look behind it -------
+
+_LANGUAGE_NEUTRAL = {
+    # name: (the form with its look-behind first, the scan in use)
+    "teaser words": (rf"(?<![\w-])[{UPPER}][\w-]*", "figtrace.clean.teaser:_TOKEN"),
+    "iso date": (r"(?<![\w.])(?P<y>\d{4})-(?P<m>\d{2})-(?P<d>\d{2})(?!\d)", "figtrace.lang.dates:_ISO"),
+    "iso month": (r"(?<![\w.\-])(?P<y>\d{4})-(?P<m>0[1-9]|1[0-2])(?![\d\-])", "figtrace.lang.dates:_ISO_MONTH"),
+    "sentence end": (r"(?<![.!?…])[.!?…]++[\"'”“»«’)\]]*(?=[\s\u00a0]+[\"'„“»«‚(\[]?[^\W\d_]|[\s\u00a0]+\d)",
+                     "figtrace.extract.sentences:_CANDIDATE"),
+}
+_NEUTRAL_PIECES = st.sampled_from([
+    "2025", "1999", "06", "13", "-", ".", "..", "!", "?", "…", "!?", "\"", "”", "»", ")", " ", "\u00a0", "\n",
+    "Nord", "korea", "Ä", "é", "x", "_", "a.b", "K", "İ", "ſ", "Σ", "3", "w-", "(", "'", "„",
+])
+
+
+def _in_use(where: str) -> re.Pattern[str]:
+    import importlib
+
+    module, name = where.split(":")
+    return getattr(importlib.import_module(module), name)
+
+
+@settings(max_examples=400, deadline=None)
+@given(pieces=st.lists(_NEUTRAL_PIECES, max_size=30), data=st.data())
+def test_character_first_scans_match_the_look_behind_ones(pieces: list[str], data: st.DataObject) -> None:
+    text = "".join(pieces)
+    a = data.draw(st.integers(0, len(text)))
+    b = data.draw(st.integers(a, len(text)))
+    for name, (old, where) in _LANGUAGE_NEUTRAL.items():
+        ref, new = re.compile(old), _in_use(where)
+        for lo, hi in ((0, len(text)), (a, b)):
+            want = [(m.span(), m.groups()) for m in ref.finditer(text, lo, hi)]
+            assert [(m.span(), m.groups()) for m in new.finditer(text, lo, hi)] == want, (name, text, lo, hi)

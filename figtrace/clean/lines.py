@@ -77,7 +77,7 @@ def classify(line: str, cues: Cues) -> str:
         return "table"
     if n <= 80 and cues.byline.match(s) and len(s.split()) <= 8 and not s.endswith("."):
         return "byline"
-    if n <= 200 and _EMAIL.search(s):
+    if n <= 200 and "@" in s and _EMAIL.search(s):
         return "contact"
     if _MD_LINK_LINE.match(s):
         return "link"

@@ -20,8 +20,9 @@ MIN_TAIL_TERMS = 3  # fewer topic words are no evidence either way
 MAX_TAIL_SHARE = 0.45  # a teaser is never most of the page
 STEM = 6  # prefix length that joins "Nordkorea" and "nordkoreanische"
 
-#: Capitalised words of Latin scripts; lower-case words never carry a topic here.
-_TOKEN = re.compile(rf"(?<![\w-])[{UPPER}][\w-]*")
+#: Capitalised words of Latin scripts; lower-case words never carry a topic here. The capital comes
+#: first and the look-behind after it, so the regex engine skips from capital to capital.
+_TOKEN = re.compile(rf"[{UPPER}](?<![\w-].)[\w-]*")
 #: The same words where they open a sentence (after a full stop, colon, dash or the line start).
 _INITIAL = re.compile(rf"(?:^|[.!?:;•–—])[\s\"„“”«»'‘’(\[]*([{UPPER}][\w-]*)")
 

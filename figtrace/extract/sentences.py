@@ -27,7 +27,7 @@ class Sentence:
         return doc_text[self.start: self.end]
 
 
-_CANDIDATE = re.compile(r"(?<![.!?…])[.!?…]++[\"'”“»«’)\]]*(?=[\s\u00a0]+[\"'„“»«‚(\[]?[^\W\d_]|[\s\u00a0]+\d)")
+_CANDIDATE = re.compile(r"[.!?…](?<![.!?…].)[.!?…]*+[\"'”“»«’)\]]*(?=[\s\u00a0]+[\"'„“»«‚(\[]?[^\W\d_]|[\s\u00a0]+\d)")
 _LINE = re.compile(r"[^\n\r\u2028\u2029]+")
 
 

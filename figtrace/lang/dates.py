@@ -18,9 +18,10 @@ from figtrace.lang import compile_patterns, file_label, language_file, languages
 from figtrace.periods import Precision, iso_at
 
 #: Language-neutral forms: ISO dates and clock times.
-_ISO = re.compile(r"(?<![\w.])(?P<y>\d{4})-(?P<m>\d{2})-(?P<d>\d{2})(?!\d)")
+# (each begins with a digit and looks behind it, so the regex engine skips from digit to digit)
+_ISO = re.compile(r"(?P<y>\d(?<![\w.]\d)\d{3})-(?P<m>\d{2})-(?P<d>\d{2})(?!\d)")
 #: "2025-06": a year and month as scraped pages and feeds write them (not "2014-15", a span of years)
-_ISO_MONTH = re.compile(r"(?<![\w.\-])(?P<y>\d{4})-(?P<m>0[1-9]|1[0-2])(?![\d\-])")
+_ISO_MONTH = re.compile(r"(?P<y>\d(?<![\w.\-]\d)\d{3})-(?P<m>0[1-9]|1[0-2])(?![\d\-])")
 TIME = re.compile(r"(?<!\d)(?:[01]?\d|2[0-3]):[0-5]\d(?::[0-5]\d)?")
 # A date begins where no letter or digit precedes it.
 _LEAD = r"(?<!\w)(?:"
@@ -105,6 +106,8 @@ def url_dates(text: str) -> list[DateMention]:
 
 def blank_times(text: str) -> str:
     """Times replaced by spaces, so a date glued to a time ("14:4916.06.2025") still starts cleanly."""
+    if ":" not in text:
+        return text
     return TIME.sub(lambda m: " " * (m.end() - m.start()), text)
 
 
