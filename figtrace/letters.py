@@ -9,7 +9,7 @@ classes are built once from the character database, as ranges.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 
 #: Code points scanned: the Basic Multilingual Plane holds every cased alphabet in use.
 _LIMIT = 0x10000
@@ -46,3 +46,26 @@ LOWER = _ranges(lambda ch: ch.isalpha() and ch.islower())
 #: (dotted and dotless i, long s, the Kelvin sign): a text where this finds one cannot be tested for
 #: a word with ``word in text.lower()`` in place of the regex engine.
 FOLDS_OTHERWISE = re.compile("[\\u0130\\u0131\\u017f\\u212a]")
+
+
+def starts_like(words: Iterable[str]) -> str:
+    """A look-ahead for the characters that may begin one of ``words`` under case-insensitive
+    matching: ``(?=[Jj…])``, or ``""`` when a word is empty (then anything may begin it).
+
+    Put in front of a pattern that opens with a look-behind and a list of words, it lets the regex
+    engine reject a position on one character test instead of trying the look-behind and every
+    word there. The class holds each first letter as written, in lower and upper case, and the
+    letters ``re`` folds otherwise (:data:`FOLDS_OTHERWISE`), so it never rejects a position
+    where the pattern matches.
+    """
+    firsts: set[str] = set()
+    for w in words:
+        if not w:
+            return ""
+        c = w[0]
+        firsts.update(v for v in (c, c.lower(), c.upper(), c.casefold(), c.lower().upper(), c.upper().lower())
+                      if len(v) == 1)
+    if not firsts:
+        return ""
+    firsts.update(chr(int(h, 16)) for h in re.findall(r"\\u([0-9a-f]{4})", FOLDS_OTHERWISE.pattern))
+    return "(?=[" + "".join(re.escape(c) for c in sorted(firsts)) + "])"

@@ -180,3 +180,37 @@ def test_character_first_scans_match_the_look_behind_ones(pieces: list[str], dat
         for lo, hi in ((0, len(text)), (a, b)):
             want = [(m.span(), m.groups()) for m in ref.finditer(text, lo, hi)]
             assert [(m.span(), m.groups()) for m in new.finditer(text, lo, hi)] == want, (name, text, lo, hi)
+
+
+# -- look-aheads for first letters: a position they reject is one where the words cannot begin --------
+
+@pytest.mark.parametrize("lang", LANGS)
+def test_first_letter_look_ahead_admits_every_letter_the_engine_folds(lang: str) -> None:
+    from figtrace.letters import starts_like
+
+    t = get_lexicon(lang).time
+    lists = [t.get(k) or [] for k in ("months", "weekdays", "seasons", "parts_of_year", "period_last", "ago_before",
+                                      "year_prepositions")]
+    lists.append(finder(lang)._morph.pattern.replace("\\", "").split("|"))
+    for words in filter(None, lists):
+        words = [str(w) for w in words]
+        gate = re.compile(starts_like(words))
+        may_begin = re.compile("(?i:[" + "".join(re.escape(w[0]) for w in words) + "])")
+        missed = [x for x in map(chr, range(0x10000)) if may_begin.fullmatch(x) and not gate.match(x)]
+        assert not missed, (words[:3], missed)
+
+
+@pytest.mark.parametrize("lang", LANGS)
+@settings(max_examples=200, deadline=None)
+@given(data=st.data())
+def test_keyword_scans_find_the_same_with_and_without_their_look_ahead(lang: str, data: st.DataObject) -> None:
+    tf, nf = time_finder(lang), finder(lang)
+    text = data.draw(_gate_text(lang)) + data.draw(st.sampled_from(["", " drei", " three", " zwanzig", " İn 2024"]))
+    for rx in (tf.mdy, tf.my, tf.season, tf.part_year, tf.weekday, tf.period_last, tf.ago_before, tf.year_after,
+               nf.word_scan):
+        if rx is None or "(?!x)x" in rx.pattern:
+            continue  # a language without this list: the pattern never matches
+        assert rx.pattern.startswith("(?=[")
+        plain = re.compile(rx.pattern[rx.pattern.index("])") + 2:], rx.flags)  # without "(?=[…])"
+        assert [(m.span(), m.groups()) for m in rx.finditer(text)] == [
+            (m.span(), m.groups()) for m in plain.finditer(text)], (rx.pattern[:60], text)

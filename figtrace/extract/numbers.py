@@ -19,6 +19,7 @@ from functools import cache
 from figtrace.extract.spans import drop_overlaps
 from figtrace.lang import Lexicon, get_lexicon
 from figtrace.lang.phrases import compile_labelled, compile_phrases
+from figtrace.letters import starts_like
 
 #: Digit strings this long without separators are ids, not counts.
 MAX_PLAIN_DIGITS = 7
@@ -118,8 +119,9 @@ class NumberFinder:
         morph_alt = "(?:" + "|".join(re.escape(m) for m in morphemes) + ")"
         # possessive: a glued compound is read greedily once, never re-split (no backtracking)
         token = rf"(?:{morph_alt})++" if n.get("compound_words") else morph_alt
+        # (a look-ahead for the morphemes' first letters first: see letters.starts_like)
         self.word_scan = re.compile(
-            rf"(?<![\w\-])(?i:{token}(?:[\s\-]+{token})*)(?![\w])"
+            rf"{starts_like(morphemes)}(?<![\w\-])(?i:{token}(?:[\s\-]+{token})*)(?![\w])"
         )
         scale_entries = sorted(n.get("scale_suffixes", {}).items(), key=lambda kv: -len(kv[0]))
         self._scale_labels = {k.lower(): float(v) for k, v in scale_entries}

@@ -19,7 +19,7 @@ from functools import cache
 from figtrace.extract.spans import drop_overlaps
 from figtrace.lang import get_lexicon
 from figtrace.lang.phrases import compile_phrases
-from figtrace.letters import FOLDS_OTHERWISE
+from figtrace.letters import FOLDS_OTHERWISE, starts_like
 from figtrace.periods import Precision, iso_at, precise_date
 
 #: "seit … <date>": how far before a date (characters, words) its "since" may stand.
@@ -105,20 +105,22 @@ class TimeFinder:
             rf"(?P<d>\d(?<!\d\d)\d?)\.?[\s\u00a0]+(?P<m>{mon})\.?(?:[\s\u00a0]+(?P<y>\d{{4}}))?(?!\w)")
         # "June 15, 2025"
         sfx = _alt(t.get("day_suffixes", []), cap=None)
+        # (each keyword-led pattern opens with a look-ahead for its words' first letters: see letters.starts_like)
         self.mdy = re.compile(
-            rf"(?<!\w)(?P<m>{mon})\.?[\s\u00a0]+(?P<d>\d{{1,2}})(?:{sfx})?(?!\d)(?:,?[\s\u00a0]+(?P<y>\d{{4}}))?")
+            rf"{starts_like(self.months)}(?<!\w)(?P<m>{mon})\.?[\s\u00a0]+(?P<d>\d{{1,2}})(?:{sfx})?(?!\d)(?:,?[\s\u00a0]+(?P<y>\d{{4}}))?")
         # "Januar und Februar 2025", "Anfang März", "June 2025"
         self.my = re.compile(
-            rf"(?<!\w)(?:(?P<part>{parts})[\s\u00a0]+)?(?P<m>{mon})\.?"
+            rf"{starts_like([*self.parts_year, *self.months])}(?<!\w)(?:(?P<part>{parts})[\s\u00a0]+)?(?P<m>{mon})\.?"
             rf"(?:[\s\u00a0]+\w{{1,4}}[\s\u00a0]+(?P<m2>{mon}))?(?:[\s\u00a0]+(?P<y>\d{{4}}))?(?!\w)"
         )
         self.season = re.compile(
-            rf"(?<!\w)(?P<s>{season})(?:(?:[\s\u00a0]+\w{{1,3}})?[\s\u00a0]+(?P<y>\d{{4}}))?(?!\w)", re.IGNORECASE)
+            rf"{starts_like(self.seasons)}(?<!\w)(?P<s>{season})(?:(?:[\s\u00a0]+\w{{1,3}})?[\s\u00a0]+(?P<y>\d{{4}}))?(?!\w)",
+            re.IGNORECASE)
         self.part_year = re.compile(
-            rf"(?<!\w)(?P<part>{parts})[\s\u00a0]+(?:\w{{1,4}}[\s\u00a0]+){{0,2}}(?:(?:{yw})[\s\u00a0]+)?(?P<y>\d{{4}})(?!\d)",
+            rf"{starts_like(self.parts_year)}(?<!\w)(?P<part>{parts})[\s\u00a0]+(?:\w{{1,4}}[\s\u00a0]+){{0,2}}(?:(?:{yw})[\s\u00a0]+)?(?P<y>\d{{4}})(?!\d)",
             re.IGNORECASE,
         )
-        self.weekday = re.compile(rf"(?<!\w)(?P<w>{wd})\w*", re.UNICODE)
+        self.weekday = re.compile(rf"{starts_like(self.weekdays)}(?<!\w)(?P<w>{wd})\w*", re.UNICODE)
         self.rel: list[tuple[re.Pattern[str], str]] = []
         for key in ("this_year", "last_year", "this_month", "last_month", "last_week", "this_week", "today",
                     "yesterday"):
@@ -127,13 +129,17 @@ class TimeFinder:
                 self.rel.append((p, key))
         units_alt = _alt(self.units, cap=None)
         pl = _alt(t.get("period_last", []), cap=None)
+        pl_first = starts_like(t.get("period_last", []))
         self.period_last = re.compile(
-            rf"(?<!\w)(?:{pl})[\s\u00a0]+(?:(?P<n>[\w.,]+)[\s\u00a0]+)?(?P<u>{units_alt})(?!\w)", re.IGNORECASE
+            rf"{pl_first}(?<!\w)(?:{pl})[\s\u00a0]+(?:(?P<n>[\w.,]+)[\s\u00a0]+)?(?P<u>{units_alt})(?!\w)",
+            re.IGNORECASE
         ) if pl else None
         ab = _alt(t.get("ago_before", []), cap=None)
+        ab_first = starts_like(t.get("ago_before", []))
         aa = _alt(t.get("ago_after", []), cap=None)
         self.ago_before = re.compile(
-            rf"(?<!\w)(?:{ab})[\s\u00a0]+(?P<n>[\w.,]+)[\s\u00a0]+(?P<u>{units_alt})(?!\w)", re.IGNORECASE
+            rf"{ab_first}(?<!\w)(?:{ab})[\s\u00a0]+(?P<n>[\w.,]+)[\s\u00a0]+(?P<u>{units_alt})(?!\w)",
+            re.IGNORECASE
         ) if ab else None
         self.ago_after = re.compile(
             rf"(?<![\w.,])(?P<n>[\w.,]{{1,20}})[\s\u00a0]+(?P<u>{units_alt})[\s\u00a0]+(?:{aa})(?!\w)", re.IGNORECASE
@@ -141,8 +147,9 @@ class TimeFinder:
         self.present = compile_phrases(t.get("present", []))
         self.since = compile_phrases(t.get("since", []))
         yp = _alt(t.get("year_prepositions", []), cap=None)
+        yp_first = starts_like(t.get("year_prepositions", []))
         self.year_after = re.compile(
-            rf"(?<!\w)(?i:{yp})[\s\u00a0]+(?P<y>(?:19|20)\d\d)(?![\d.,]\d)"
+            rf"{yp_first}(?<!\w)(?i:{yp})[\s\u00a0]+(?P<y>(?:19|20)\d\d)(?![\d.,]\d)"
         ) if t.get("year_prepositions") else None
         clock = _alt(t.get("clock_words", []), cap=False)
         self.clock = re.compile(r"\d(?:" + _CLOCK + (
