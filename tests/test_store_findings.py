@@ -81,7 +81,8 @@ def _document(i: int, claims: list[dict[str, Any]], url: int, day: int) -> tuple
 @given(batches=st.lists(st.lists(doc_st, min_size=1, max_size=5), min_size=1, max_size=5),
        in_batch=st.lists(st.booleans(), min_size=5, max_size=5),
        reprints=st.lists(st.tuples(st.integers(0, 10_000), st.integers(1, 28)), max_size=4),
-       reviews=st.lists(st.tuples(st.integers(0, 10_000), st.sampled_from(MEASURES), st.sampled_from(ACTORS[:3])),
+       reviews=st.lists(st.tuples(st.integers(0, 10_000), st.sampled_from(MEASURES), st.sampled_from(ACTORS[:3]),
+                                  st.sampled_from((None, None, "UN", "WHO")), st.booleans()),
                         max_size=3))
 def test_findings_kept_per_unit_equal_a_recount_of_every_claim(tmp_path_factory, batches, in_batch, reprints,
                                                                 reviews) -> None:
@@ -112,11 +113,19 @@ def test_findings_kept_per_unit_equal_a_recount_of_every_claim(tmp_path_factory,
             stored_counts, recounted = _overview(ledger)
             assert stored_counts == recounted
         ids = [r[0] for r in ledger.conn.execute("SELECT id FROM claims ORDER BY id")]
-        for pick, measure, actor in reviews:  # a review moves a claim to another unit
-            review_claim(ledger, ids[pick % len(ids)], Review(measure=measure, actor=actor))
+        for pick, measure, actor, source, reject in reviews:  # a review moves a claim to another unit or source
+            review_claim(ledger, ids[pick % len(ids)], Review(measure=measure, actor=actor, source=source,
+                                                              reject=reject))
             assert _stored(ledger) == _recount(ledger)
             stored_counts, recounted = _overview(ledger)
             assert stored_counts == recounted
+        with ledger.batch():  # newer versions of reviewed articles: old claims leave, the reviews come back
+            for url in (1, 2, 3):
+                ledger.add_documents([_document(i, stored[url % len(stored)], url, 27)])
+                i += 1
+        assert _stored(ledger) == _recount(ledger)
+        stored_counts, recounted = _overview(ledger)
+        assert stored_counts == recounted
         assert ledger.conn.execute("SELECT count(*) FROM findings_stale").fetchone()[0] == 0
 
 
