@@ -20,7 +20,7 @@ from figtrace.extract.speakers import CLAUSE_BREAK, Speaker, _Tok, speaker_reade
 from figtrace.kb import get_kb
 from figtrace.lang import get_lexicon
 from figtrace.lang.phrases import compile_phrases
-from figtrace.letters import UPPER
+from figtrace.letters import UPPER, starts_like
 
 #: How far (characters) a source may stand from the cue that binds it.
 PREFIX_REACH = 35
@@ -89,7 +89,8 @@ class SourceReader:
         self.sources = kb.matcher("sources", lang)
         self.sp = speaker_reader(lang)
         self.separable = {k.lower(): [p.lower() for p in v] for k, v in (a.get("separable") or {}).items()}
-        self.separable_rx = re.compile(r"(?i)(?<!\w)(?:" + "|".join(map(re.escape, self.separable)) + r")(?!\w)"
+        self.separable_rx = re.compile(starts_like(self.separable) + r"(?i:(?<!\w)(?:"
+                                       + "|".join(map(re.escape, self.separable)) + r")(?!\w))"
                                        if self.separable else "(?!)")
         self.metonyms = kb.matcher("metonyms", lang)
         self.kinds = {name: e.attrs.get("kind", "") for name, e in kb.sources.items()}
