@@ -233,6 +233,7 @@ class _DocContext:
         self.published = published
         self.story_country: str | None = None
         self.named_speakers: list[Attribution] = []
+        self._preps: dict[int, bool] = {}
         self.actor_counts: Counter[str] = Counter()
         self.attacker_counts: Counter[str] = Counter()
         self.forces, self.downed, self.agent_preps, self.state_personnel, self.targets = _force_patterns(lang)
@@ -271,7 +272,16 @@ class _DocContext:
         return False
 
     def _prep_before(self, start: int) -> bool:
-        """'nach Russland', 'in der Oblast Kursk', 'in eastern Russia': a place, not a side."""
+        """'nach Russland', 'in der Oblast Kursk', 'in eastern Russia': a place, not a side.
+
+        Asked of each side's name when the story's side is chosen and again sentence by sentence:
+        answered once per name."""
+        held = self._preps.get(start)
+        if held is None:
+            held = self._preps[start] = self._read_prep_before(start)
+        return held
+
+    def _read_prep_before(self, start: int) -> bool:
         window = self.text[max(0, start - 40): start]
         m = _CLAUSE_TAIL.search(window)
         before = (window[m.start() + 1:] if m else window).split()  # within the clause: a line or sentence ends it
