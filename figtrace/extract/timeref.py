@@ -37,6 +37,8 @@ _NUMDATE = re.compile(
 )
 _PHONE = re.compile(r"\+(?<!\w\+)\d[\d\s/()\-]{7,}\d")
 #: What any match of ``_URL`` holds: a scheme, "www.", an e-mail's "@", a Markdown link's "](".
+#: The lexicon's lists of relative expressions, each resolved against the publication date its own way.
+_RELATIVE = ("this_year", "last_year", "this_month", "last_month", "last_week", "this_week", "today", "yesterday")
 _URL_SIGNS = ("http", "www.", "@", "](")
 _YEAR = re.compile(r"(1(?<![\d.,]1)9[5-9]\d|2(?<![\d.,]2)0\d\d)(?![\d.,]\d)(?!-(?:0[1-9]|1[0-2])(?![\d\-]))")
 
@@ -122,11 +124,13 @@ class TimeFinder:
         )
         self.weekday = re.compile(rf"{starts_like(self.weekdays)}(?<!\w)(?P<w>{wd})\w*", re.UNICODE)
         self.rel: list[tuple[re.Pattern[str], str]] = []
-        for key in ("this_year", "last_year", "this_month", "last_month", "last_week", "this_week", "today",
-                    "yesterday"):
+        for key in _RELATIVE:
             p = compile_phrases(t.get(key, []))
             if p is not None:
                 self.rel.append((p, key))
+        # every relative expression in one pattern: a window where it finds none skips the eight (exact:
+        # wherever one of them matches, the joined pattern finds a match there or one overlapping it)
+        self.rel_any = compile_phrases([w for key in _RELATIVE for w in t.get(key, [])])
         units_alt = _alt(self.units, cap=None)
         pl = _alt(t.get("period_last", []), cap=None)
         pl_first = starts_like(t.get("period_last", []))
@@ -299,7 +303,7 @@ class TimeFinder:
             wd = self.weekdays[m.group("w").lower()]
             back = (day_pub.weekday() - wd) % 7
             found.append(TimeExpr(m.start(), m.end(), (day_pub - dt.timedelta(days=back)).isoformat(), "relative"))
-        for rx, key in self.rel:
+        for rx, key in (self.rel if self.rel_any is not None and self.rel_any.search(text, start, end) else ()):
             for m in rx.finditer(text, start, end):
                 if key in ("this_year", "last_year"):
                     ref = published.date if published is not None else None
