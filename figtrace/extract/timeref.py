@@ -303,7 +303,7 @@ class TimeFinder:
             wd = self.weekdays[m.group("w").lower()]
             back = (day_pub.weekday() - wd) % 7
             found.append(TimeExpr(m.start(), m.end(), (day_pub - dt.timedelta(days=back)).isoformat(), "relative"))
-        for rx, key in (self.rel if self.rel_any is not None and self.rel_any.search(text, start, end) else ()):
+        for rx, key in (self.rel if self.rel_any is None or self.rel_any.search(text, start, end) else ()):
             for m in rx.finditer(text, start, end):
                 if key in ("this_year", "last_year"):
                     ref = published.date if published is not None else None
