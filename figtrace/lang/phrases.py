@@ -232,19 +232,19 @@ class PhrasePattern:
         size = len(text)
         if endpos is None or endpos > size:
             endpos = size
-        seen = self._state(text)
+        seen = self._big
+        if seen is None or seen.text is not text:
+            seen = self._cache.get(id(text))
+            if seen is None or seen.text is not text:
+                seen = self._state(text)
         cand = seen.cand
         i = bisect_left(cand, pos)
-        n = len(cand)
+        j = bisect_left(cand, endpos, i)
         found: list[re.Match[str]] = []
-        if i < n and cand[i] < endpos:
+        if i < j:
             memo = seen.memo if endpos == size or not _WORDISH.match(text, endpos) else None
             last = -1
-            while i < n:
-                start = cand[i]
-                if start >= endpos:
-                    break
-                i += 1
+            for start in cand[i:j]:
                 if start < last:
                     continue
                 if memo is None:
