@@ -120,6 +120,7 @@ class NumberFinder:
         # possessive: a glued compound is read greedily once, never re-split (no backtracking)
         token = rf"(?:{morph_alt})++" if n.get("compound_words") else morph_alt
         # (a look-ahead for the morphemes' first letters first: see letters.starts_like)
+        self._words_read: dict[str, tuple[int, int, float | None]] = {}
         self.word_scan = re.compile(
             rf"{starts_like(morphemes)}(?<![\w\-])(?i:{token}(?:[\s\-]+{token})*)(?![\w])"
         )
@@ -249,9 +250,16 @@ class NumberFinder:
                 v = float(self._amount_labels[m.lastgroup or ""])
                 raw.append(Mention(m.start(), m.end(), m.start(), m.end(), v, v, v, "exact", m.group(0), "words"))
         for m in self.word_scan.finditer(text, start, end):
-            a, b = self._trim_joiners(text, m.start(), m.end())
-            v = self._word_value(text[a:b]) if a < b else None
+            words = m.group(0)
+            read = self._words_read.get(words)
+            if read is None:  # "and", "a", "ein": the same few words in every sentence, read once each
+                if len(self._words_read) > 4096:
+                    self._words_read.clear()
+                a, b = self._trim_joiners(words, 0, len(words))
+                read = self._words_read[words] = (a, b, self._word_value(words[a:b]) if a < b else None)
+            a, b, v = read
             if v is not None:
+                a, b = m.start() + a, m.start() + b
                 raw.append(Mention(a, b, a, b, v, v, v, "exact", text[a:b], "words"))
         for m in self.digit_scan.finditer(text, start, end):
             s = m.group(0)
