@@ -122,7 +122,7 @@ def test_keyword_gates_change_no_time_expression(lang: str, data: st.DataObject)
     pub = data.draw(st.sampled_from([None, "2025-06-14", "2025-06", "2025"]))
     ungated = type(tf).__new__(type(tf))
     ungated.__dict__.update(tf.__dict__)
-    ungated._possible = lambda text, start, end: set(tf._gated)  # type: ignore[method-assign]
+    ungated._scan = lambda rx, text, start, end, starts: [] if rx is None else list(rx.finditer(text, start, end))  # type: ignore[method-assign]
     ungated.rel_any = None  # every list of relative expressions tried everywhere
     assert tf.find(text, a, b, pub) == ungated.find(text, a, b, pub)
     assert tf.blocked_spans(text) == ungated.blocked_spans(text)
@@ -215,3 +215,50 @@ def test_keyword_scans_find_the_same_with_and_without_their_look_ahead(lang: str
         plain = re.compile(rx.pattern[rx.pattern.index("])") + 2:], rx.flags)  # without "(?=[…])"
         assert [(m.span(), m.groups()) for m in rx.finditer(text)] == [
             (m.span(), m.groups()) for m in plain.finditer(text)], (rx.pattern[:60], text)
+
+
+# -- keyword-led patterns tried only where one of their words begins a word ------------------------
+
+@pytest.mark.parametrize("lang", LANGS)
+def test_word_start_scans_admit_every_letter_the_engine_folds(lang: str) -> None:
+    from figtrace.extract.wordstarts import _folds
+
+    t = get_lexicon(lang).time
+    firsts = {str(w)[0] for k in ("seasons", "parts_of_year", "period_last", "ago_before", "ago_after")
+              for w in (t.get(k) or [])}
+    for c in firsts:
+        folded = re.compile(re.escape(c), re.IGNORECASE)
+        assert {x for x in map(chr, range(0x10000)) if folded.fullmatch(x)} <= set(_folds(c)), c
+
+
+@pytest.mark.parametrize("lang", LANGS)
+@settings(max_examples=300, deadline=None)
+@given(data=st.data())
+def test_keyword_patterns_tried_at_word_starts_find_what_finditer_finds(lang: str, data: st.DataObject) -> None:
+    from figtrace.extract.wordstarts import matches_from
+
+    tf = time_finder(lang)
+    text = data.draw(_gate_text(lang)) + data.draw(st.sampled_from(["", " 2024", " Jan 2024", " İn 2024"]))
+    a = data.draw(st.integers(0, len(text)))
+    b = data.draw(st.integers(a, len(text)))
+    tf._last = None
+    starts = tf._starts(text)
+    for rx, key in tf._led_by.items():
+        if rx is None or starts[key] is None:
+            continue
+        for lo, hi in ((0, len(text)), (a, b)):
+            want = [(m.span(), m.groups()) for m in rx.finditer(text, lo, hi)]
+            assert [(m.span(), m.groups()) for m in matches_from(rx, text, lo, hi, starts[key])] == want, (
+                key, text, lo, hi)
+
+
+@pytest.mark.parametrize("lang", LANGS)
+@settings(max_examples=300, deadline=None)
+@given(data=st.data())
+def test_years_read_back_to_their_preposition_are_those_year_after_finds(lang: str, data: st.DataObject) -> None:
+    tf = time_finder(lang)
+    piece = st.one_of(_gate_text(lang), st.sampled_from(
+        ["2024", "1999", "2025.", "2024,5", " ", "\u00a0", "\n", "  ", "-", "x", "İ", "ſeit", "IN", "im", "in"]))
+    text = data.draw(st.lists(piece, max_size=8).map("".join))
+    assert tf.year_after is not None
+    assert tf._years_after_prepositions(text) == [m.span("y") for m in tf.year_after.finditer(text)], text

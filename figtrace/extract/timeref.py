@@ -17,9 +17,10 @@ from dataclasses import dataclass
 from functools import cache
 
 from figtrace.extract.spans import drop_overlaps
+from figtrace.extract.wordstarts import NOWHERE, matches_from, starts_in, word_starts
 from figtrace.lang import get_lexicon
 from figtrace.lang.phrases import compile_phrases
-from figtrace.letters import FOLDS_OTHERWISE, starts_like
+from figtrace.letters import starts_like
 from figtrace.periods import Precision, iso_at, precise_date
 
 #: "seit … <date>": how far before a date (characters, words) its "since" may stand.
@@ -40,6 +41,8 @@ _PHONE = re.compile(r"\+(?<!\w\+)\d[\d\s/()\-]{7,}\d")
 #: The lexicon's lists of relative expressions, each resolved against the publication date its own way.
 _RELATIVE = ("this_year", "last_year", "this_month", "last_month", "last_week", "this_week", "today", "yesterday")
 _URL_SIGNS = ("http", "www.", "@", "](")
+#: A year after a space, as ``year_after`` reads it (its first digit first: see the note above).
+_SPACED_YEAR = re.compile(r"(?:1(?<=\s1)9|2(?<=\s2)0)\d\d(?![\d.,]\d)")
 _YEAR = re.compile(r"(1(?<![\d.,]1)9[5-9]\d|2(?<![\d.,]2)0\d\d)(?![\d.,]\d)(?!-(?:0[1-9]|1[0-2])(?![\d\-]))")
 
 
@@ -155,6 +158,9 @@ class TimeFinder:
         self.year_after = re.compile(
             rf"{yp_first}(?<!\w)(?i:{yp})[\s\u00a0]+(?P<y>(?:19|20)\d\d)(?![\d.,]\d)"
         ) if t.get("year_prepositions") else None
+        # read back from the year: a preposition that ends where the spaces before it begin
+        self._ends_preposition = re.compile(rf"(?<!\w)(?i:{yp})\Z") if t.get("year_prepositions") else None
+        self._preposition_reach = max((len(w) for w in t.get("year_prepositions", [])), default=0)
         clock = _alt(t.get("clock_words", []), cap=False)
         self.clock = re.compile(r"\d(?:" + _CLOCK + (
             rf"|(?<![\d.]\d)\d?\.\d{{2}}(?=\s*(?:{clock})\b)" if t.get("clock_words") else "") + ")")
@@ -164,68 +170,95 @@ class TimeFinder:
             rf"\d(?<![\d.,]\d)\d{{0,2}}\.(?=[\s\u00a0]+(?:{lower_alt}(?:{mon})))"
         ) if lex.sentences.get("ordinal_dot") else None
 
-        # The words each keyword-led pattern cannot match without (as it spells them: capitalised month
-        # and weekday names are matched case-sensitively). A window that holds none of them skips the
-        # pattern: those patterns open with a look-behind, which the regex engine tries at every character.
-        cased = lambda ws: tuple(w[:1].upper() + w[1:] for w in ws)  # noqa: E731
-        folded = lambda ws: tuple(w.lower() for w in ws)  # noqa: E731
-        needs = [(self.dmy, cased(self.months), False), (self.mdy, cased(self.months), False),
-                 (self.my, cased(self.months), False),
-                 (self.weekday, cased(self.weekdays), False), (self.season, folded(self.seasons), True),
-                 (self.part_year, folded(self.parts_year), True),
-                 (self.period_last, folded(t.get("period_last", [])), True),
-                 (self.ago_before, folded(t.get("ago_before", [])), True),
-                 (self.ago_after, folded(t.get("ago_after", [])), True),
-                 (self.year_after, folded(t.get("year_prepositions", [])), True)]
-        # one test per word list: the month names serve three patterns
-        by_words: dict[tuple[tuple[str, ...], bool], set[re.Pattern[str]]] = {}
-        for rx, words, fold in needs:
-            if rx is not None:
-                by_words.setdefault((_shortest(words), fold), set()).add(rx)
-        self._needs = [(words, fold, frozenset(rxs)) for (words, fold), rxs in by_words.items()]
-        #: Every keyword-led pattern: what may match where the words cannot be tested.
-        self._gated = frozenset(rx for _, _, rxs in self._needs for rx in rxs)
+        # Where each keyword-led pattern may begin: where one of its words begins a word (months and
+        # weekdays as the patterns spell them, capitalised and case-sensitive; the rest in any case).
+        # Found once per document, these few positions are all the pattern is tried at (wordstarts.py).
+        cased = lambda ws: [w[:1].upper() + w[1:] for w in ws]  # noqa: E731
+        month_starts = word_starts(cased(self.months), fold=False)
+        part_starts = word_starts(list(self.parts_year), fold=False)
+        self._leads: dict[str, re.Pattern[str] | None] = {
+            "months": month_starts,
+            "months_or_parts": _either(month_starts, part_starts),
+            "weekdays": word_starts(cased(self.weekdays), fold=False),
+            "seasons": word_starts(list(self.seasons), fold=True),
+            "parts": word_starts(list(self.parts_year), fold=True, tail=r"[\s\u00a0]"),
+            "period_last": word_starts(t.get("period_last", []), fold=True, tail=r"[\s\u00a0]"),
+            "ago_before": word_starts(t.get("ago_before", []), fold=True, tail=r"[\s\u00a0]"),
+            "ago_after": word_starts(t.get("ago_after", []), fold=True),
+        }
+        #: Each pattern led by words and the positions it may begin at; ``dmy`` and ``ago_after`` end in
+        #: their words (a month, "ago"): a window without one cannot hold them.
+        self._led_by = {self.mdy: "months", self.my: "months_or_parts", self.weekday: "weekdays",
+                        self.season: "seasons", self.part_year: "parts", self.period_last: "period_last",
+                        self.ago_before: "ago_before"}
+        self._gated_by = {self.dmy: "months", self.ago_after: "ago_after"}
+        self._last: tuple[str, dict[str, list[int] | None]] | None = None
 
-    def _possible(self, text: str, start: int, end: int) -> set[re.Pattern[str]]:
-        """The keyword-led patterns that can match in ``text[start:end]``: those whose words it holds.
+    def _starts(self, text: str) -> dict[str, list[int] | None]:
+        """Where each list's words begin a word in ``text`` (None: anywhere), kept for the last text:
+        the engine asks once for the whole document, then once per sentence."""
+        last = self._last
+        if last is not None and last[0] is text:
+            return last[1]
+        starts = {key: None if rx is None else [] if rx is NOWHERE else [m.start() for m in rx.finditer(text)]
+                  for key, rx in self._leads.items()}
+        self._last = (text, starts)
+        return starts
 
-        Lower-casing stands in for the regex engine's case-insensitive match except for four letters
-        that it folds otherwise ("İ", "ı", "ſ", the Kelvin sign): with one of them, every pattern may.
-        """
-        window = text[start:end]
-        if FOLDS_OTHERWISE.search(window):
-            return set(self._gated)
-        low = window.lower()
-        may: set[re.Pattern[str]] = set()
-        for words, folded, rxs in self._needs:
-            hay = low if folded else window
-            if any(map(hay.__contains__, words)):
-                may |= rxs
-        return may
+    def _scan(self, rx: re.Pattern[str] | None, text: str, start: int, end: int,
+              starts: dict[str, list[int] | None]) -> list[re.Match[str]]:
+        """``rx.finditer(text, start, end)``, tried only where it may begin or where its words stand."""
+        if rx is None:
+            return []
+        key = self._led_by.get(rx)
+        if key is not None:
+            at = starts[key]
+            return list(rx.finditer(text, start, end)) if at is None else matches_from(rx, text, start, end, at)
+        key = self._gated_by.get(rx)
+        if key is not None:
+            at = starts[key]
+            if at is not None and not starts_in(at, start, end):
+                return []
+        return list(rx.finditer(text, start, end))
 
     # -- numbers that are not figures -------------------------------------------
     def blocked_spans(self, text: str) -> list[tuple[int, int]]:
         spans: list[tuple[int, int]] = []
-        may = self._possible(text, 0, len(text))
+        n = len(text)
+        starts = self._starts(text)
         if any(sign in text for sign in _URL_SIGNS):
             spans.extend(m.span() for m in _URL.finditer(text))
         for rx in (self.clock, _NUMDATE, _PHONE):
             spans.extend(m.span() for m in rx.finditer(text))
         for rx in (self.dmy, self.mdy):
-            if rx in may:
-                spans.extend(m.span() for m in rx.finditer(text))
+            spans.extend(m.span() for m in self._scan(rx, text, 0, n, starts))
         for rx in (self.my, self.season, self.part_year):
-            if rx not in may:
-                continue
-            for m in rx.finditer(text):
+            for m in self._scan(rx, text, 0, n, starts):
                 if m.groupdict().get("y"):
                     spans.append(m.span("y"))
         if self.ordinal is not None:
             spans.extend(m.span() for m in self.ordinal.finditer(text))
-        if self.year_after is not None and self.year_after in may:
-            spans.extend(m.span("y") for m in self.year_after.finditer(text))
+        spans.extend(self._years_after_prepositions(text))
         spans.sort()
         return spans
+
+    def _years_after_prepositions(self, text: str) -> list[tuple[int, int]]:
+        """Where ``year_after`` finds its year: each year after spaces that follow one of the prepositions.
+
+        Read from the years back (a few per document) rather than from the prepositions ("in", "im",
+        everywhere): a match is a preposition, spaces and a year and two matches cannot overlap, so
+        these are the years of ``year_after.finditer`` (tests/test_scan_patterns.py).
+        """
+        if self.year_after is None or self._ends_preposition is None:
+            return []
+        out = []
+        for m in _SPACED_YEAR.finditer(text):
+            q = m.start()
+            while q > 0 and text[q - 1].isspace():
+                q -= 1
+            if self._ends_preposition.search(text, max(0, q - self._preposition_reach), q):
+                out.append(m.span())
+        return out
 
     # -- time expressions -------------------------------------------------------
     def find(self, text: str, start: int, end: int, published: Published | dt.date | None,
@@ -254,9 +287,9 @@ class TimeFinder:
             d = _parse_numdate(m.group(0))
             if d:
                 found.append(TimeExpr(m.start(), m.end(), d.isoformat(), "explicit"))
-        may = self._possible(text, start, end)
-        for rx in [r for r in (self.dmy, self.mdy) if r in may]:
-            for m in rx.finditer(text, start, end):
+        starts = self._starts(text)
+        for rx in (self.dmy, self.mdy):
+            for m in self._scan(rx, text, start, end, starts):
                 mo = self.months[m.group("m").lower().rstrip(".")]
                 day = int(m.group("d"))
                 y = int(m.group("y")) if m.group("y") else _year_for(mo, pub)
@@ -265,7 +298,7 @@ class TimeFinder:
                     continue
                 day = min(day, calendar.monthrange(y, mo)[1])
                 found.append(TimeExpr(m.start(), m.end(), f"{y:04d}-{mo:02d}-{day:02d}", "explicit"))
-        for m in (self.my.finditer(text, start, end) if self.my in may else ()):
+        for m in self._scan(self.my, text, start, end, starts):
             mo = self.months[m.group("m").lower().rstrip(".")]
             mo2 = self.months[m.group("m2").lower().rstrip(".")] if m.group("m2") else mo
             y = int(m.group("y")) if m.group("y") else _year_for(mo, pub)
@@ -275,11 +308,11 @@ class TimeFinder:
             y1 = y - 1 if mo > mo2 else y
             p = _fmt_month(y1, mo) if mo == mo2 else f"{_fmt_month(y1, mo)}..{_fmt_month(y, mo2)}"
             found.append(TimeExpr(m.start(), m.end(), p, "explicit"))
-        for m in (self.part_year.finditer(text, start, end) if self.part_year in may else ()):
+        for m in self._scan(self.part_year, text, start, end, starts):
             a, b = self.parts_year[m.group("part").lower()]
             y = int(m.group("y"))
             found.append(TimeExpr(m.start(), m.end(), f"{_fmt_month(y, a)}..{_fmt_month(y, b)}", "explicit"))
-        for m in (self.season.finditer(text, start, end) if self.season in may else ()):
+        for m in self._scan(self.season, text, start, end, starts):
             a, b = self.seasons[m.group("s").lower()]
             if m.group("y"):
                 y = int(m.group("y"))
@@ -296,7 +329,7 @@ class TimeFinder:
             found.append(TimeExpr(m.start(), m.end(), f"{_fmt_month(y, a)}..{_fmt_month(y2, b)}", "explicit"))
         for m in _YEAR.finditer(text, start, end):
             found.append(TimeExpr(m.start(), m.end(), m.group(1), "explicit"))
-        for m in (self.weekday.finditer(text, start, end) if self.weekday in may else ()):
+        for m in self._scan(self.weekday, text, start, end, starts):
             if day_pub is None:
                 found.append(TimeExpr(m.start(), m.end(), coarse, "relative"))
                 continue
@@ -311,9 +344,7 @@ class TimeFinder:
                     ref = pub if key in ("this_month", "last_month") else day_pub
                 found.append(TimeExpr(m.start(), m.end(), _relative(key, ref) or coarse, "relative"))
         for rx, sign in ((self.period_last, 0), (self.ago_before, 1), (self.ago_after, 1)):
-            if rx is None or rx not in may:
-                continue
-            for m in rx.finditer(text, start, end):
+            for m in self._scan(rx, text, start, end, starts):
                 n = _count(m.groupdict().get("n"), self.lang)
                 unit = self.units[m.group("u").lower()]
                 anchor = day_pub if unit in ("hour", "day", "week") else pub
@@ -348,11 +379,9 @@ class TimeFinder:
         return out
 
 
-def _shortest(words: tuple[str, ...]) -> tuple[str, ...]:
-    """The words that hold no other of the list: a text holds one of the list iff it holds one of
-    these ("Jan" stands for "Januar" too)."""
-    return tuple(w for w in sorted(set(words), key=len)
-                 if w and not any(o != w and o in w for o in words if o))
+def _either(a: re.Pattern[str] | None, b: re.Pattern[str] | None) -> re.Pattern[str] | None:
+    """The positions of either scan (None: anywhere, when either is)."""
+    return None if a is None or b is None else re.compile(f"{a.pattern}|{b.pattern}")
 
 
 def _alt(words, cap: bool | None) -> str:  # type: ignore[no-untyped-def]

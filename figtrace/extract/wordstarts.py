@@ -1,0 +1,89 @@
+"""Where a pattern led by a list of words can begin: found by a scan the regex engine runs fast.
+
+A pattern such as ``(?<!\\w)(?P<m>Januar|Februar|…)…`` opens with a look-behind, so the regex
+engine tries it at every character of a document. :func:`word_starts` compiles the positions
+where one of its words begins a word into a scan that opens with the words' first letters (a
+branch of literal characters, which the engine skips ahead to), looks behind them afterwards and
+looks ahead for the rest of the word. Those positions are few; :func:`matches_from` then tries
+the pattern only there, in order, as ``finditer`` would: every match the pattern has begins at
+one of them, so the matches are the same.
+"""
+
+from __future__ import annotations
+
+import bisect
+import re
+from collections.abc import Iterable
+
+from figtrace.letters import FOLDS_OTHERWISE
+
+
+def _folds(c: str) -> list[str]:
+    """The characters that match ``c`` under case-insensitive matching (as ``letters.starts_like``
+    gathers them: its own cases and the letters the engine folds otherwise)."""
+    pool = {c, c.lower(), c.upper(), c.casefold(), c.lower().upper(), c.upper().lower()}
+    pool.update(chr(int(h, 16)) for h in re.findall(r"\\u([0-9a-f]{4})", FOLDS_OTHERWISE.pattern))
+    rx = re.compile(re.escape(c), re.IGNORECASE)
+    return sorted(x for x in pool if len(x) == 1 and rx.fullmatch(x))
+
+
+#: The scan for a list without words: nothing begins anywhere (:func:`word_starts`).
+NOWHERE = re.compile(r"(?!x)x")
+
+
+def word_starts(words: Iterable[str], *, fold: bool, tail: str = "") -> re.Pattern[str] | None:
+    """A scan for the positions where one of ``words`` begins after no word character (followed by
+    ``tail``), matching one character there; ``fold``: the words match in any case.
+
+    Case-sensitive words make a branch per first letter, which the regex engine skips ahead to;
+    words in any case open with the class of their first letters in every case the engine folds
+    together, look behind it for a word character, then behind at the letter and ahead for the
+    rest of a word that begins with it. :data:`NOWHERE` for no words, None when a word is empty
+    (then any position may begin one).
+    """
+    by_first: dict[str, list[str]] = {}
+    firsts: set[str] = set()
+    for w in words:
+        if not w:
+            return None
+        by_first.setdefault(w[0].lower() if fold else w[0], []).append(w[1:])
+        firsts.update(_folds(w[0]) if fold else w[0])
+    if not by_first:
+        return NOWHERE
+
+    def rest(rests: list[str]) -> str:
+        return "|".join(re.escape(r) for r in sorted(set(rests), key=len, reverse=True))
+
+    if not fold:
+        return re.compile("|".join(rf"{re.escape(c)}(?<!\w.)(?=(?:{rest(rests)}){tail})"
+                                   for c, rests in by_first.items()))
+    branches = "|".join(rf"(?<=(?i:{re.escape(c)}))(?=(?i:{rest(rests)}){tail})" for c, rests in by_first.items())
+    return re.compile("[" + "".join(re.escape(c) for c in sorted(firsts)) + rf"](?<!\w.)(?:{branches})")
+
+
+def starts_in(starts: list[int], start: int, end: int) -> bool:
+    """Whether one of the sorted positions ``starts`` lies in ``[start, end)``."""
+    i = bisect.bisect_left(starts, start)
+    return i < len(starts) and starts[i] < end
+
+
+def matches_from(rx: re.Pattern[str], text: str, start: int, end: int, starts: list[int]) -> list[re.Match[str]]:
+    """``list(rx.finditer(text, start, end))`` for a pattern that matches only where it begins at one of
+    the sorted positions ``starts``: tried there alone, each after the end of the match before (the
+    pattern never matches the empty string)."""
+    out: list[re.Match[str]] = []
+    i = bisect.bisect_left(starts, start)
+    pos = start
+    n = len(starts)
+    while i < n:
+        p = starts[i]
+        i += 1
+        if p >= end:
+            break
+        if p < pos:
+            continue
+        m = rx.match(text, p, end)
+        if m is not None:
+            out.append(m)
+            pos = m.end()
+    return out
