@@ -188,10 +188,10 @@ class TimeFinder:
         }
         #: Each pattern led by words and the positions it may begin at; ``dmy`` and ``ago_after`` end in
         #: their words (a month, "ago"): a window without one cannot hold them.
-        self._led_by = {self.mdy: "months", self.my: "months_or_parts", self.weekday: "weekdays",
-                        self.season: "seasons", self.part_year: "parts", self.period_last: "period_last",
-                        self.ago_before: "ago_before"}
-        self._gated_by = {self.dmy: "months", self.ago_after: "ago_after"}
+        #: (keyed by the patterns' names: a pattern's hash reads its whole compiled code)
+        self._led_by = {"mdy": "months", "my": "months_or_parts", "weekday": "weekdays", "season": "seasons",
+                        "part_year": "parts", "period_last": "period_last", "ago_before": "ago_before"}
+        self._gated_by = {"dmy": "months", "ago_after": "ago_after"}
         self._last: tuple[str, dict[str, list[int] | None]] | None = None
 
     def _starts(self, text: str) -> dict[str, list[int] | None]:
@@ -205,16 +205,18 @@ class TimeFinder:
         self._last = (text, starts)
         return starts
 
-    def _scan(self, rx: re.Pattern[str] | None, text: str, start: int, end: int,
+    def _scan(self, name: str, text: str, start: int, end: int,
               starts: dict[str, list[int] | None]) -> list[re.Match[str]]:
-        """``rx.finditer(text, start, end)``, tried only where it may begin or where its words stand."""
+        """``rx.finditer(text, start, end)`` for the pattern ``name``, tried only where it may begin or
+        where its words stand."""
+        rx: re.Pattern[str] | None = getattr(self, name)
         if rx is None:
             return []
-        key = self._led_by.get(rx)
+        key = self._led_by.get(name)
         if key is not None:
             at = starts[key]
             return list(rx.finditer(text, start, end)) if at is None else matches_from(rx, text, start, end, at)
-        key = self._gated_by.get(rx)
+        key = self._gated_by.get(name)
         if key is not None:
             at = starts[key]
             if at is not None and not starts_in(at, start, end):
@@ -230,10 +232,10 @@ class TimeFinder:
             spans.extend(m.span() for m in _URL.finditer(text))
         for rx in (self.clock, _NUMDATE, _PHONE):
             spans.extend(m.span() for m in rx.finditer(text))
-        for rx in (self.dmy, self.mdy):
-            spans.extend(m.span() for m in self._scan(rx, text, 0, n, starts))
-        for rx in (self.my, self.season, self.part_year):
-            for m in self._scan(rx, text, 0, n, starts):
+        for name in ("dmy", "mdy"):
+            spans.extend(m.span() for m in self._scan(name, text, 0, n, starts))
+        for name in ("my", "season", "part_year"):
+            for m in self._scan(name, text, 0, n, starts):
                 if m.groupdict().get("y"):
                     spans.append(m.span("y"))
         if self.ordinal is not None:
@@ -288,8 +290,8 @@ class TimeFinder:
             if d:
                 found.append(TimeExpr(m.start(), m.end(), d.isoformat(), "explicit"))
         starts = self._starts(text)
-        for rx in (self.dmy, self.mdy):
-            for m in self._scan(rx, text, start, end, starts):
+        for name in ("dmy", "mdy"):
+            for m in self._scan(name, text, start, end, starts):
                 mo = self.months[m.group("m").lower().rstrip(".")]
                 day = int(m.group("d"))
                 y = int(m.group("y")) if m.group("y") else _year_for(mo, pub)
@@ -298,7 +300,7 @@ class TimeFinder:
                     continue
                 day = min(day, calendar.monthrange(y, mo)[1])
                 found.append(TimeExpr(m.start(), m.end(), f"{y:04d}-{mo:02d}-{day:02d}", "explicit"))
-        for m in self._scan(self.my, text, start, end, starts):
+        for m in self._scan("my", text, start, end, starts):
             mo = self.months[m.group("m").lower().rstrip(".")]
             mo2 = self.months[m.group("m2").lower().rstrip(".")] if m.group("m2") else mo
             y = int(m.group("y")) if m.group("y") else _year_for(mo, pub)
@@ -308,11 +310,11 @@ class TimeFinder:
             y1 = y - 1 if mo > mo2 else y
             p = _fmt_month(y1, mo) if mo == mo2 else f"{_fmt_month(y1, mo)}..{_fmt_month(y, mo2)}"
             found.append(TimeExpr(m.start(), m.end(), p, "explicit"))
-        for m in self._scan(self.part_year, text, start, end, starts):
+        for m in self._scan("part_year", text, start, end, starts):
             a, b = self.parts_year[m.group("part").lower()]
             y = int(m.group("y"))
             found.append(TimeExpr(m.start(), m.end(), f"{_fmt_month(y, a)}..{_fmt_month(y, b)}", "explicit"))
-        for m in self._scan(self.season, text, start, end, starts):
+        for m in self._scan("season", text, start, end, starts):
             a, b = self.seasons[m.group("s").lower()]
             if m.group("y"):
                 y = int(m.group("y"))
@@ -329,7 +331,7 @@ class TimeFinder:
             found.append(TimeExpr(m.start(), m.end(), f"{_fmt_month(y, a)}..{_fmt_month(y2, b)}", "explicit"))
         for m in _YEAR.finditer(text, start, end):
             found.append(TimeExpr(m.start(), m.end(), m.group(1), "explicit"))
-        for m in self._scan(self.weekday, text, start, end, starts):
+        for m in self._scan("weekday", text, start, end, starts):
             if day_pub is None:
                 found.append(TimeExpr(m.start(), m.end(), coarse, "relative"))
                 continue
@@ -343,8 +345,8 @@ class TimeFinder:
                 else:
                     ref = pub if key in ("this_month", "last_month") else day_pub
                 found.append(TimeExpr(m.start(), m.end(), _relative(key, ref) or coarse, "relative"))
-        for rx, sign in ((self.period_last, 0), (self.ago_before, 1), (self.ago_after, 1)):
-            for m in self._scan(rx, text, start, end, starts):
+        for name, sign in (("period_last", 0), ("ago_before", 1), ("ago_after", 1)):
+            for m in self._scan(name, text, start, end, starts):
                 n = _count(m.groupdict().get("n"), self.lang)
                 unit = self.units[m.group("u").lower()]
                 anchor = day_pub if unit in ("hour", "day", "week") else pub
