@@ -264,3 +264,26 @@ def test_years_read_back_to_their_preposition_are_those_year_after_finds(lang: s
     text = data.draw(st.lists(piece, max_size=8).map("".join))
     assert tf.year_after is not None
     assert tf._years_after_prepositions(text) == [m.span("y") for m in tf.year_after.finditer(text)], text
+
+
+@pytest.mark.parametrize("lang", LANGS)
+@settings(max_examples=300, deadline=None)
+@given(data=st.data())
+def test_number_words_gathered_by_first_letter_match_as_one_alternation(lang: str, data: st.DataObject) -> None:
+    from figtrace.letters import starts_like
+
+    f = finder(lang)
+    assert f._morph is not None
+    morph_alt = f"(?:{f._morph.pattern})"  # every morpheme, longest first, as one alternation
+    words = f._morph.pattern.replace("\\", "").split("|")
+    token = rf"(?:{morph_alt})++" if get_lexicon(lang).numbers.get("compound_words") else morph_alt
+    old = re.compile(rf"{starts_like(words)}(?<![\w\-])(?i:{token}(?:[\s\-]+{token})*)(?![\w])")
+    piece = st.one_of(st.sampled_from(words), st.sampled_from(words).map(str.upper),
+                      st.sampled_from(words).map(str.title),
+                      st.sampled_from([" ", "-", "  ", ".", "x", "3", "İ", "ı", "ſ", "K", "ẞ", "\n"]))
+    text = data.draw(st.lists(piece, max_size=12).map("".join))
+    a = data.draw(st.integers(0, len(text)))
+    b = data.draw(st.integers(a, len(text)))
+    for lo, hi in ((0, len(text)), (a, b)):
+        assert [m.span() for m in f.word_scan.finditer(text, lo, hi)] == [
+            m.span() for m in old.finditer(text, lo, hi)], (text, lo, hi)

@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from functools import cache
 
 from figtrace.extract.spans import drop_overlaps
+from figtrace.extract.wordstarts import by_first_letter
 from figtrace.lang import Lexicon, get_lexicon
 from figtrace.lang.phrases import compile_labelled, compile_phrases
 from figtrace.letters import starts_like
@@ -116,7 +117,7 @@ class NumberFinder:
             key=len, reverse=True,
         )
         self._morph = re.compile("|".join(re.escape(m) for m in morphemes), re.IGNORECASE) if morphemes else None
-        morph_alt = "(?:" + "|".join(re.escape(m) for m in morphemes) + ")"
+        morph_alt = by_first_letter(morphemes, fold=True)
         # possessive: a glued compound is read greedily once, never re-split (no backtracking)
         token = rf"(?:{morph_alt})++" if n.get("compound_words") else morph_alt
         # (a look-ahead for the morphemes' first letters first: see letters.starts_like)
