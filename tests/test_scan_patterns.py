@@ -225,8 +225,9 @@ def test_word_start_scans_admit_every_letter_the_engine_folds(lang: str) -> None
     from figtrace.extract.wordstarts import _folds
 
     t = get_lexicon(lang).time
-    firsts = {str(w)[0] for k in ("seasons", "parts_of_year", "period_last", "ago_before", "ago_after")
-              for w in (t.get(k) or [])}
+    firsts = {str(w)[0] for k in ("seasons", "parts_of_year", "period_last", "ago_before", "ago_after",
+                                  "year_prepositions") for w in (t.get(k) or [])}
+    firsts |= {w[0] for w in finder(lang)._morph.pattern.replace("\\", "").split("|")}  # type: ignore[union-attr]
     for c in firsts:
         folded = re.compile(re.escape(c), re.IGNORECASE)
         assert {x for x in map(chr, range(0x10000)) if folded.fullmatch(x)} <= set(_folds(c)), c
@@ -287,3 +288,18 @@ def test_number_words_gathered_by_first_letter_match_as_one_alternation(lang: st
     for lo, hi in ((0, len(text)), (a, b)):
         assert [m.span() for m in f.word_scan.finditer(text, lo, hi)] == [
             m.span() for m in old.finditer(text, lo, hi)], (text, lo, hi)
+
+
+@pytest.mark.parametrize("lang", LANGS)
+@settings(max_examples=300, deadline=None)
+@given(data=st.data())
+def test_the_shared_scan_finds_each_lists_word_starts(lang: str, data: st.DataObject) -> None:
+    tf = time_finder(lang)
+    piece = st.one_of(_gate_text(lang), st.sampled_from(["„", "\u00a0", "(", "😀", "—", "_", "x", "\t", "ä"]))
+    text = data.draw(st.lists(piece, max_size=8).map("".join))
+    tf._last = None
+    starts = tf._starts(text)
+    for key in tf._shared:
+        rx = tf._leads[key]
+        assert rx is not None
+        assert starts[key] == [m.start() for m in rx.finditer(text)], (key, text)

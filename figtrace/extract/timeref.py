@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from functools import cache
 
 from figtrace.extract.spans import drop_overlaps
-from figtrace.extract.wordstarts import NOWHERE, matches_from, starts_in, word_starts
+from figtrace.extract.wordstarts import NOWHERE, _folds, by_first_letter, matches_from, starts_in, word_starts
 from figtrace.lang import get_lexicon
 from figtrace.lang.phrases import compile_phrases
 from figtrace.letters import starts_like
@@ -174,18 +174,33 @@ class TimeFinder:
         # weekdays as the patterns spell them, capitalised and case-sensitive; the rest in any case).
         # Found once per document, these few positions are all the pattern is tried at (wordstarts.py).
         cased = lambda ws: [w[:1].upper() + w[1:] for w in ws]  # noqa: E731
-        month_starts = word_starts(cased(self.months), fold=False)
-        part_starts = word_starts(list(self.parts_year), fold=False)
-        self._leads: dict[str, re.Pattern[str] | None] = {
-            "months": month_starts,
-            "months_or_parts": _either(month_starts, part_starts),
-            "weekdays": word_starts(cased(self.weekdays), fold=False),
-            "seasons": word_starts(list(self.seasons), fold=True),
-            "parts": word_starts(list(self.parts_year), fold=True, tail=r"[\s\u00a0]"),
-            "period_last": word_starts(t.get("period_last", []), fold=True, tail=r"[\s\u00a0]"),
-            "ago_before": word_starts(t.get("ago_before", []), fold=True, tail=r"[\s\u00a0]"),
-            "ago_after": word_starts(t.get("ago_after", []), fold=True),
+        lists: dict[str, tuple[list[str], bool, str]] = {
+            "months": (cased(self.months), False, ""),
+            "weekdays": (cased(self.weekdays), False, ""),
+            "my_parts": (list(self.parts_year), False, ""),
+            "seasons": (list(self.seasons), True, ""),
+            "parts": (list(self.parts_year), True, r"[\s\u00a0]"),
+            "period_last": (t.get("period_last", []), True, r"[\s\u00a0]"),
+            "ago_before": (t.get("ago_before", []), True, r"[\s\u00a0]"),
+            "ago_after": (t.get("ago_after", []), True, ""),
         }
+        self._leads = {key: word_starts(words, fold=fold, tail=tail) for key, (words, fold, tail) in lists.items()}
+        # Capitalised month and weekday names are rare letters to skip to; the other lists begin with
+        # common ones ("seit", "ende", "vor"), so they share one scan from the characters before words,
+        # and each position it finds is then tried with the lists whose words begin with its letter.
+        self._shared = [key for key in ("my_parts", "seasons", "parts", "period_last", "ago_before", "ago_after")
+                        if self._leads[key] is not None and self._leads[key] is not NOWHERE]
+        shared_words = sorted({w for key in self._shared for w in lists[key][0]}, key=len, reverse=True)
+        ahead = rf"(?=(?i:{by_first_letter(shared_words, fold=True)}))"
+        # the character before a word, in three classes the engine tests fast: a space (a literal it
+        # searches for), other ASCII characters that are no word character, and any other character
+        # that is none ("\W" itself is tested per character against the Unicode tables: slower)
+        self._shared_scans = [re.compile(" " + ahead), re.compile(r"[\x00-\x1f!-/:-@\[-^`{-\x7f]" + ahead),
+                              re.compile(r"[^\x00-\x7f](?<=\W)" + ahead)] if shared_words else []
+        self._by_letter: dict[str, list[str]] = {}
+        for key in self._shared:
+            for c in {c for w in lists[key][0] for c in _folds(w[0])}:
+                self._by_letter.setdefault(c, []).append(key)
         #: Each pattern led by words and the positions it may begin at; ``dmy`` and ``ago_after`` end in
         #: their words (a month, "ago"): a window without one cannot hold them.
         #: (keyed by the patterns' names: a pattern's hash reads its whole compiled code)
@@ -200,8 +215,20 @@ class TimeFinder:
         last = self._last
         if last is not None and last[0] is text:
             return last[1]
-        starts = {key: None if rx is None else [] if rx is NOWHERE else [m.start() for m in rx.finditer(text)]
-                  for key, rx in self._leads.items()}
+        starts: dict[str, list[int] | None] = {
+            key: None if rx is None else [] if rx is NOWHERE or key in self._shared
+            else [m.start() for m in rx.finditer(text)]
+            for key, rx in self._leads.items()}
+        if self._shared_scans and text:
+            leads, by_letter, shared = self._leads, self._by_letter, self._shared
+            after = [m.end() for rx in self._shared_scans for m in rx.finditer(text)]
+            after.sort()
+            for p in (0, *after):
+                for key in by_letter.get(text[p], shared):
+                    if leads[key].match(text, p):  # type: ignore[union-attr]
+                        starts[key].append(p)  # type: ignore[union-attr]
+        months, parts = starts["months"], starts["my_parts"]
+        starts["months_or_parts"] = None if months is None or parts is None else sorted({*months, *parts})
         self._last = (text, starts)
         return starts
 
@@ -379,11 +406,6 @@ class TimeFinder:
             else:
                 out.append(t)
         return out
-
-
-def _either(a: re.Pattern[str] | None, b: re.Pattern[str] | None) -> re.Pattern[str] | None:
-    """The positions of either scan (None: anywhere, when either is)."""
-    return None if a is None or b is None else re.compile(f"{a.pattern}|{b.pattern}")
 
 
 def _alt(words, cap: bool | None) -> str:  # type: ignore[no-untyped-def]

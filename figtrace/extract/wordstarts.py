@@ -90,19 +90,24 @@ def matches_from(rx: re.Pattern[str], text: str, start: int, end: int, starts: l
 
 
 def by_first_letter(words: list[str], *, fold: bool) -> str:
-    """``(?:w1|w2|…)`` for ``words`` in their order, the words gathered under a look-ahead for their
-    first letter: the regex engine tries each word of a case-insensitive alternation in turn at
-    every position it reaches (it skips only case-sensitive literals), so a long list costs that
-    many attempts; behind the look-aheads only the words that can begin there are tried.
+    """``(?:w1|w2|…)`` for ``words`` in their order, the words gathered by their first letter: the
+    regex engine skips an alternative that opens with a case-sensitive letter other than the one
+    it stands at on one comparison, but tries each word of a case-insensitive alternation in
+    turn, so a long list costs that many attempts at every position it reaches.
 
     Only words with the same first letter (in any case the engine folds together when ``fold``)
     can match at one position, and those keep their order: the alternation matches the same.
+    With ``fold`` each such letter opens one alternative per case, written case-sensitive (the
+    rest of the words in any case), so that it stays one comparison inside a case-insensitive
+    pattern too.
     """
     groups: dict[tuple[str, ...], list[str]] = {}
     for w in words:
         if not w:
             return "(?:" + "|".join(re.escape(x) for x in words) + ")"
-        groups.setdefault(tuple(_folds(w[0])) if fold else (w[0],), []).append(w)
-    return "(?:" + "|".join(
-        "(?=[" + "".join(re.escape(c) for c in firsts) + "])(?:" + "|".join(re.escape(x) for x in ws) + ")"
-        for firsts, ws in groups.items()) + ")"
+        groups.setdefault(tuple(_folds(w[0])) if fold else (w[0],), []).append(w[1:])
+    if not fold:
+        return "(?:" + "|".join(f"{re.escape(c)}(?:{'|'.join(map(re.escape, rests))})"
+                                for (c,), rests in groups.items()) + ")"
+    return "(?:" + "|".join(f"(?-i:{re.escape(c)})(?i:{'|'.join(map(re.escape, rests))})"
+                            for cases, rests in groups.items() for c in cases) + ")"
