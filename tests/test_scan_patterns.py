@@ -303,3 +303,28 @@ def test_the_shared_scan_finds_each_lists_word_starts(lang: str, data: st.DataOb
         rx = tf._leads[key]
         assert rx is not None
         assert starts[key] == [m.start() for m in rx.finditer(text)], (key, text)
+
+
+@pytest.mark.parametrize("lang", LANGS)
+@settings(max_examples=300, deadline=None)
+@given(data=st.data())
+def test_qualifiers_gathered_by_first_letter_match_as_one_alternation(lang: str, data: st.DataObject) -> None:
+    f = finder(lang)
+    left = sorted([*f.prefix_q, *f.figure_words], key=len, reverse=True)
+    suffix = sorted(f.suffix_q, key=len, reverse=True)
+    old_left = re.compile(r"(?:^|(?<=[\s(\"„“'‚]))(?P<p>" + "|".join(map(re.escape, left)) + r")[\s\u00a0]+$",
+                          re.IGNORECASE)
+    old_suffix = re.compile(r"[\s\u00a0]*(?P<s>" + "|".join(map(re.escape, suffix)) + r")(?![\w])", re.IGNORECASE)
+    words = left + suffix
+    piece = st.one_of(st.sampled_from(words), st.sampled_from(words).map(str.upper),
+                      st.sampled_from(words).map(str.title),
+                      st.sampled_from([" ", "  ", "\u00a0", "(", "„", "x", "3", "İ", "ı", "ſ", "K", "\n", "."]))
+    text = data.draw(st.lists(piece, max_size=10).map("".join))
+    a = data.draw(st.integers(0, len(text)))
+    b = data.draw(st.integers(a, len(text)))
+    assert f._left is not None and f._suffix is not None
+    for lo, hi in ((0, len(text)), (a, b)):
+        new_m, old_m = f._left.search(text, lo, hi), old_left.search(text, lo, hi)
+        assert (new_m and (new_m.span(), new_m.groups())) == (old_m and (old_m.span(), old_m.groups())), text
+        new_m, old_m = f._suffix.match(text, lo, hi), old_suffix.match(text, lo, hi)
+        assert (new_m and (new_m.span(), new_m.groups())) == (old_m and (old_m.span(), old_m.groups())), text

@@ -142,13 +142,13 @@ class NumberFinder:
         left_phrases = list(self.prefix_q) + list(self.figure_words)
         self._left = re.compile(
             r"(?:^|(?<=[\s(\"„“'‚]))(?P<p>"
-            + "|".join(re.escape(p) for p in sorted(left_phrases, key=len, reverse=True))
+            + by_first_letter(sorted(left_phrases, key=len, reverse=True), fold=True)
             + r")[\s\u00a0]+$",
             re.IGNORECASE,
         ) if left_phrases else None
         self._suffix = re.compile(
             r"[\s\u00a0]*(?P<s>"
-            + "|".join(re.escape(s) for s in sorted(self.suffix_q, key=len, reverse=True))
+            + by_first_letter(sorted(self.suffix_q, key=len, reverse=True), fold=True)
             + r")(?![\w])",
             re.IGNORECASE,
         ) if self.suffix_q else None
