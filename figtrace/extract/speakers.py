@@ -67,12 +67,13 @@ class _Tok:
     """A word or sign of a phrase: a plain slotted class, since a document makes hundreds of them
     (a frozen dataclass sets each field through ``object.__setattr__``)."""
 
-    __slots__ = ("end", "start", "text")
+    __slots__ = ("end", "low", "start", "text")
 
     def __init__(self, start: int, end: int, text: str):
         self.start = start
         self.end = end
         self.text = text
+        self.low = text.lower()  # asked about twice per token made
 
     def __repr__(self) -> str:
         return f"_Tok({self.start}, {self.end}, {self.text!r})"
@@ -82,10 +83,6 @@ class _Tok:
 
     def __hash__(self) -> int:
         return hash((self.start, self.end, self.text))
-
-    @property
-    def low(self) -> str:
-        return self.text.lower()
 
     @property
     def cap(self) -> bool:
