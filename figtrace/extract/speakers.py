@@ -67,13 +67,16 @@ class _Tok:
     """A word or sign of a phrase: a plain slotted class, since a document makes hundreds of them
     (a frozen dataclass sets each field through ``object.__setattr__``)."""
 
-    __slots__ = ("end", "low", "start", "text")
+    __slots__ = ("cap", "end", "low", "start", "text", "word")
 
     def __init__(self, start: int, end: int, text: str):
         self.start = start
         self.end = end
         self.text = text
-        self.low = text.lower()  # asked about twice per token made
+        # each asked about once or twice per token made
+        self.low = text.lower()
+        self.cap = text[:1].isupper()
+        self.word = text[:1].isalnum()
 
     def __repr__(self) -> str:
         return f"_Tok({self.start}, {self.end}, {self.text!r})"
@@ -84,13 +87,6 @@ class _Tok:
     def __hash__(self) -> int:
         return hash((self.start, self.end, self.text))
 
-    @property
-    def cap(self) -> bool:
-        return self.text[:1].isupper()
-
-    @property
-    def word(self) -> bool:
-        return self.text[:1].isalnum()
 
 
 class SpeakerReader:
