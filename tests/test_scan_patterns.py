@@ -328,3 +328,27 @@ def test_qualifiers_gathered_by_first_letter_match_as_one_alternation(lang: str,
         assert (new_m and (new_m.span(), new_m.groups())) == (old_m and (old_m.span(), old_m.groups())), text
         new_m, old_m = f._suffix.match(text, lo, hi), old_suffix.match(text, lo, hi)
         assert (new_m and (new_m.span(), new_m.groups())) == (old_m and (old_m.span(), old_m.groups())), text
+
+
+@settings(max_examples=300, deadline=None)
+@given(data=st.data())
+def test_caption_tails_and_sentence_initial_words_as_the_one_scan_found_them(data: st.DataObject) -> None:
+    from collections import Counter
+
+    from figtrace.clean.cues import _alt, load_cues
+    from figtrace.clean.teaser import initial_words
+    from figtrace.lang import load_toml
+
+    tails = sorted({t for lang in LANGS for t in load_toml(lang, "furniture.toml")["caption"]["credit_tails"]})
+    rest = r"[^!?()\n]{0,80}(?<!\.)\)?\s*$"
+    old_tail = re.compile(r"\(?" + _alt(tails) + rest)
+    old_initial = re.compile(rf"(?:^|[.!?:;•–—])[\s\"„“”«»'‘’(\[]*([{UPPER}][\w-]*)")
+    piece = st.one_of(st.sampled_from(tails), st.sampled_from(
+        ["(", ")", " ", ". ", "!", "–", "„", "Nord", "korea", "AP", "x", ".", "\n", "İ", "Ä"]))
+    text = data.draw(st.lists(piece, max_size=10).map("".join))
+    a = data.draw(st.integers(0, len(text)))
+    new_tail = load_cues(LANGS).caption_tail
+    for pos in (0, a):
+        m, o = new_tail.search(text, pos), old_tail.search(text, pos)
+        assert (m and m.span()) == (o and o.span()), text
+    assert Counter(initial_words(text)) == Counter(old_initial.findall(text)), text

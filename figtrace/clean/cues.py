@@ -46,6 +46,20 @@ def _alt(items: list[str]) -> str:
     return "(?:" + "|".join(re.escape(i) for i in sorted(set(items), key=len, reverse=True)) + ")"
 
 
+def _opened_by(items: list[str], rest: str) -> str:
+    """``\\(?(?:item|…)rest``, one alternative per first character (the parenthesis and each first
+    letter): a search then skips from one such character to the next, where the optional
+    parenthesis in front made the regex engine try every position. At one position only the
+    alternatives of its character can match, in their order: the same matches."""
+    if not items or "" in items:
+        return r"\(?" + _alt(items) + rest
+    groups: dict[str, list[str]] = {}
+    for i in sorted(set(items), key=len, reverse=True):
+        groups.setdefault(i[0], []).append(i[1:])
+    return "|".join([r"\(" + _alt(items) + rest] + [
+        re.escape(c) + "(?:" + "|".join(re.escape(r) for r in rests) + ")" + rest for c, rests in groups.items()])
+
+
 def _words(items: list[str]) -> str:
     """Alternation of words; short words must stand alone, longer ones may be glued ("UhrLesedauer")."""
     short = [i for i in items if len(i) <= 2]
@@ -127,7 +141,7 @@ def load_cues(langs: tuple[str, ...] | None = None) -> Cues:
     return Cues(
         langs=tuple(codes),
         credit=re.compile(r"^\s*\(?" + _alt(acc["credit"])),
-        caption_tail=re.compile(r"\(?" + _alt(acc["tails"]) + r"[^!?()\n]{0,80}(?<!\.)\)?\s*$"),
+        caption_tail=re.compile(_opened_by(acc["tails"], r"[^!?()\n]{0,80}(?<!\.)\)?\s*$")),
         caption_marker=re.compile(_alt(acc["markers"])),
         image=re.compile(_alt(acc["image"])),
         reading_time=re.compile(rt),

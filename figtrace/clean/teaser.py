@@ -23,14 +23,16 @@ STEM = 6  # prefix length that joins "Nordkorea" and "nordkoreanische"
 #: Capitalised words of Latin scripts; lower-case words never carry a topic here. The capital comes
 #: first and the look-behind after it, so the regex engine skips from capital to capital.
 _TOKEN = re.compile(rf"[{UPPER}](?<![\w-].)[\w-]*")
-#: The same words where they open a sentence (after a full stop, colon, dash or the line start).
-_INITIAL = re.compile(rf"(?:^|[.!?:;•–—])[\s\"„“”«»'‘’(\[]*([{UPPER}][\w-]*)")
+#: The same words where they open a sentence (after a full stop, colon, dash or the line start): the
+#: line's start read on its own, so that the scan opens with the punctuation and skips ahead to it.
+_INITIAL = re.compile(rf"[.!?:;•–—][\s\"„“”«»'‘’(\[]*([{UPPER}][\w-]*)")
+_INITIAL_AT_START = re.compile(rf"[\s\"„“”«»'‘’(\[]*([{UPPER}][\w-]*)")
 
 
 def topic_terms(line: str, ignore: frozenset[str]) -> set[str]:
     """Stems of capitalised words that do not start a sentence, and acronyms."""
     words = Counter(_TOKEN.findall(line))
-    words.subtract(_INITIAL.findall(line))
+    words.subtract(initial_words(line))
     out = set()
     for word, left in words.items():
         if left > 0 or (len(word) >= 2 and word.isupper()):
@@ -38,6 +40,15 @@ def topic_terms(line: str, ignore: frozenset[str]) -> set[str]:
             if len(word) >= 2 and stem not in ignore:
                 out.add(stem)
     return out
+
+
+def initial_words(line: str) -> list[str]:
+    """The capitalised words that open a sentence of ``line``: the line's first, then each after a
+    full stop, colon or dash (as one scan for either would find them, the first read first)."""
+    first = _INITIAL_AT_START.match(line)
+    if first is None:
+        return _INITIAL.findall(line)
+    return [first.group(1), *_INITIAL.findall(line, first.end())]
 
 
 def find_teaser(head: list[set[str]], units: list[set[str]], sizes: list[int]) -> int | None:
