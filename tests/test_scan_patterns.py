@@ -36,7 +36,8 @@ def _old_patterns(lang: str) -> dict[str, re.Pattern[str]]:
         "numdate": re.compile(r"(?<![\d.])(?:\d{4}-\d{2}-\d{2}|\d{1,2}\.\d{1,2}\.(?:\d{4}|\d{2})(?!\d)"
                               r"|\d{1,2}/\d{1,2}/\d{2,4})"),
         "phone": re.compile(r"(?<!\w)\+\d[\d\s/()\-]{7,}\d"),
-        "year": re.compile(r"(?<![\d.,])(19[5-9]\d|20\d\d)(?![\d.,]\d)"),
+        # (a year followed by its month, "2025-06", is no year of its own)
+        "year": re.compile(r"(?<![\d.,])(19[5-9]\d|20\d\d)(?![\d.,]\d)(?!-(?:0[1-9]|1[0-2])(?![\d\-]))"),
         "clock": re.compile(r"(?<!\d)\d{1,2}:\d{2}(?::\d{2})?(?!\d)"
                             + (rf"|(?<![\d.])\d{{1,2}}\.\d{{2}}(?=\s*(?:{clock})\b)" if clock else "")),
         "dmy": re.compile(rf"(?<!\d)(?P<d>\d{{1,2}})\.?[\s\u00a0]+(?P<m>{mon})\.?(?:[\s\u00a0]+(?P<y>\d{{4}}))?(?!\w)"),
