@@ -129,6 +129,7 @@ class SpeakerReader:
             if self.cue_nouns else "(?!)")
         self._token_cache: tuple[str, list[int], list[int], list[_Tok | None]] | None = None
         self._name_cache: tuple[str | None, dict[tuple[int, int, str | None], Speaker | None]] = (None, {})
+        self._number_words: dict[str, bool] = {}
         # words that are, or end in, a cue noun ("Angaben", "Behördenangaben"): found in one pass
         self.cue_noun_words = re.compile(
             r"(?i)(?<![\w'.\-])(?:[^\W\d_][\w\-]*?)?(?:" + "|".join(re.escape(n) for n in self.cue_nouns)
@@ -252,6 +253,15 @@ class SpeakerReader:
             i = self._skip_adverbials(toks, 0, 1)
         return self._walk_right(toks, i)
 
+    def _counts(self, word: str) -> bool:
+        """Whether a word is a number ("vier", "4"): asked of the same few words, answered once each."""
+        held = self._number_words.get(word)
+        if held is None:
+            if len(self._number_words) > 4096:
+                self._number_words.clear()
+            held = self._number_words[word] = bool(self.numbers.find(word))
+        return held
+
     def _skip_adverbials(self, toks: list[_Tok], i: int, step: int) -> int:
         n = 0
         while 0 <= i < len(toks) and n < MAX_SKIP:
@@ -287,7 +297,7 @@ class SpeakerReader:
                     continue
                 break
             low = t.low
-            if head and k > i and toks[k - 1].low in self.conn and self.numbers.find(t.text):
+            if head and k > i and toks[k - 1].low in self.conn and self._counts(t.text):
                 break  # "die Behörden von vier Toten": a count after the speaker is what it spoke of
             if low in self.stop:
                 break
