@@ -156,6 +156,7 @@ _LANGUAGE_NEUTRAL = {
     "teaser words": (rf"(?<![\w-])[{UPPER}][\w-]*", "figtrace.clean.teaser:_TOKEN"),
     "iso date": (r"(?<![\w.])(?P<y>\d{4})-(?P<m>\d{2})-(?P<d>\d{2})(?!\d)", "figtrace.lang.dates:_ISO"),
     "iso month": (r"(?<![\w.\-])(?P<y>\d{4})-(?P<m>0[1-9]|1[0-2])(?![\d\-])", "figtrace.lang.dates:_ISO_MONTH"),
+    "date-shaped digits": (r"\d[.:/-]\d|\d\.\s?[^\W\d_]|\d{4}", "figtrace.clean.lines:_DATEISH"),
     "sentence end": (r"(?<![.!?…])[.!?…]++[\"'”“»«’)\]]*(?=[\s\u00a0]+[\"'„“»«‚(\[]?[^\W\d_]|[\s\u00a0]+\d)",
                      "figtrace.extract.sentences:_CANDIDATE"),
 }

@@ -28,7 +28,8 @@ _BULLET = re.compile(r"^\s*(?:[-*•·–▪►>]|\d{1,2}[.)])\s+\S")
 _SINGLE = re.compile(r"^[^\W\d_][\w'’-]*$")
 _LETTERS = re.compile(r"[^\W\d_]")
 #: Digits shaped like a date or a time ("16.06.", "14:49", "2025"); other lines skip the date patterns.
-_DATEISH = re.compile(r"\d[.:/-]\d|\d\.\s?[^\W\d_]|\d{4}")
+#: (The digit first, then the alternatives: a scan that opens with a character class skips ahead to it.)
+_DATEISH = re.compile(r"\d(?:[.:/-]\d|\.\s?[^\W\d_]|\d{3})")
 _SENTENCE_END = re.compile(r"[.!?…:;,]['\"“”„«»‹›’)\]]*\s*$")
 _TITLE_BAD_END = re.compile(r"[.:;,]['\"“”„«»‹›’)\]]*\s*$")
 

@@ -74,7 +74,8 @@ class SentenceSplitter:
         word = re.search(r"(\S+)$", before)
         if word:
             w = word.group(1)
-            if any(w.endswith(ab) and (len(w) == len(ab) or not w[-len(ab) - 1].isalpha()) for ab in self.abbrev):
+            if w.endswith(self.abbrev) and any(  # (one test of all first: most words end in none)
+                    w.endswith(ab) and (len(w) == len(ab) or not w[-len(ab) - 1].isalpha()) for ab in self.abbrev):
                 return False
             if len(w) == 2 and w[0].isalpha():  # an initial: "J. Smith"
                 return False
