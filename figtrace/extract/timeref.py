@@ -41,6 +41,10 @@ _PHONE = re.compile(r"\+(?<!\w\+)\d[\d\s/()\-]{7,}\d")
 #: The lexicon's lists of relative expressions, each resolved against the publication date its own way.
 _RELATIVE = ("this_year", "last_year", "this_month", "last_month", "last_week", "this_week", "today", "yesterday")
 _URL_SIGNS = ("http", "www.", "@", "](")
+#: Which list of words, and whether its words match in any case (see ``TimeFinder._starts``).
+_Key = tuple[str | bool, ...]
+#: The capitalised months and the parts of a year as ``my`` spells them: where it may begin.
+_MONTHS_OR_PARTS: _Key = ("months", "parts_of_year")
 #: A year after a space, as ``year_after`` reads it (its first digit first: see the note above).
 _SPACED_YEAR = re.compile(r"(?:1(?<=\s1)9|2(?<=\s2)0)\d\d(?![\d.,]\d)")
 _YEAR = re.compile(r"(1(?<![\d.,]1)9[5-9]\d|2(?<![\d.,]2)0\d\d)(?![\d.,]\d)(?!-(?:0[1-9]|1[0-2])(?![\d\-]))")
@@ -174,22 +178,23 @@ class TimeFinder:
         # weekdays as the patterns spell them, capitalised and case-sensitive; the rest in any case).
         # Found once per document, these few positions are all the pattern is tried at (wordstarts.py).
         cased = lambda ws: [w[:1].upper() + w[1:] for w in ws]  # noqa: E731
-        lists: dict[str, tuple[list[str], bool, str]] = {
-            "months": (cased(self.months), False, ""),
-            "weekdays": (cased(self.weekdays), False, ""),
-            "my_parts": (list(self.parts_year), False, ""),
-            "seasons": (list(self.seasons), True, ""),
-            "parts": (list(self.parts_year), True, r"[\s\u00a0]"),
-            "period_last": (t.get("period_last", []), True, r"[\s\u00a0]"),
-            "ago_before": (t.get("ago_before", []), True, r"[\s\u00a0]"),
-            "ago_after": (t.get("ago_after", []), True, ""),
+        # (keyed by the lexicon's list and whether its words match in any case)
+        lists: dict[_Key, tuple[list[str], bool, str]] = {
+            ("months", False): (cased(self.months), False, ""),
+            ("weekdays", False): (cased(self.weekdays), False, ""),
+            ("parts_of_year", False): (list(self.parts_year), False, ""),
+            ("seasons", True): (list(self.seasons), True, ""),
+            ("parts_of_year", True): (list(self.parts_year), True, r"[\s\u00a0]"),
+            ("period_last", True): (t.get("period_last", []), True, r"[\s\u00a0]"),
+            ("ago_before", True): (t.get("ago_before", []), True, r"[\s\u00a0]"),
+            ("ago_after", True): (t.get("ago_after", []), True, ""),
         }
         self._leads = {key: word_starts(words, fold=fold, tail=tail) for key, (words, fold, tail) in lists.items()}
         # Capitalised month and weekday names are rare letters to skip to; the other lists begin with
         # common ones ("seit", "ende", "vor"), so they share one scan from the characters before words,
         # and each position it finds is then tried with the lists whose words begin with its letter.
-        self._shared = [key for key in ("my_parts", "seasons", "parts", "period_last", "ago_before", "ago_after")
-                        if self._leads[key] is not None and self._leads[key] is not NOWHERE]
+        self._shared = [key for key in lists if key[0] not in ("months", "weekdays")
+                        and self._leads[key] is not None and self._leads[key] is not NOWHERE]
         shared_words = sorted({w for key in self._shared for w in lists[key][0]}, key=len, reverse=True)
         ahead = rf"(?=(?i:{by_first_letter(shared_words, fold=True)}))"
         # the character before a word, in three classes the engine tests fast: a space (a literal it
@@ -197,25 +202,28 @@ class TimeFinder:
         # that is none ("\W" itself is tested per character against the Unicode tables: slower)
         self._shared_scans = [re.compile(" " + ahead), re.compile(r"[\x00-\x1f!-/:-@\[-^`{-\x7f]" + ahead),
                               re.compile(r"[^\x00-\x7f](?<=\W)" + ahead)] if shared_words else []
-        self._by_letter: dict[str, list[str]] = {}
+        self._by_letter: dict[str, list[_Key]] = {}
         for key in self._shared:
             for c in {c for w in lists[key][0] for c in _folds(w[0])}:
                 self._by_letter.setdefault(c, []).append(key)
         #: Each pattern led by words and the positions it may begin at; ``dmy`` and ``ago_after`` end in
         #: their words (a month, "ago"): a window without one cannot hold them.
-        #: (keyed by the patterns' names: a pattern's hash reads its whole compiled code)
-        self._led_by = {"mdy": "months", "my": "months_or_parts", "weekday": "weekdays", "season": "seasons",
-                        "part_year": "parts", "period_last": "period_last", "ago_before": "ago_before"}
-        self._gated_by = {"dmy": "months", "ago_after": "ago_after"}
-        self._last: tuple[str, dict[str, list[int] | None]] | None = None
+        #: (keyed by the patterns' ids: a pattern's hash reads its whole compiled code)
+        self._led_by: dict[int, _Key] = {id(rx): key for rx, key in (
+            (self.mdy, ("months", False)), (self.my, _MONTHS_OR_PARTS), (self.weekday, ("weekdays", False)),
+            (self.season, ("seasons", True)), (self.part_year, ("parts_of_year", True)),
+            (self.period_last, ("period_last", True)), (self.ago_before, ("ago_before", True))) if rx is not None}
+        self._gated_by: dict[int, _Key] = {id(rx): key for rx, key in (
+            (self.dmy, ("months", False)), (self.ago_after, ("ago_after", True))) if rx is not None}
+        self._last: tuple[str, dict[_Key, list[int] | None]] | None = None
 
-    def _starts(self, text: str) -> dict[str, list[int] | None]:
+    def _starts(self, text: str) -> dict[_Key, list[int] | None]:
         """Where each list's words begin a word in ``text`` (None: anywhere), kept for the last text:
         the engine asks once for the whole document, then once per sentence."""
         last = self._last
         if last is not None and last[0] is text:
             return last[1]
-        starts: dict[str, list[int] | None] = {
+        starts: dict[_Key, list[int] | None] = {
             key: None if rx is None else [] if rx is NOWHERE or key in self._shared
             else [m.start() for m in rx.finditer(text)]
             for key, rx in self._leads.items()}
@@ -227,23 +235,21 @@ class TimeFinder:
                 for key in by_letter.get(text[p], shared):
                     if leads[key].match(text, p):  # type: ignore[union-attr]
                         starts[key].append(p)  # type: ignore[union-attr]
-        months, parts = starts["months"], starts["my_parts"]
-        starts["months_or_parts"] = None if months is None or parts is None else sorted({*months, *parts})
+        months, parts = starts[("months", False)], starts[("parts_of_year", False)]
+        starts[_MONTHS_OR_PARTS] = None if months is None or parts is None else sorted({*months, *parts})
         self._last = (text, starts)
         return starts
 
-    def _scan(self, name: str, text: str, start: int, end: int,
-              starts: dict[str, list[int] | None]) -> list[re.Match[str]]:
-        """``rx.finditer(text, start, end)`` for the pattern ``name``, tried only where it may begin or
-        where its words stand."""
-        rx: re.Pattern[str] | None = getattr(self, name)
+    def _scan(self, rx: re.Pattern[str] | None, text: str, start: int, end: int,
+              starts: dict[_Key, list[int] | None]) -> list[re.Match[str]]:
+        """``rx.finditer(text, start, end)``, tried only where it may begin or where its words stand."""
         if rx is None:
             return []
-        key = self._led_by.get(name)
+        key = self._led_by.get(id(rx))
         if key is not None:
             at = starts[key]
             return list(rx.finditer(text, start, end)) if at is None else matches_from(rx, text, start, end, at)
-        key = self._gated_by.get(name)
+        key = self._gated_by.get(id(rx))
         if key is not None:
             at = starts[key]
             if at is not None and not starts_in(at, start, end):
@@ -259,10 +265,10 @@ class TimeFinder:
             spans.extend(m.span() for m in _URL.finditer(text))
         for rx in (self.clock, _NUMDATE, _PHONE):
             spans.extend(m.span() for m in rx.finditer(text))
-        for name in ("dmy", "mdy"):
-            spans.extend(m.span() for m in self._scan(name, text, 0, n, starts))
-        for name in ("my", "season", "part_year"):
-            for m in self._scan(name, text, 0, n, starts):
+        for rx in (self.dmy, self.mdy):
+            spans.extend(m.span() for m in self._scan(rx, text, 0, n, starts))
+        for rx in (self.my, self.season, self.part_year):
+            for m in self._scan(rx, text, 0, n, starts):
                 if m.groupdict().get("y"):
                     spans.append(m.span("y"))
         if self.ordinal is not None:
@@ -317,8 +323,8 @@ class TimeFinder:
             if d:
                 found.append(TimeExpr(m.start(), m.end(), d.isoformat(), "explicit"))
         starts = self._starts(text)
-        for name in ("dmy", "mdy"):
-            for m in self._scan(name, text, start, end, starts):
+        for rx in (self.dmy, self.mdy):
+            for m in self._scan(rx, text, start, end, starts):
                 mo = self.months[m.group("m").lower().rstrip(".")]
                 day = int(m.group("d"))
                 y = int(m.group("y")) if m.group("y") else _year_for(mo, pub)
@@ -327,7 +333,7 @@ class TimeFinder:
                     continue
                 day = min(day, calendar.monthrange(y, mo)[1])
                 found.append(TimeExpr(m.start(), m.end(), f"{y:04d}-{mo:02d}-{day:02d}", "explicit"))
-        for m in self._scan("my", text, start, end, starts):
+        for m in self._scan(self.my, text, start, end, starts):
             mo = self.months[m.group("m").lower().rstrip(".")]
             mo2 = self.months[m.group("m2").lower().rstrip(".")] if m.group("m2") else mo
             y = int(m.group("y")) if m.group("y") else _year_for(mo, pub)
@@ -337,11 +343,11 @@ class TimeFinder:
             y1 = y - 1 if mo > mo2 else y
             p = _fmt_month(y1, mo) if mo == mo2 else f"{_fmt_month(y1, mo)}..{_fmt_month(y, mo2)}"
             found.append(TimeExpr(m.start(), m.end(), p, "explicit"))
-        for m in self._scan("part_year", text, start, end, starts):
+        for m in self._scan(self.part_year, text, start, end, starts):
             a, b = self.parts_year[m.group("part").lower()]
             y = int(m.group("y"))
             found.append(TimeExpr(m.start(), m.end(), f"{_fmt_month(y, a)}..{_fmt_month(y, b)}", "explicit"))
-        for m in self._scan("season", text, start, end, starts):
+        for m in self._scan(self.season, text, start, end, starts):
             a, b = self.seasons[m.group("s").lower()]
             if m.group("y"):
                 y = int(m.group("y"))
@@ -358,7 +364,7 @@ class TimeFinder:
             found.append(TimeExpr(m.start(), m.end(), f"{_fmt_month(y, a)}..{_fmt_month(y2, b)}", "explicit"))
         for m in _YEAR.finditer(text, start, end):
             found.append(TimeExpr(m.start(), m.end(), m.group(1), "explicit"))
-        for m in self._scan("weekday", text, start, end, starts):
+        for m in self._scan(self.weekday, text, start, end, starts):
             if day_pub is None:
                 found.append(TimeExpr(m.start(), m.end(), coarse, "relative"))
                 continue
@@ -372,8 +378,8 @@ class TimeFinder:
                 else:
                     ref = pub if key in ("this_month", "last_month") else day_pub
                 found.append(TimeExpr(m.start(), m.end(), _relative(key, ref) or coarse, "relative"))
-        for name, sign in (("period_last", 0), ("ago_before", 1), ("ago_after", 1)):
-            for m in self._scan(name, text, start, end, starts):
+        for rx, sign in ((self.period_last, 0), (self.ago_before, 1), (self.ago_after, 1)):
+            for m in self._scan(rx, text, start, end, starts):
                 n = _count(m.groupdict().get("n"), self.lang)
                 unit = self.units[m.group("u").lower()]
                 anchor = day_pub if unit in ("hour", "day", "week") else pub
