@@ -44,6 +44,11 @@ DEPLOYMENT = {"deployed", "reinforcement", "planned"}
 
 _WORD = re.compile(r"[^\W_][\w\-'’²]*|[%€$£]")
 _STOP = re.compile(r"[,;:()\[\]!?]|\.(?:\s|$)|\s[–—-]\s")
+#: (compiled once: ``re.match(pattern, …)`` looks the pattern up in a cache at every call)
+_COMMA = re.compile(r"\s*,\s*")
+_CLAUSE_END = re.compile(r"[,;:]")
+_DASH = re.compile(r"\s[–—]\s")
+_DASH_OR_COLON = re.compile(r"\s[–—]\s|[;:]")
 
 
 @dataclass(slots=True)
@@ -203,14 +208,14 @@ class FrameReader:
 
     def relative_clause_end(self, text: str, f: Frame, sent_end: int) -> int:
         """End of a relative clause right after the noun phrase (", die … geschickt wurden,")."""
-        mm = re.match(r"\s*,\s*", text[f.np_end: f.np_end + 4])
+        mm = _COMMA.match(text[f.np_end: f.np_end + 4])
         if not mm or self.relative is None:
             return f.np_end
         start = f.np_end + mm.end()
         rm = self.relative.match(text, start)
         if rm is None:
             return f.np_end
-        stop = re.search(r"[,;:]", text[rm.end(): sent_end])
+        stop = _CLAUSE_END.search(text[rm.end(): sent_end])
         return rm.end() + stop.start() if stop else sent_end
 
     def measure_of(self, text: str, m: Mention, f: Frame, left: int, right: int,
@@ -238,8 +243,8 @@ class FrameReader:
                 if bm.end() <= m.start:
                     left = bm.end()
             zone = text[f.np_end:right]
-            dashes = len(re.findall(r"\s[–—]\s", text[left:right]))
-            for stop in re.finditer(r"\s[–—]\s|[;:]", zone):
+            dashes = len(_DASH.findall(text[left:right]))
+            for stop in _DASH_OR_COLON.finditer(zone):
                 if stop.group(0) not in ";:" and dashes % 2 == 0:
                     continue  # a dash pair encloses an aside: "390 Ukrainer – 270 Soldaten … – zurückgekehrt"
                 right = f.np_end + stop.start()

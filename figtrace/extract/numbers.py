@@ -325,8 +325,8 @@ class NumberFinder:
         """'1,5 Millionen', '27-hundred': multiply by a following scale word."""
         if self.scale_suffix is None:
             return
-        m = re.match(r"[\s\u00a0\-]?", text[x.num_end: x.num_end + 1])
-        pos = x.num_end + (m.end() if m else 0)
+        c = text[x.num_end: x.num_end + 1]  # one space or hyphen may stand between ("27-hundred")
+        pos = x.num_end + (1 if c and (c.isspace() or c == "-") else 0)
         sm = self.scale_suffix.match(text, pos, min(end, pos + 20))
         if sm:
             factor = self._scale_labels[sm.group(0).lower()]
