@@ -157,12 +157,14 @@ _LANGUAGE_NEUTRAL = {
     "iso date": (r"(?<![\w.])(?P<y>\d{4})-(?P<m>\d{2})-(?P<d>\d{2})(?!\d)", "figtrace.lang.dates:_ISO"),
     "iso month": (r"(?<![\w.\-])(?P<y>\d{4})-(?P<m>0[1-9]|1[0-2])(?![\d\-])", "figtrace.lang.dates:_ISO_MONTH"),
     "date-shaped digits": (r"\d[.:/-]\d|\d\.\s?[^\W\d_]|\d{4}", "figtrace.clean.lines:_DATEISH"),
+    "noun phrase stop": (r"[,;:()\[\]!?]|\.(?:\s|$)|\s[–—-]\s", "figtrace.extract.frames:_STOP"),
     "sentence end": (r"(?<![.!?…])[.!?…]++[\"'”“»«’)\]]*(?=[\s\u00a0]+[\"'„“»«‚(\[]?[^\W\d_]|[\s\u00a0]+\d)",
                      "figtrace.extract.sentences:_CANDIDATE"),
 }
 _NEUTRAL_PIECES = st.sampled_from([
     "2025", "1999", "06", "13", "-", ".", "..", "!", "?", "…", "!?", "\"", "”", "»", ")", " ", "\u00a0", "\n",
-    "Nord", "korea", "Ä", "é", "x", "_", "a.b", "K", "İ", "ſ", "Σ", "3", "w-", "(", "'", "„",
+    "Nord", "korea", "Ä", "é", "x", "_", "a.b", "K", "İ", "ſ", "Σ", "3", "w-", "(", "'", "„", " – ", " - ", ",",
+    ";", "[", "—",
 ])
 
 

@@ -43,7 +43,9 @@ CASUALTY = {"killed", "wounded", "killed_or_wounded", "captured", "missing"}
 DEPLOYMENT = {"deployed", "reinforcement", "planned"}
 
 _WORD = re.compile(r"[^\W_][\w\-'’²]*|[%€$£]")
-_STOP = re.compile(r"[,;:()\[\]!?]|\.(?:\s|$)|\s[–—-]\s")
+#: Where a noun phrase stops: a comma or bracket, a full stop before a space, a dash between spaces.
+#: (The character first, then what follows it: a scan that opens with a class skips ahead to it.)
+_STOP = re.compile(r"[,;:()\[\]!?.\s](?:(?<=[,;:()\[\]!?])|(?<=\.)(?:\s|$)|(?<=\s)[–—-]\s)")
 #: (compiled once: ``re.match(pattern, …)`` looks the pattern up in a cache at every call)
 _COMMA = re.compile(r"\s*,\s*")
 _CLAUSE_END = re.compile(r"[,;:]")
