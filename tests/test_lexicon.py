@@ -164,6 +164,18 @@ def test_a_new_language_folder_is_picked_up(fake_lang_root: Path) -> None:
     assert get_lexicon("xx").code == "xx"
 
 
+def test_the_kept_list_of_languages_follows_the_folders(fake_lang_root: Path) -> None:
+    before = available_languages()
+    (fake_lang_root / "yy").mkdir()
+    assert available_languages() == before  # a folder without numbers.toml is no language
+    shutil.copy(fake_lang_root / "en" / "numbers.toml", fake_lang_root / "yy" / "numbers.toml")
+    assert "yy" in available_languages()  # the file that makes it one, added later
+    (fake_lang_root / "yy" / "numbers.toml").unlink()
+    assert "yy" not in available_languages()
+    shutil.copytree(fake_lang_root / "en", fake_lang_root / "zz")
+    assert "zz" in available_languages()
+
+
 def test_a_folder_without_numbers_is_no_language(fake_lang_root: Path) -> None:
     (fake_lang_root / "notes").mkdir()
     (fake_lang_root / "notes" / "readme.toml").write_text("a = 1\n", encoding="utf-8")

@@ -20,6 +20,7 @@ from __future__ import annotations
 import os
 import re
 import tomllib
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
@@ -142,8 +143,37 @@ def language_codes() -> list[str]:
 
 
 def available_languages() -> list[str]:
-    """Languages the engine can read: folders with a ``numbers.toml`` (every lexicon has one)."""
-    return languages_with("numbers.toml")
+    """Languages the engine can read: folders with a ``numbers.toml`` (every lexicon has one).
+
+    Asked for every document whose language is detected. Listing the folders costs more than
+    detecting the language of a plain text, so the answer is kept while no folder of it changed:
+    adding or removing a language folder, or a file in one, changes a folder's modification time.
+    """
+    global _available
+    if _available is None or _available[2] != _folders_stamp(_available[1]):
+        folders = tuple(language_codes())
+        _available = (tuple(languages_with("numbers.toml")), folders, _folders_stamp(folders))
+    return list(_available[0])
+
+
+#: The languages last listed, every language folder then present, and the stamp of those folders.
+_available: tuple[tuple[str, ...], tuple[str, ...], tuple[object, ...]] | None = None
+
+
+def _folders_stamp(codes: Iterable[str]) -> tuple[object, ...]:
+    """Where languages are looked up and what of those folders can change the answer: each root's
+    modification time and number of links (one per subfolder, so a folder added within the clock's
+    tick still shows), and for each language folder whether its ``numbers.toml`` is there."""
+    out: list[object] = []
+    roots = language_roots()
+    for root in roots:
+        try:
+            st = root.stat()
+            out.append((str(root), st.st_mtime_ns, st.st_nlink))
+        except OSError:
+            out.append((str(root), None, None))
+    out.extend((str(root / code), (root / code / "numbers.toml").is_file()) for root in roots for code in codes)
+    return tuple(out)
 
 
 def languages_with(filename: str) -> list[str]:
