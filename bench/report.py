@@ -34,6 +34,20 @@ def _met(ok: bool) -> str:
     return "met" if ok else "**missed**"
 
 
+def _kept_sections(r: dict[str, Any]) -> list[str]:
+    """A line naming the sections a resumed run kept from earlier runs, with when they were measured."""
+    m = r["machine"]
+    older: dict[tuple[str, str], list[str]] = {}
+    for key, when in (r.get("measured") or {}).items():
+        if (when.get("date"), when.get("commit")) != (m.get("date"), m.get("commit")):
+            older.setdefault((str(when.get("date")), str(when.get("commit"))), []).append(key)
+    if not older:
+        return []
+    kept = "; ".join(f"{', '.join(sorted(keys))} on {date} (commit {commit})"
+                     for (date, commit), keys in sorted(older.items()))
+    return ["", f"Sections kept from earlier runs (`--resume`): {kept}."]
+
+
 def render(r: dict[str, Any], results: Path) -> str:
     m, cfg = r["machine"], r["config"]
     t, h, ing, tl, sc, mem = r["text"], r["html"], r["ingest"], r["timeline"], r["scaling"], r["memory"]
@@ -90,6 +104,7 @@ def render(r: dict[str, Any], results: Path) -> str:
         "",
         f"Written by `python bench/run.py{' --quick' if cfg['size'] < 10_000 else ''}` on {m['date']} "
         f"(commit {m['commit']}); {r['total_s'] / 60:.1f} minutes. Re-run it to refresh this file.",
+        *_kept_sections(r),
         "",
         f"**Machine:** {m['cpu']}, {m['cores']} cores, {m['ram_gb']:.0f} GB RAM, {m['os']}, Python {m['python']}, "
         f"SQLite {m['sqlite']}; " + ", ".join(f"{k} {v}" for k, v in m["versions"].items()) + ".",

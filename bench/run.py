@@ -268,7 +268,13 @@ def main() -> None:
         if res.get("config") != cfg:
             log("--resume: the saved results are of another configuration; starting afresh")
             res = {}
-    res.update(machine=res.get("machine", info), config=cfg)
+    earlier = res.get("machine", info)
+    # which run measured each section: a resumed run keeps some sections of an earlier one
+    measured = res.setdefault("measured", {})
+    for key in res:
+        if key not in ("machine", "config", "seconds", "total_s", "measured"):
+            measured.setdefault(key, {"date": earlier.get("date"), "commit": earlier.get("commit")})
+    res.update(machine=info, config=cfg)
     pairs: list[Any] = []
 
     def extracted() -> list[Any]:
@@ -304,6 +310,7 @@ def main() -> None:
         t = time.perf_counter()
         res[key] = fn()
         res.setdefault("seconds", {})[key] = time.perf_counter() - t
+        measured[key] = {"date": info["date"], "commit": info["commit"]}
         saved.write_text(json.dumps(res, indent=1, default=str))  # a long run survives an interruption
     res["machine"]["load_end"] = os.getloadavg()
     res["total_s"] = sum(res["seconds"].values())
