@@ -43,9 +43,19 @@ UPPER = _ranges(lambda ch: ch.isalpha() and ch.isupper())
 LOWER = _ranges(lambda ch: ch.isalpha() and ch.islower())
 
 #: Letters that ``re``'s case-insensitive matching folds to another letter than ``str.lower`` does
-#: (dotted and dotless i, long s, the Kelvin sign): a text where this finds one cannot be tested for
-#: a word with ``word in text.lower()`` in place of the regex engine.
-FOLDS_OTHERWISE = re.compile("[\\u0130\\u0131\\u017f\\u212a]")
+#: (dotted and dotless i, long s, the Kelvin sign).
+_FOLDED_OTHERWISE = "\u0130\u0131\u017f\u212a"
+#: A text where this finds one cannot be tested for a word with ``word in text.lower()`` in place of
+#: the regex engine.
+FOLDS_OTHERWISE = re.compile(f"[{_FOLDED_OTHERWISE}]")
+
+
+def folds(c: str) -> list[str]:
+    """The characters ``re``'s case-insensitive matching takes for ``c``: its cases and the letters it
+    folds otherwise (``tests/test_scan_patterns.py`` checks this against every character)."""
+    pool = {c, c.lower(), c.upper(), c.casefold(), c.lower().upper(), c.upper().lower(), *_FOLDED_OTHERWISE}
+    rx = re.compile(re.escape(c), re.IGNORECASE)
+    return sorted(x for x in pool if len(x) == 1 and rx.fullmatch(x))
 
 
 def starts_like(words: Iterable[str]) -> str:
@@ -54,18 +64,14 @@ def starts_like(words: Iterable[str]) -> str:
 
     Put in front of a pattern that opens with a look-behind and a list of words, it lets the regex
     engine reject a position on one character test instead of trying the look-behind and every
-    word there. The class holds each first letter as written, in lower and upper case, and the
-    letters ``re`` folds otherwise (:data:`FOLDS_OTHERWISE`), so it never rejects a position
-    where the pattern matches.
+    word there. The class holds every character ``re`` takes for a first letter (:func:`folds`), so
+    it never rejects a position where the pattern matches.
     """
     firsts: set[str] = set()
     for w in words:
         if not w:
             return ""
-        c = w[0]
-        firsts.update(v for v in (c, c.lower(), c.upper(), c.casefold(), c.lower().upper(), c.upper().lower())
-                      if len(v) == 1)
+        firsts.update(folds(w[0]))
     if not firsts:
         return ""
-    firsts.update(chr(int(h, 16)) for h in re.findall(r"\\u([0-9a-f]{4})", FOLDS_OTHERWISE.pattern))
     return "(?=[" + "".join(re.escape(c) for c in sorted(firsts)) + "])"

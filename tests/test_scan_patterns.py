@@ -226,7 +226,7 @@ def test_keyword_scans_find_the_same_with_and_without_their_look_ahead(lang: str
 
 @pytest.mark.parametrize("lang", LANGS)
 def test_word_start_scans_admit_every_letter_the_engine_folds(lang: str) -> None:
-    from figtrace.extract.wordstarts import _folds
+    from figtrace.letters import folds
 
     t = get_lexicon(lang).time
     firsts = {str(w)[0] for k in ("seasons", "parts_of_year", "period_last", "ago_before", "ago_after",
@@ -234,7 +234,7 @@ def test_word_start_scans_admit_every_letter_the_engine_folds(lang: str) -> None
     firsts |= {w[0] for w in finder(lang)._morph.pattern.replace("\\", "").split("|")}  # type: ignore[union-attr]
     for c in firsts:
         folded = re.compile(re.escape(c), re.IGNORECASE)
-        assert {x for x in map(chr, range(0x10000)) if folded.fullmatch(x)} <= set(_folds(c)), c
+        assert {x for x in map(chr, range(0x10000)) if folded.fullmatch(x)} <= set(folds(c)), c
 
 
 @pytest.mark.parametrize("lang", LANGS)

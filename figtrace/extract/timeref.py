@@ -17,10 +17,10 @@ from dataclasses import dataclass
 from functools import cache
 
 from figtrace.extract.spans import drop_overlaps
-from figtrace.extract.wordstarts import NOWHERE, _folds, by_first_letter, matches_from, starts_in, word_starts
+from figtrace.extract.wordstarts import NOWHERE, by_first_letter, matches_from, starts_in, word_starts
 from figtrace.lang import get_lexicon
 from figtrace.lang.phrases import compile_phrases
-from figtrace.letters import starts_like
+from figtrace.letters import folds, starts_like
 from figtrace.periods import Precision, iso_at, precise_date
 
 #: "seit … <date>": how far before a date (characters, words) its "since" may stand.
@@ -204,7 +204,7 @@ class TimeFinder:
                               re.compile(r"[^\x00-\x7f](?<=\W)" + ahead)] if shared_words else []
         self._by_letter: dict[str, list[_Key]] = {}
         for key in self._shared:
-            for c in {c for w in lists[key][0] for c in _folds(w[0])}:
+            for c in {c for w in lists[key][0] for c in folds(w[0])}:
                 self._by_letter.setdefault(c, []).append(key)
         #: Each pattern led by words and the positions it may begin at; ``dmy`` and ``ago_after`` end in
         #: their words (a month, "ago"): a window without one cannot hold them.

@@ -15,17 +15,7 @@ import bisect
 import re
 from collections.abc import Iterable
 
-from figtrace.letters import FOLDS_OTHERWISE
-
-
-def _folds(c: str) -> list[str]:
-    """The characters that match ``c`` under case-insensitive matching (as ``letters.starts_like``
-    gathers them: its own cases and the letters the engine folds otherwise)."""
-    pool = {c, c.lower(), c.upper(), c.casefold(), c.lower().upper(), c.upper().lower()}
-    pool.update(chr(int(h, 16)) for h in re.findall(r"\\u([0-9a-f]{4})", FOLDS_OTHERWISE.pattern))
-    rx = re.compile(re.escape(c), re.IGNORECASE)
-    return sorted(x for x in pool if len(x) == 1 and rx.fullmatch(x))
-
+from figtrace.letters import folds
 
 #: The scan for a list without words: nothing begins anywhere (:func:`word_starts`).
 NOWHERE = re.compile(r"(?!x)x")
@@ -47,7 +37,7 @@ def word_starts(words: Iterable[str], *, fold: bool, tail: str = "") -> re.Patte
         if not w:
             return None
         by_first.setdefault(w[0].lower() if fold else w[0], []).append(w[1:])
-        firsts.update(_folds(w[0]) if fold else w[0])
+        firsts.update(folds(w[0]) if fold else w[0])
     if not by_first:
         return NOWHERE
 
@@ -105,7 +95,7 @@ def by_first_letter(words: list[str], *, fold: bool) -> str:
     for w in words:
         if not w:
             return "(?:" + "|".join(re.escape(x) for x in words) + ")"
-        groups.setdefault(tuple(_folds(w[0])) if fold else (w[0],), []).append(w[1:])
+        groups.setdefault(tuple(folds(w[0])) if fold else (w[0],), []).append(w[1:])
     if not fold:
         return "(?:" + "|".join(f"{re.escape(c)}(?:{'|'.join(map(re.escape, rests))})"
                                 for (c,), rests in groups.items()) + ")"
