@@ -14,8 +14,9 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, replace
-from functools import cache
+from functools import cache, lru_cache
 
+from figtrace.extract.numbers import SPELLINGS_KEPT
 from figtrace.extract.speakers import CLAUSE_BREAK, Speaker, _Tok, speaker_reader
 from figtrace.kb import get_kb
 from figtrace.lang import get_lexicon
@@ -94,17 +95,12 @@ class SourceReader:
                                        if self.separable else "(?!)")
         self.metonyms = kb.matcher("metonyms", lang)
         self.kinds = {name: e.attrs.get("kind", "") for name, e in kb.sources.items()}
-        self._cue_names: dict[str, bool] = {}
+        # asked per sentence of the same few names: answered once per name
+        self._names_cue = lru_cache(maxsize=SPELLINGS_KEPT)(self._holds_cue)
 
-    def _names_cue(self, name: str) -> bool:
-        """'UN-Angaben': a source's name that holds an attribution cue; asked per sentence of the
-        same few names, so the answer is kept per name."""
-        held = self._cue_names.get(name)
-        if held is None:
-            if len(self._cue_names) > 4096:
-                self._cue_names.clear()
-            held = self._cue_names[name] = bool(self.prefix and self.prefix.search(name.replace("-", " ")))
-        return held
+    def _holds_cue(self, name: str) -> bool:
+        """'UN-Angaben': a source's name that holds an attribution cue."""
+        return bool(self.prefix and self.prefix.search(name.replace("-", " ")))
 
     def mentions(self, text: str, start: int, end: int) -> list[tuple[int, int, str]]:
         return [(m.start(), m.end(), self.sources.label(m)) for m in self.sources.finditer(text, start, end)]

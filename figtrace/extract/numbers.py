@@ -14,7 +14,7 @@ import bisect
 import math
 import re
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, lru_cache
 
 from figtrace.extract.spans import drop_overlaps
 from figtrace.extract.wordstarts import by_first_letter
@@ -22,6 +22,9 @@ from figtrace.lang import Lexicon, get_lexicon
 from figtrace.lang.phrases import compile_labelled, compile_phrases
 from figtrace.letters import starts_like
 
+#: Answers that are a function of one short spelling ("and", "zwei", a source's name) are kept for this
+#: many spellings per reader: the same few recur in every sentence.
+SPELLINGS_KEPT = 4096
 #: Digit strings this long without separators are ids, not counts.
 MAX_PLAIN_DIGITS = 7
 #: More scale words than this in one number ("one million billion …") is no figure.
@@ -121,7 +124,8 @@ class NumberFinder:
         # possessive: a glued compound is read greedily once, never re-split (no backtracking)
         token = rf"(?:{morph_alt})++" if n.get("compound_words") else morph_alt
         # (a look-ahead for the morphemes' first letters first: see letters.starts_like)
-        self._words_read: dict[str, tuple[int, int, float | None]] = {}
+        # "and", "a", "ein": the same few runs in every sentence, read once per spelling
+        self._read_words = lru_cache(maxsize=SPELLINGS_KEPT)(self._words_value)
         self.word_scan = re.compile(
             rf"{starts_like(morphemes)}(?<![\w\-])(?i:{token}(?:[\s\-]+{token})*)(?![\w])"
         )
@@ -251,14 +255,7 @@ class NumberFinder:
                 v = float(self._amount_labels[m.lastgroup or ""])
                 raw.append(Mention(m.start(), m.end(), m.start(), m.end(), v, v, v, "exact", m.group(0), "words"))
         for m in self.word_scan.finditer(text, start, end):
-            words = m.group(0)
-            read = self._words_read.get(words)
-            if read is None:  # "and", "a", "ein": the same few words in every sentence, read once each
-                if len(self._words_read) > 4096:
-                    self._words_read.clear()
-                a, b = self._trim_joiners(words, 0, len(words))
-                read = self._words_read[words] = (a, b, self._word_value(words[a:b]) if a < b else None)
-            a, b, v = read
+            a, b, v = self._read_words(m.group(0))
             if v is not None:
                 a, b = m.start() + a, m.start() + b
                 raw.append(Mention(a, b, a, b, v, v, v, "exact", text[a:b], "words"))
@@ -297,6 +294,11 @@ class NumberFinder:
         for x in mentions:
             self._qualify(text, x, start, end)
         return mentions
+
+    def _words_value(self, words: str) -> tuple[int, int, float | None]:
+        """A run of number words: where its number stands in it (joiners trimmed) and its value."""
+        a, b = self._trim_joiners(words, 0, len(words))
+        return a, b, self._word_value(words[a:b]) if a < b else None
 
     def _trim_joiners(self, text: str, a: int, b: int) -> tuple[int, int]:
         """'und zweitausend': a joiner standing alone belongs to the sentence, not the number."""

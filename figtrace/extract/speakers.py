@@ -22,8 +22,9 @@ from __future__ import annotations
 import re
 from bisect import bisect_left
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, lru_cache
 
+from figtrace.extract.numbers import SPELLINGS_KEPT
 from figtrace.extract.numbers import finder as number_finder
 from figtrace.kb import get_kb
 from figtrace.lang import get_lexicon
@@ -129,7 +130,8 @@ class SpeakerReader:
             if self.cue_nouns else "(?!)")
         self._token_cache: tuple[str, list[int], list[int], list[_Tok | None]] | None = None
         self._name_cache: tuple[str | None, dict[tuple[int, int, str | None], Speaker | None]] = (None, {})
-        self._number_words: dict[str, bool] = {}
+        # asked of the same few words: answered once per word
+        self._counts = lru_cache(maxsize=SPELLINGS_KEPT)(self._is_number)
         # words that are, or end in, a cue noun ("Angaben", "Behördenangaben"): found in one pass
         self.cue_noun_words = re.compile(
             r"(?i)(?<![\w'.\-])(?:[^\W\d_][\w\-]*?)?(?:" + "|".join(re.escape(n) for n in self.cue_nouns)
@@ -253,14 +255,9 @@ class SpeakerReader:
             i = self._skip_adverbials(toks, 0, 1)
         return self._walk_right(toks, i)
 
-    def _counts(self, word: str) -> bool:
-        """Whether a word is a number ("vier", "4"): asked of the same few words, answered once each."""
-        held = self._number_words.get(word)
-        if held is None:
-            if len(self._number_words) > 4096:
-                self._number_words.clear()
-            held = self._number_words[word] = bool(self.numbers.find(word))
-        return held
+    def _is_number(self, word: str) -> bool:
+        """Whether a word is a number ("vier", "4")."""
+        return bool(self.numbers.find(word))
 
     def _skip_adverbials(self, toks: list[_Tok], i: int, step: int) -> int:
         n = 0
