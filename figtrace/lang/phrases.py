@@ -183,8 +183,9 @@ class PhrasePattern:
             tries = self._tries_by_low[low] = tuple(found)
         return tries
 
-    def _at(self, text: str, pos: int, low: str, endpos: int) -> re.Match[str] | None:
-        tries = self._tries(low)
+    def _at(self, text: str, pos: int, endpos: int) -> re.Match[str] | None:
+        """The match at ``pos`` of the entry listed first among those that match there."""
+        tries = self._tries(text[pos: pos + KEY_LEN].lower()[:KEY_LEN])  # "İ".lower() is two characters
         if len(tries) == 1:
             return tries[0].match(text, pos, endpos)
         best: re.Match[str] | None = None
@@ -217,10 +218,6 @@ class PhrasePattern:
         self._cache[id(text)] = seen
         return seen
 
-    def _candidates(self, text: str) -> list[int]:
-        """Word starts where some entry may begin: the text's prefixes met with the entries' keys."""
-        return self._state(text).cand
-
     def _scan(self, text: str, pos: int, endpos: int | None, first: bool) -> list[re.Match[str]]:
         """Leftmost non-overlapping matches in ``text[pos:endpos]`` (only the first when ``first``).
 
@@ -232,11 +229,7 @@ class PhrasePattern:
         size = len(text)
         if endpos is None or endpos > size:
             endpos = size
-        seen = self._big
-        if seen is None or seen.text is not text:
-            seen = self._cache.get(id(text))
-            if seen is None or seen.text is not text:
-                seen = self._state(text)
+        seen = self._state(text)
         cand = seen.cand
         i = bisect_left(cand, pos)
         j = bisect_left(cand, endpos, i)
@@ -248,24 +241,26 @@ class PhrasePattern:
                 if start < last:
                     continue
                 if memo is None:
-                    m = self._at(text, start, text[start: start + KEY_LEN].lower()[:KEY_LEN], endpos)
+                    m = self._at(text, start, endpos)
                 else:
                     m = memo.get(start, _UNSEEN)
                     if m is _UNSEEN:
-                        m = memo[start] = self._at(text, start, text[start: start + KEY_LEN].lower()[:KEY_LEN],
-                                                   size)
+                        m = memo[start] = self._at(text, start, size)
                     if m is not None and m.end() > endpos:
-                        m = self._at(text, start, text[start: start + KEY_LEN].lower()[:KEY_LEN], endpos)
+                        m = self._at(text, start, endpos)
                 if m:
                     found.append(m)
                     if first and self.odd is None:
                         return found
                     last = m.end()
         if self.odd is not None:
-            extra = self.odd.search(text, pos, endpos) if first else None
-            extra_all = ([extra] if extra else []) if first else list(self.odd.finditer(text, pos, endpos))
-            if extra_all:
-                merged = sorted(found + extra_all, key=lambda m: (m.start(), _rank(m)))
+            if first:
+                one = self.odd.search(text, pos, endpos)
+                extra = [one] if one else []
+            else:
+                extra = list(self.odd.finditer(text, pos, endpos))
+            if extra:
+                merged = sorted(found + extra, key=lambda m: (m.start(), _rank(m)))
                 found, last = [], -1
                 for m in merged:
                     if m.start() >= last:
@@ -282,7 +277,7 @@ class PhrasePattern:
 
     def match(self, text: str, pos: int = 0, endpos: int | None = None) -> re.Match[str] | None:
         endpos = len(text) if endpos is None else endpos
-        m = self._at(text, pos, text[pos: pos + KEY_LEN].lower()[:KEY_LEN], endpos)
+        m = self._at(text, pos, endpos)
         if self.odd is not None:
             o = self.odd.match(text, pos, endpos)
             if o and (m is None or _rank(o) < _rank(m)):
