@@ -644,13 +644,12 @@ class SpeakerReader:
         after an article or adjective ("der armenischen Hauptstadt Eriwan").
         """
         toks = self.tokens(text, s, e)
-        covered: list[tuple[int, int]] = []
-        read = False
+        covered: list[tuple[int, int]] | None = None
 
         def entity(t: _Tok) -> bool:
-            nonlocal covered, read
-            if not read:  # read only for a phrase with a run of capitalised words ("officials" has none)
-                covered, read = self._covered(text, s, e), True
+            nonlocal covered
+            if covered is None:  # read only for a phrase with a run of capitalised words ("officials" has none)
+                covered = self._covered(text, s, e)
             return any(a <= t.start and t.end <= b for a, b in covered) or t.low in self.cue_nouns \
                 or self._is_time(t)
 
