@@ -38,9 +38,9 @@ _NUMDATE = re.compile(
 )
 _PHONE = re.compile(r"\+(?<!\w\+)\d[\d\s/()\-]{7,}\d")
 #: What any match of ``_URL`` holds: a scheme, "www.", an e-mail's "@", a Markdown link's "](".
+_URL_SIGNS = ("http", "www.", "@", "](")
 #: The lexicon's lists of relative expressions, each resolved against the publication date its own way.
 _RELATIVE = ("this_year", "last_year", "this_month", "last_month", "last_week", "this_week", "today", "yesterday")
-_URL_SIGNS = ("http", "www.", "@", "](")
 #: Which list of words, and whether its words match in any case (see ``TimeFinder._starts``).
 _Key = tuple[str | bool, ...]
 #: The capitalised months and the parts of a year as ``my`` spells them: where it may begin.
